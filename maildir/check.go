@@ -1,0 +1,286 @@
+package maildir
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// CheckOptions bound a Check.
+type CheckOptions struct {
+	// Max is the most messages returned; 0 means no limit.
+	Max int
+	// Accept, when set, is asked about each message before it is claimed;
+	// returning false stops the check there and leaves that message and
+	// the rest unread (a door uses it to fit a reply into a size limit).
+	Accept func(*Message) bool
+}
+
+// CheckResult is what Check returns.
+type CheckResult struct {
+	Messages  []Message // in arrival order
+	Remaining int       // unread messages left for a later check
+}
+
+// Check returns unread messages in arrival order and marks them read by
+// moving them from new/ to cur/. A message is returned to exactly one
+// checker; read mail stays on disk (see Read and History), so a reply lost
+// on its way loses nothing. Errors: Closed, Expired, Internal.
+func (s *Session) Check(ctx context.Context, opt CheckOptions) (CheckResult, error) {
+	const op = "check"
+	if err := s.begin(op); err != nil {
+		return CheckResult{}, err
+	}
+	id := s.ID()
+	st := s.st
+	st.sweepAliases(id)
+	newDir := st.boxPath(id, dirNew)
+	names, err := listDir(newDir)
+	if err != nil {
+		return CheckResult{}, ioError(op, id, err)
+	}
+	sortArrival(names)
+	var res CheckResult
+	for i, name := range names {
+		if opt.Max > 0 && len(res.Messages) >= opt.Max || ctx.Err() != nil {
+			res.Remaining = len(names) - i
+			break
+		}
+		src := filepath.Join(newDir, name)
+		m, err := readMessage(src)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // another checker claimed it
+		}
+		if err != nil {
+			return res, ioError(op, id, err)
+		}
+		if opt.Accept != nil && !opt.Accept(&m) {
+			res.Remaining = len(names) - i
+			break
+		}
+		dst := st.boxPath(id, dirCur, baseID(name)+infoSeen)
+		if err := os.Rename(src, dst); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			return res, ioError(op, id, err)
+		}
+		m.Read, m.Path = true, dst
+		res.Messages = append(res.Messages, m)
+	}
+	return res, nil
+}
+
+// readMessage reads and parses one message file. A file that does not
+// parse is still returned (sender "unknown", the whole text as content):
+// nothing a human or another tool put in a maildir is dropped.
+func readMessage(path string) (Message, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Message{}, err
+	}
+	m, _ := parseMessage(b)
+	name := filepath.Base(path)
+	m.ID = baseID(name)
+	m.Path = path
+	if m.Time.IsZero() {
+		if t := nameTime(name); t > 0 {
+			m.Time = timeFromMicros(t)
+		} else if info, err := os.Stat(path); err == nil {
+			m.Time = info.ModTime()
+		}
+	}
+	return m, nil
+}
+
+// sweepAliases moves mail that landed in the maildir of a name forwarding
+// to id (a sender that resolved the name just before a rename) into id's
+// maildir.
+func (st *Store) sweepAliases(id string) {
+	for _, old := range st.aliases(id) {
+		names, _ := listDir(st.boxPath(old, dirNew))
+		for _, n := range names {
+			_ = publish(st.boxPath(old, dirNew, n), st.boxPath(id, dirNew, n))
+		}
+	}
+}
+
+// Unread summarizes the unread mail of the session.
+type Unread struct {
+	Count int
+	From  []string // distinct senders, in arrival order
+}
+
+// Unread counts unread messages and names their senders without marking
+// anything read.
+func (s *Session) Unread(ctx context.Context) (Unread, error) {
+	const op = "unread"
+	if err := s.begin(op); err != nil {
+		return Unread{}, err
+	}
+	id := s.ID()
+	s.st.sweepAliases(id)
+	dir := s.st.boxPath(id, dirNew)
+	names, err := listDir(dir)
+	if err != nil {
+		return Unread{}, ioError(op, id, err)
+	}
+	sortArrival(names)
+	u := Unread{Count: len(names)}
+	seen := map[string]bool{}
+	for _, n := range names {
+		from := peekFrom(filepath.Join(dir, n))
+		if from != "" && !seen[from] {
+			seen[from] = true
+			u.From = append(u.From, from)
+		}
+	}
+	return u, nil
+}
+
+// peekFrom reads the From header from the start of a message file.
+func peekFrom(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	var buf [512]byte
+	n, _ := f.Read(buf[:])
+	head := buf[:n]
+	if i := bytes.Index(head, []byte("\n\n")); i >= 0 {
+		head = head[:i]
+	}
+	for _, line := range strings.Split(string(head), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(k, hdrFrom) {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
+
+// Read returns one message of the session's mailbox by id, read or not,
+// without changing its state. Errors: BadRequest (malformed id), NotFound.
+func (s *Session) Read(ctx context.Context, msgID string) (Message, error) {
+	const op = "read"
+	if err := s.begin(op); err != nil {
+		return Message{}, err
+	}
+	id := s.ID()
+	if msgID == "" || msgID == "." || msgID == ".." || strings.HasPrefix(msgID, ".") ||
+		strings.ContainsAny(msgID, "/\\\x00"+infoSepsAll) {
+		return Message{}, errorf(op, BadRequest, id, "malformed message id %q", truncate(msgID, 80))
+	}
+	cur := s.st.boxPath(id, dirCur)
+	candidates := []string{
+		filepath.Join(cur, msgID+infoSeen),
+		filepath.Join(cur, msgID+":2,S"),
+		s.st.boxPath(id, dirNew, msgID),
+	}
+	for _, p := range candidates {
+		m, err := readMessage(p)
+		if err == nil {
+			m.Read = filepath.Dir(p) == cur
+			return m, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return Message{}, ioError(op, id, err)
+		}
+	}
+	// Files renamed by other tools may carry other flags: look them up.
+	names, err := listDir(cur)
+	if err != nil {
+		return Message{}, ioError(op, id, err)
+	}
+	for _, n := range names {
+		if baseID(n) == msgID {
+			m, err := readMessage(filepath.Join(cur, n))
+			if err != nil {
+				return Message{}, ioError(op, id, err)
+			}
+			m.Read = true
+			return m, nil
+		}
+	}
+	return Message{}, errorf(op, NotFound, id, "no message %s in the mailbox of %s", truncate(msgID, 80), id)
+}
+
+// History returns up to limit read messages, oldest first, ending with the
+// most recent (limit <= 0 means all).
+func (s *Session) History(ctx context.Context, limit int) ([]Message, error) {
+	const op = "history"
+	if err := s.begin(op); err != nil {
+		return nil, err
+	}
+	id := s.ID()
+	cur := s.st.boxPath(id, dirCur)
+	names, err := listDir(cur)
+	if err != nil {
+		return nil, ioError(op, id, err)
+	}
+	sortArrival(names)
+	if limit > 0 && len(names) > limit {
+		names = names[len(names)-limit:]
+	}
+	out := make([]Message, 0, len(names))
+	for _, n := range names {
+		m, err := readMessage(filepath.Join(cur, n))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return out, ioError(op, id, err)
+		}
+		m.Read = true
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// Wait blocks until the session has unread mail or ctx ends. It is woken by
+// the watcher (fsnotify, or polling where events do not cross), never by
+// sleeping. It returns ctx.Err() when ctx ends first.
+func (s *Session) Wait(ctx context.Context) error {
+	const op = "wait"
+	if err := s.begin(op); err != nil {
+		return err
+	}
+	id := s.ID()
+	ch, cancel, err := s.st.subscribe(s.st.boxPath(id, dirNew))
+	if err != nil {
+		return ioError(op, id, err)
+	}
+	defer cancel()
+	for {
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if s.ID() != id { // renamed while waiting: the caller re-waits
+			return nil
+		}
+		names, err := listDir(s.st.boxPath(id, dirNew))
+		if err != nil {
+			return ioError(op, id, err)
+		}
+		if len(names) > 0 {
+			return nil
+		}
+	}
+}
+
+// subscribe watches dir through the Store's notifier, created on first use.
+func (st *Store) subscribe(dir string) (<-chan struct{}, func(), error) {
+	st.watchOnce.Do(func() {
+		st.watcher = newNotifier(st.opts.Poll || st.fs.Remote, st.opts.PollInterval, st.opts.Logf)
+	})
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, nil, err
+	}
+	return st.watcher.subscribe(dir)
+}

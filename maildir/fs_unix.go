@@ -1,0 +1,66 @@
+//go:build !windows
+
+package maildir
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/google/renameio/v2"
+)
+
+// syncDir flushes a directory's entries to stable storage.
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTSUP) {
+		return nil // filesystems that cannot sync a directory journal it themselves
+	}
+	return err
+}
+
+// replaceFile atomically replaces path with data (temp file in the same
+// directory, fsync, rename). The caller fsyncs the directory if it must.
+func replaceFile(path string, data []byte) error {
+	return renameio.WriteFile(path, data, 0o600, renameio.WithTempDir(filepath.Dir(path)))
+}
+
+// isNoSpace reports a full disk, an exceeded quota or a read-only filesystem.
+func isNoSpace(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EROFS) || errors.Is(err, syscall.EDQUOT)
+}
+
+// pidAlive reports whether a process with this pid exists on this host.
+func pidAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// linkPublish publishes tmp as dst without ever overwriting dst: a hard link,
+// then the tmp name is removed. Filesystems without hard links get a rename
+// (names are unique, so nothing is overwritten in practice).
+func linkPublish(tmp, dst string) error {
+	err := os.Link(tmp, dst)
+	if err == nil {
+		_ = os.Remove(tmp)
+		return nil
+	}
+	if errors.Is(err, os.ErrExist) {
+		return err
+	}
+	if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.ENOSYS) || errors.Is(err, syscall.EMLINK) {
+		return os.Rename(tmp, dst)
+	}
+	return err
+}

@@ -1,0 +1,116 @@
+package maildir
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// summarize returns the summary the original product gives a large message:
+// the first two sentences longer than ten characters (a sentence ends at
+// '.', '!' or '?'), joined by a space; with no such sentence, the first 150
+// characters and "..." if there was more.
+func summarize(content string) string {
+	text := strings.TrimSpace(content)
+	var sentences []string
+	start := 0
+	for i, r := range text {
+		if r != '.' && r != '!' && r != '?' {
+			continue
+		}
+		end := i + len(string(r))
+		s := strings.TrimSpace(text[start:end])
+		if len([]rune(s)) > 10 {
+			sentences = append(sentences, s)
+			start = end
+			if len(sentences) == 2 {
+				break
+			}
+		}
+	}
+	if len(sentences) > 0 {
+		return strings.Join(sentences, " ")
+	}
+	runes := []rune(text)
+	if len(runes) > 150 {
+		return string(runes[:150]) + "..."
+	}
+	return text
+}
+
+// storeLarge writes content to a new markdown file under large/ and returns
+// its absolute path. The name carries the time, sender, recipient and a
+// unique part, and is created with O_EXCL: two large messages never share a
+// file.
+func (st *Store) storeLarge(from, to, content string, now time.Time) (string, error) {
+	dir := filepath.Join(st.root, largeDir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	uniq := baseID(st.names.next(now))
+	if i := strings.IndexByte(uniq, 'R'); i >= 0 {
+		uniq = uniq[i+1:]
+		if j := strings.IndexByte(uniq, '.'); j >= 0 {
+			uniq = uniq[:j]
+		}
+	}
+	name := fmt.Sprintf("%s_%s_%s_%s_message.md", now.Format("20060102-150405"), from, to, uniq)
+	path := filepath.Join(dir, name)
+	var b strings.Builder
+	b.Grow(len(content) + 200)
+	fmt.Fprintf(&b, "# IPC Message\nFrom: %s\nTo: %s\nTime: %s\nSize: %.1fKB\n\n## Content\n%s\n",
+		from, to, legacyTime(now), float64(len(content))/1024, content)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", err
+	}
+	_, err = f.WriteString(b.String())
+	if err == nil && st.opts.Sync != SyncNone {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && st.opts.Sync != SyncNone {
+		err = st.syncDir(dir)
+	}
+	if err != nil {
+		_ = os.Remove(path)
+		return "", err
+	}
+	return path, nil
+}
+
+// largeData is the data of a large message: the sender's object plus the
+// file's path and the original size in KB (one decimal).
+func largeData(data json.RawMessage, path string, size int) (json.RawMessage, error) {
+	obj := map[string]json.RawMessage{}
+	if len(data) > 0 {
+		if err := json.Unmarshal(data, &obj); err != nil {
+			return nil, err
+		}
+	}
+	p, _ := json.Marshal(path)
+	obj["large_message_file"] = p
+	kb := math.Round(float64(size)/1024*10) / 10
+	k, _ := json.Marshal(kb)
+	obj["original_size_kb"] = k
+	return json.Marshal(obj)
+}
+
+// legacyTime formats t as the original product did: naive local ISO 8601
+// with microseconds (omitted when zero, as Python's isoformat does).
+func legacyTime(t time.Time) string {
+	t = t.Local()
+	if t.Nanosecond()/1000 == 0 {
+		return t.Format("2006-01-02T15:04:05")
+	}
+	return t.Format("2006-01-02T15:04:05.000000")
+}
+
+// LegacyTime formats t as the original product's timestamps.
+func LegacyTime(t time.Time) string { return legacyTime(t) }

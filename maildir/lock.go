@@ -1,0 +1,83 @@
+package maildir
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// fileLock pairs an in-process mutex with an flock on a lock file, so that
+// goroutines of one process and other processes are both excluded, and the
+// race detector sees the ordering. Lock files hold no data (on Windows the
+// locked byte cannot be read by others) and are never deleted (deleting a
+// lock file races with a waiter locking the old inode).
+type fileLock struct {
+	mu sync.Mutex
+	fl *flock.Flock
+}
+
+func newFileLock(path string) *fileLock {
+	return &fileLock{fl: flock.New(path, flock.SetPermissions(0o600))}
+}
+
+// lock takes the lock, waiting for other processes, and returns its release.
+func (l *fileLock) lock() (unlock func(), err error) {
+	l.mu.Lock()
+	if err := l.fl.Lock(); err != nil {
+		l.mu.Unlock()
+		return nil, fmt.Errorf("lock %s: %w", l.fl.Path(), err)
+	}
+	return func() {
+		_ = l.fl.Unlock()
+		l.mu.Unlock()
+	}, nil
+}
+
+// holdLock is an flock held for a long time (presence). It is taken with a
+// short retry so that a momentary probe by another process does not look
+// like a live holder.
+type holdLock struct {
+	fl *flock.Flock
+}
+
+// tryHold tries to take the lock at path, retrying for up to wait.
+func tryHold(path string, wait time.Duration) (*holdLock, bool, error) {
+	fl := flock.New(path, flock.SetPermissions(0o600))
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	ok, err := fl.TryLockContext(ctx, 2*time.Millisecond)
+	if err != nil && ctx.Err() == nil {
+		return nil, false, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if !ok {
+		_ = fl.Close()
+		return nil, false, nil
+	}
+	return &holdLock{fl: fl}, true, nil
+}
+
+func (h *holdLock) release() {
+	if h != nil {
+		_ = h.fl.Unlock()
+	}
+}
+
+// heldElsewhere reports whether some other open file description holds the
+// lock at path. It takes a shared lock for an instant, which an exclusive
+// holder refuses.
+func heldElsewhere(path string) bool {
+	fl := flock.New(path, flock.SetPermissions(0o600))
+	ok, err := fl.TryRLock()
+	if err != nil {
+		return false
+	}
+	if ok {
+		_ = fl.Unlock()
+		return false
+	}
+	_ = fl.Close()
+	return true
+}

@@ -1,0 +1,384 @@
+// Package maildir is the mailbox: the on-disk tree under IPC_HOME and every
+// rule of the product (identities, sessions, delivery, forwarding, limits,
+// retention). The doors (mcp, socket, the CLI) only translate requests into
+// calls on a Store and a Session, and errors into their own form.
+//
+// # On disk
+//
+//	$IPC_HOME/
+//	  VERSION                 format marker: "ipc-maildir 1 sep=!"
+//	  mail/<id>/tmp/          one maildir per address; files being written
+//	  mail/<id>/new/          unread messages, one file each
+//	  mail/<id>/cur/          read messages, "<unique>!2,S"
+//	  large/                  content over 10,240 bytes, as markdown files
+//	  presence/<id>.json      an agent's record: registration, rename, holder
+//	  presence/<id>.lock      flock held by the process acting as <id>
+//	  index/agents.json       cache of the registered agents (from presence/)
+//	  index/forward.json      cache of forwarding old -> new (from presence/)
+//	  index/sessions.json     session token hashes (sha256), never tokens
+//	  index/*.lock            the locks guarding those files
+//
+// Directories are created 0700 and files 0600.
+//
+// # Delivery and reading
+//
+// A message is written to tmp/ under a unique name created with O_EXCL,
+// fsynced, then published into new/ without overwriting (renameat2
+// RENAME_NOREPLACE, or link+unlink), then the directory is fsynced as the
+// SyncPolicy says. A reader never sees a partial file. Reading claims a
+// message by renaming it from new/ to cur/ with the "!2,S" suffix: exactly one
+// concurrent reader wins. Read mail stays in cur/ until retention removes it,
+// so a reply lost on the way to the reader loses nothing. ":" is accepted as
+// the info separator on read, for files other tools moved.
+//
+// Delivery and claiming rely only on unique names and atomic link/rename, so
+// they stay correct where flock does not cross (WSL /mnt/c shared with
+// Windows). The indices are caches: a corrupt one is moved aside and rebuilt
+// from presence/, except sessions.json, whose loss only makes clients
+// register again.
+//
+// # Concurrency
+//
+// A Store is safe for concurrent use; so is a Session. Lock order: an index
+// lock (agents before forward before sessions) may be taken while holding a
+// presence lock, never the reverse; no lock is held across network I/O or
+// while waiting for mail.
+package maildir
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Directory and file names of the tree.
+const (
+	mailDir     = "mail"
+	largeDir    = "large"
+	indexDir    = "index"
+	presenceDir = "presence"
+	versionFile = "VERSION"
+	versionText = "ipc-maildir 1 sep=!\n"
+	dirTmp      = "tmp"
+	dirNew      = "new"
+	dirCur      = "cur"
+)
+
+// Store is an open mailbox root.
+type Store struct {
+	root  string
+	opts  Options
+	names *namer
+	host  string
+	pid   int
+	nonce string // identifies this process in presence records
+	fs    fsInfo
+
+	agents   *index[agentsIndex]
+	forward  *index[forwardIndex]
+	sessions *index[sessionsIndex]
+
+	mu       sync.Mutex
+	live     map[string]*Session   // identities this process acts as
+	boxes    map[string]bool       // maildirs known to exist
+	syncers  map[string]*dirSyncer // group commit per directory
+	regTimes map[string][]time.Time
+
+	watchOnce sync.Once
+	watcher   *notifier
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	closed atomic.Bool
+}
+
+// Open opens (creating if needed) the mailbox at root.
+func Open(root string, opts Options) (*Store, error) {
+	opts.setDefaults()
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("maildir: open %s: %w", root, err)
+	}
+	for _, d := range []string{"", mailDir, largeDir, indexDir, presenceDir} {
+		if err := os.MkdirAll(filepath.Join(abs, d), 0o700); err != nil {
+			return nil, ioError("open", "", fmt.Errorf("maildir: create %s: %w", filepath.Join(abs, d), err))
+		}
+	}
+	vf := filepath.Join(abs, versionFile)
+	if _, err := os.Stat(vf); errors.Is(err, fs.ErrNotExist) {
+		if err := replaceFile(vf, []byte(versionText)); err != nil {
+			return nil, ioError("open", "", fmt.Errorf("maildir: write %s: %w", vf, err))
+		}
+	}
+	var nonce [8]byte
+	_, _ = rand.Read(nonce[:])
+	st := &Store{
+		root:     abs,
+		opts:     opts,
+		names:    newNamer(),
+		host:     safeHost(),
+		pid:      os.Getpid(),
+		nonce:    hex.EncodeToString(nonce[:]),
+		live:     make(map[string]*Session),
+		boxes:    make(map[string]bool),
+		syncers:  make(map[string]*dirSyncer),
+		regTimes: make(map[string][]time.Time),
+	}
+	st.fs, _ = detectFS(abs)
+	st.agents = newIndex(st, "agents", func() agentsIndex { return agentsIndex{} }, st.rebuildAgents)
+	st.forward = newIndex(st, "forward", func() forwardIndex { return forwardIndex{} }, st.rebuildForward)
+	st.sessions = newIndex(st, "sessions", func() sessionsIndex { return sessionsIndex{} }, nil)
+	st.ctx, st.cancel = context.WithCancel(context.Background())
+	st.wg.Add(1)
+	go st.background()
+	return st, nil
+}
+
+// Root returns the absolute path of the mailbox.
+func (st *Store) Root() string { return st.root }
+
+// Close ends every session of this process, stops the watcher and the
+// background work, and waits for them. It is idempotent.
+func (st *Store) Close() error {
+	if !st.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	st.mu.Lock()
+	sessions := make([]*Session, 0, len(st.live))
+	for _, s := range st.live {
+		sessions = append(sessions, s)
+	}
+	st.mu.Unlock()
+	for _, s := range sessions {
+		s.Close()
+	}
+	st.cancel()
+	st.wg.Wait()
+	st.watchOnce.Do(func() {}) // no watcher starts after Close
+	if st.watcher != nil {
+		return st.watcher.close()
+	}
+	return nil
+}
+
+func (st *Store) now() time.Time { return st.opts.Now() }
+
+func (st *Store) boxPath(id string, sub ...string) string {
+	return filepath.Join(append([]string{st.root, mailDir, id}, sub...)...)
+}
+
+// ensureBox creates the maildir of id if it does not exist yet.
+func (st *Store) ensureBox(id string) error {
+	st.mu.Lock()
+	ok := st.boxes[id]
+	st.mu.Unlock()
+	if ok {
+		return nil
+	}
+	for _, d := range []string{dirTmp, dirNew, dirCur} {
+		if err := os.MkdirAll(st.boxPath(id, d), 0o700); err != nil {
+			return fmt.Errorf("create mailbox %s: %w", id, err)
+		}
+	}
+	st.mu.Lock()
+	st.boxes[id] = true
+	st.mu.Unlock()
+	return nil
+}
+
+func (st *Store) forgetBox(id string) {
+	st.mu.Lock()
+	delete(st.boxes, id)
+	st.mu.Unlock()
+}
+
+// deliver writes m into the maildir of m.To and returns once it is
+// published and as durable as the sync policy says. m.ID is set.
+func (st *Store) deliver(m *Message) error {
+	for attempt := 0; ; attempt++ {
+		err := st.deliverOnce(m)
+		if err == nil || attempt > 0 || !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		// The maildir vanished (a human removed it, or a rename moved it
+		// away): recreate it and write the message again from the start.
+		st.forgetBox(m.To)
+	}
+}
+
+func (st *Store) deliverOnce(m *Message) error {
+	if err := st.ensureBox(m.To); err != nil {
+		return err
+	}
+	m.ID = st.names.next(st.now())
+	body := m.format()
+	tmp := st.boxPath(m.To, dirTmp, m.ID)
+	dst := st.boxPath(m.To, dirNew, m.ID)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(body)
+	if err == nil && st.opts.Sync != SyncNone {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = publish(tmp, dst)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	m.Path = dst
+	return st.syncDir(filepath.Dir(dst))
+}
+
+// syncDir makes a directory's entries durable according to the policy.
+func (st *Store) syncDir(dir string) error {
+	switch st.opts.Sync {
+	case SyncNone:
+		return nil
+	case SyncFull:
+		return syncDir(dir)
+	}
+	st.mu.Lock()
+	ds := st.syncers[dir]
+	if ds == nil {
+		ds = &dirSyncer{dir: dir}
+		ds.cond = sync.NewCond(&ds.mu)
+		st.syncers[dir] = ds
+	}
+	st.mu.Unlock()
+	return ds.sync()
+}
+
+// dirSyncer is group commit for one directory: a caller needs an fsync that
+// started after its own change; one caller runs it while the others wait,
+// and everyone whose change preceded that fsync's start shares its result.
+type dirSyncer struct {
+	dir     string
+	mu      sync.Mutex
+	cond    *sync.Cond
+	started uint64 // generations started
+	done    uint64 // last generation finished
+	running bool
+	errs    map[uint64]error
+}
+
+func (d *dirSyncer) sync() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	need := d.started + 1
+	for d.done < need {
+		if d.running {
+			d.cond.Wait()
+			continue
+		}
+		d.running = true
+		d.started++
+		gen := d.started
+		d.mu.Unlock()
+		err := syncDir(d.dir)
+		d.mu.Lock()
+		d.running = false
+		d.done = gen
+		if err != nil {
+			if d.errs == nil {
+				d.errs = make(map[uint64]error)
+			}
+			for g := range d.errs {
+				if g+1024 < gen {
+					delete(d.errs, g) // long since reported
+				}
+			}
+			d.errs[gen] = err
+		}
+		d.cond.Broadcast()
+	}
+	// Generations run one at a time, so generation need is the one that
+	// covered this caller.
+	return d.errs[need]
+}
+
+// background runs periodic work owned by the Store: presence heartbeats
+// and, with AutoGC, garbage collection.
+func (st *Store) background() {
+	defer st.wg.Done()
+	hb := time.NewTicker(st.opts.Heartbeat)
+	defer hb.Stop()
+	var gcC <-chan time.Time
+	if st.opts.AutoGC {
+		gc := time.NewTicker(st.opts.GCInterval)
+		defer gc.Stop()
+		gcC = gc.C
+		st.maybeGC()
+	}
+	for {
+		select {
+		case <-st.ctx.Done():
+			return
+		case <-hb.C:
+			st.heartbeat()
+		case <-gcC:
+			st.maybeGC()
+		}
+	}
+}
+
+func (st *Store) maybeGC() {
+	stamp := filepath.Join(st.root, indexDir, "gc.stamp")
+	if info, err := os.Stat(stamp); err == nil && st.now().Sub(info.ModTime()) < st.opts.GCInterval {
+		return
+	}
+	_ = replaceFile(stamp, []byte(st.now().UTC().Format(time.RFC3339)+"\n"))
+	if _, err := st.GC(st.ctx); err != nil && st.ctx.Err() == nil {
+		st.opts.Logf("maildir: gc: %v", err)
+	}
+}
+
+// FSInfo describes the filesystem holding the mailbox.
+type FSInfo struct {
+	Type    string
+	Remote  bool   // events from other machines or OS instances are not seen
+	Free    uint64 // bytes available, 0 if unknown
+	Polling bool   // whether watching polls instead of using events
+}
+
+// FS reports the filesystem of the mailbox and how it is watched.
+func (st *Store) FS() FSInfo {
+	return FSInfo{Type: st.fs.Type, Remote: st.fs.Remote, Free: st.fs.Free, Polling: st.opts.Poll || st.fs.Remote}
+}
+
+// listDir returns the visible entry names of dir (no dotfiles); a missing
+// directory is empty.
+func listDir(dir string) ([]string, error) {
+	f, err := os.Open(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	names, err := f.Readdirnames(-1)
+	f.Close()
+	out := names[:0]
+	for _, n := range names {
+		if !strings.HasPrefix(n, ".") {
+			out = append(out, n)
+		}
+	}
+	return out, err
+}

@@ -1,0 +1,226 @@
+package maildir
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Message is one message as stored in a message file.
+type Message struct {
+	ID      string          // the unique file name, without the info suffix
+	From    string          // the sender's id, or SystemID
+	To      string          // the mailbox it was delivered to
+	OrigTo  string          // the address the sender used, when forwarding changed it
+	Time    time.Time       // when it was sent
+	Kind    string          // "" for a direct message, "broadcast" or "system"
+	Content string          // the text
+	Data    json.RawMessage // a JSON object, or nil
+	Read    bool            // found in cur/ rather than new/
+	Path    string          // where the file was found
+}
+
+// Message kinds, in the X-IPC-Kind header.
+const (
+	KindDirect    = ""
+	KindBroadcast = "broadcast"
+	KindSystem    = "system"
+)
+
+// Header names of the message file format.
+const (
+	hdrFrom     = "From"
+	hdrTo       = "To"
+	hdrDate     = "Date"
+	hdrMsgID    = "Message-ID"
+	hdrTime     = "X-IPC-Time"
+	hdrKind     = "X-IPC-Kind"
+	hdrOrigTo   = "X-IPC-Original-To"
+	hdrData     = "X-IPC-Data"
+	hdrMIME     = "MIME-Version"
+	hdrType     = "Content-Type"
+	hdrEncoding = "Content-Transfer-Encoding"
+)
+
+// format renders m as a message file: an RFC 5322 header block, a blank
+// line, the content, and a final newline (which parse removes again). Every
+// header is ASCII: data is compact JSON with non-ASCII escaped as \uXXXX.
+func (m *Message) format() []byte {
+	var b bytes.Buffer
+	b.Grow(len(m.Content) + len(m.Data) + 320)
+	hdr := func(k, v string) {
+		b.WriteString(k)
+		b.WriteString(": ")
+		b.WriteString(v)
+		b.WriteByte('\n')
+	}
+	hdr(hdrFrom, m.From)
+	hdr(hdrTo, m.To)
+	hdr(hdrDate, m.Time.Format(time.RFC1123Z))
+	hdr(hdrMsgID, "<"+m.ID+"@ipc>")
+	hdr(hdrTime, m.Time.UTC().Format(time.RFC3339Nano))
+	if m.Kind != "" {
+		hdr(hdrKind, m.Kind)
+	}
+	if m.OrigTo != "" {
+		hdr(hdrOrigTo, m.OrigTo)
+	}
+	if len(m.Data) > 0 {
+		hdr(hdrData, asciiJSON(m.Data))
+	}
+	hdr(hdrMIME, "1.0")
+	hdr(hdrType, "text/plain; charset=utf-8")
+	hdr(hdrEncoding, "8bit")
+	b.WriteByte('\n')
+	b.WriteString(m.Content)
+	b.WriteByte('\n')
+	return b.Bytes()
+}
+
+// errNoFrom is reported for a message file without a From header.
+var errNoFrom = errors.New("no From header")
+
+// parseMessage reads a message file. It never panics. On error it still
+// returns what it could recover, with the whole file as Content when the
+// header block is unusable, so that no text is ever dropped.
+func parseMessage(b []byte) (Message, error) {
+	var m Message
+	head, body, ok := cutBody(b)
+	if !ok {
+		m.From = "unknown"
+		m.Content = string(b)
+		return m, errors.New("no blank line after the header block")
+	}
+	m.Content = strings.TrimSuffix(string(body), "\n")
+	var firstErr error
+	fail := func(err error) {
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	var date string
+	for lineNo, line := range splitHeaderLines(head) {
+		k, v, found := strings.Cut(line, ":")
+		if !found || k == "" || strings.ContainsAny(k, " \t") {
+			fail(fmt.Errorf("header line %d: not a header: %q", lineNo+1, truncate(line, 60)))
+			continue
+		}
+		v = strings.TrimSpace(v)
+		switch {
+		case strings.EqualFold(k, hdrFrom):
+			m.From = v
+		case strings.EqualFold(k, hdrTo):
+			m.To = v
+		case strings.EqualFold(k, hdrDate):
+			date = v
+		case strings.EqualFold(k, hdrTime):
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				fail(fmt.Errorf("%s: %w", hdrTime, err))
+			} else {
+				m.Time = t
+			}
+		case strings.EqualFold(k, hdrKind):
+			m.Kind = v
+		case strings.EqualFold(k, hdrOrigTo):
+			m.OrigTo = v
+		case strings.EqualFold(k, hdrData):
+			if !json.Valid([]byte(v)) {
+				fail(fmt.Errorf("%s: not valid JSON", hdrData))
+			} else {
+				m.Data = json.RawMessage(v)
+			}
+		}
+	}
+	if m.Time.IsZero() && date != "" {
+		if t, err := parseMailDate(date); err == nil {
+			m.Time = t
+		}
+	}
+	if m.From == "" {
+		m.From = "unknown"
+		fail(errNoFrom)
+	}
+	return m, firstErr
+}
+
+// cutBody splits a file at the first empty line (LF or CRLF line endings).
+func cutBody(b []byte) (head, body []byte, ok bool) {
+	if bytes.HasPrefix(b, []byte("\n")) {
+		return nil, b[1:], true
+	}
+	if bytes.HasPrefix(b, []byte("\r\n")) {
+		return nil, b[2:], true
+	}
+	lf := bytes.Index(b, []byte("\n\n"))
+	crlf := bytes.Index(b, []byte("\r\n\r\n"))
+	switch {
+	case lf >= 0 && (crlf < 0 || lf < crlf):
+		return b[:lf], b[lf+2:], true
+	case crlf >= 0:
+		return b[:crlf], b[crlf+4:], true
+	}
+	return nil, nil, false
+}
+
+// splitHeaderLines unfolds a header block: a line starting with a space or
+// tab continues the previous header.
+func splitHeaderLines(head []byte) []string {
+	var lines []string
+	for _, raw := range strings.Split(string(head), "\n") {
+		raw = strings.TrimSuffix(raw, "\r")
+		if (strings.HasPrefix(raw, " ") || strings.HasPrefix(raw, "\t")) && len(lines) > 0 {
+			lines[len(lines)-1] += " " + strings.TrimSpace(raw)
+			continue
+		}
+		lines = append(lines, raw)
+	}
+	return lines
+}
+
+func parseMailDate(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC1123Z, time.RFC1123, "Mon, 2 Jan 2006 15:04:05 -0700", "2 Jan 2006 15:04:05 -0700"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("unrecognised date %q", s)
+}
+
+// asciiJSON returns compact JSON with every non-ASCII rune escaped, so it
+// can travel in a mail header. Invalid UTF-8 becomes U+FFFD.
+func asciiJSON(raw json.RawMessage) string {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		buf.Reset()
+		buf.Write(raw)
+	}
+	src := buf.Bytes()
+	var b strings.Builder
+	b.Grow(len(src))
+	for i := 0; i < len(src); {
+		c := src[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 { // only possible if Compact failed; keep the header one line
+				fmt.Fprintf(&b, `\u%04x`, c)
+			} else {
+				b.WriteByte(c)
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(src[i:])
+		i += n
+		if r >= 0x10000 {
+			r -= 0x10000
+			fmt.Fprintf(&b, `\u%04x\u%04x`, 0xD800+(r>>10), 0xDC00+(r&0x3FF))
+		} else {
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	return b.String()
+}

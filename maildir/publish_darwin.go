@@ -1,0 +1,17 @@
+package maildir
+
+import (
+	"errors"
+
+	"golang.org/x/sys/unix"
+)
+
+// publish moves tmp to dst in one step without overwriting dst
+// (renamex_np RENAME_EXCL), falling back to link+unlink.
+func publish(tmp, dst string) error {
+	err := unix.RenamexNp(tmp, dst, unix.RENAME_EXCL)
+	if err == nil || errors.Is(err, unix.EEXIST) || errors.Is(err, unix.ENOENT) || isNoSpace(err) {
+		return wrapPath("publish", dst, err)
+	}
+	return linkPublish(tmp, dst)
+}

@@ -1,0 +1,6 @@
+//go:build !linux && !darwin && !windows
+
+package maildir
+
+// publish links tmp to dst (never overwriting dst) and removes tmp.
+func publish(tmp, dst string) error { return linkPublish(tmp, dst) }

@@ -1,0 +1,221 @@
+package maildir
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Session is one identity acting on the mailbox. Identity is fixed at login
+// (and changed only by Rename): no method takes a sender argument.
+type Session struct {
+	st *Store
+
+	mu        sync.Mutex
+	id        string
+	hold      *holdLock
+	closed    bool
+	rate      bucket
+	touched   time.Time
+	tokenHash string
+	expires   time.Time // zero: no token, no expiry
+	refreshed time.Time
+}
+
+// Login makes this process act as id. proof is required in secure mode
+// (see Proof). A name held by a live session of another process is refused
+// with InUse; a name this process already acts as is taken over by the new
+// session (the old one is closed). Other errors: Invalid, Denied,
+// RateLimited (100 registrations of one name per minute), NoSpace, Internal.
+func (st *Store) Login(ctx context.Context, id, proof string) (*Session, error) {
+	const op = "register"
+	if err := checkID(op, "instance id", id); err != nil {
+		return nil, err
+	}
+	if id == SystemID {
+		return nil, errorf(op, Invalid, id, "%q is reserved for notices from the mailbox itself: choose another name", id)
+	}
+	if !st.allowRegister(id, st.now()) {
+		return nil, errorf(op, RateLimited, id, "too many registration attempts for %s: wait a minute", id)
+	}
+	if !st.checkProof(id, proof) {
+		return nil, errorf(op, Denied, id, "invalid auth token: secure mode needs sha256(\"<id>:<IPC_SHARED_SECRET>\") in hex")
+	}
+	return st.acquire(op, id)
+}
+
+// acquire takes the presence of id for a new session of this process and
+// records it as registered.
+func (st *Store) acquire(op, id string) (*Session, error) {
+	if st.closed.Load() {
+		return nil, errorf(op, Closed, id, "the mailbox is closed")
+	}
+	st.mu.Lock()
+	prev := st.live[id]
+	st.mu.Unlock()
+	var hold *holdLock
+	if prev != nil {
+		hold = prev.detach()
+	}
+	if hold == nil {
+		h, ok, err := tryHold(st.presenceLockPath(id), 50*time.Millisecond)
+		if err != nil {
+			return nil, ioError(op, id, err)
+		}
+		if !ok {
+			return nil, st.inUseError(op, id)
+		}
+		hold = h
+	}
+	rec, seen, known, err := st.readRecord(id)
+	if err != nil {
+		hold.release()
+		return nil, ioError(op, id, err)
+	}
+	if known && prev == nil && st.liveElsewhere(rec, seen) {
+		hold.release()
+		return nil, st.inUseError(op, id)
+	}
+	now := st.now()
+	wasForward := rec.RenamedTo != ""
+	if !known || wasForward {
+		rec = agentRecord{ID: id, Registered: now, NamedAt: rec.NamedAt}
+	}
+	rec.PID, rec.Host, rec.Nonce, rec.Since = st.pid, st.host, st.nonce, now
+	if err := st.writeRecord(rec); err != nil {
+		hold.release()
+		return nil, ioError(op, id, err)
+	}
+	err = st.agents.update(func(ix *agentsIndex) error {
+		if _, ok := (*ix)[id]; ok {
+			return errSkipWrite
+		}
+		(*ix)[id] = rec.Registered
+		return nil
+	})
+	if err == nil {
+		err = st.forward.update(func(ix *forwardIndex) error {
+			if _, ok := (*ix)[id]; !ok {
+				return errSkipWrite
+			}
+			delete(*ix, id) // a registered name is no longer forwarded
+			return nil
+		})
+	}
+	if err == nil {
+		err = st.ensureBox(id)
+	}
+	if err != nil {
+		hold.release()
+		return nil, ioError(op, id, err)
+	}
+	s := &Session{st: st, id: id, hold: hold, touched: now}
+	if prev != nil {
+		s.rate = prev.rate
+	} else if !rec.RateAt.IsZero() {
+		s.rate = bucket{tokens: rec.RateTokens, at: rec.RateAt}
+	}
+	st.mu.Lock()
+	st.live[id] = s
+	st.mu.Unlock()
+	return s, nil
+}
+
+func (st *Store) inUseError(op, id string) error {
+	rec, seen, _, _ := st.readRecord(id)
+	detail := ""
+	if rec.PID != 0 {
+		detail = fmt.Sprintf(" (pid %d on %s, seen %s ago)", rec.PID, rec.Host, st.now().Sub(seen).Round(time.Second))
+	}
+	return errorf(op, InUse, id, "%s is in use by a live session of another process%s: choose another name, or stop that process", id, detail)
+}
+
+// detach hands the presence lock of a session replaced within this process
+// to its successor and closes the session without releasing the lock.
+func (s *Session) detach() *holdLock {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	h := s.hold
+	s.hold = nil
+	return h
+}
+
+// ID returns the identity the session acts as.
+func (s *Session) ID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.id
+}
+
+// begin checks that the session may act and records activity.
+func (s *Session) begin(op string) error {
+	now := s.st.now()
+	s.mu.Lock()
+	if s.closed {
+		id := s.id
+		s.mu.Unlock()
+		return errorf(op, Closed, id, "this session has ended (another registration replaced it, or it was closed): register again")
+	}
+	if !s.expires.IsZero() && now.After(s.expires) {
+		id := s.id
+		s.mu.Unlock()
+		return errorf(op, Expired, id, "session expired: register again with the same instance id to recover your mailbox")
+	}
+	touch := now.Sub(s.touched) >= time.Second
+	if touch {
+		s.touched = now
+	}
+	id := s.id
+	s.mu.Unlock()
+	if touch {
+		s.st.touch(id)
+	}
+	s.refreshToken(now)
+	return nil
+}
+
+// Close ends the session: the identity goes offline and its name may be
+// taken by another process. It is idempotent.
+func (s *Session) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	id, hold, rate := s.id, s.hold, s.rate
+	s.hold = nil
+	s.mu.Unlock()
+
+	st := s.st
+	st.mu.Lock()
+	if st.live[id] == s {
+		delete(st.live, id)
+	}
+	st.mu.Unlock()
+	var err error
+	if rec, _, ok, rerr := st.readRecord(id); rerr == nil && ok && rec.Nonce == st.nonce {
+		rec.PID, rec.Host, rec.Nonce = 0, "", ""
+		rec.RateTokens, rec.RateAt = rate.tokens, rate.at
+		err = st.writeRecord(rec)
+	}
+	hold.release()
+	return err
+}
+
+// allow applies the send rate limit to n messages.
+func (s *Session) allow(op string, n int) error {
+	s.mu.Lock()
+	ok, wait := s.rate.take(s.st.now(), float64(n), s.st.opts.RateBurst, s.st.opts.RatePerSecond)
+	id := s.id
+	s.mu.Unlock()
+	if ok {
+		return nil
+	}
+	return errorf(op, RateLimited, id, "rate limit exceeded: wait %s before sending more (limits: IPC_RATE_BURST, IPC_RATE_PER_SEC)", wait.Round(time.Millisecond)+time.Millisecond)
+}
