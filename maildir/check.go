@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -35,19 +36,25 @@ func (s *Session) Check(ctx context.Context, opt CheckOptions) (CheckResult, err
 	if err := s.begin(op); err != nil {
 		return CheckResult{}, err
 	}
-	id := s.ID()
-	st := s.st
+	return s.st.check(ctx, s.ID(), opt)
+}
+
+// check claims unread messages of the maildir of id. The claim is the
+// rename new/ -> cur/, so it is exactly-once even between processes that
+// cannot see each other's locks.
+func (st *Store) check(ctx context.Context, id string, opt CheckOptions) (CheckResult, error) {
+	const op = "check"
 	st.sweepAliases(id)
 	newDir := st.boxPath(id, dirNew)
-	names, err := listDir(newDir)
+	names, later, err := stableList(newDir)
 	if err != nil {
 		return CheckResult{}, ioError(op, id, err)
 	}
 	sortArrival(names)
-	var res CheckResult
+	res := CheckResult{Remaining: later}
 	for i, name := range names {
 		if opt.Max > 0 && len(res.Messages) >= opt.Max || ctx.Err() != nil {
-			res.Remaining = len(names) - i
+			res.Remaining += len(names) - i
 			break
 		}
 		src := filepath.Join(newDir, name)
@@ -59,7 +66,7 @@ func (s *Session) Check(ctx context.Context, opt CheckOptions) (CheckResult, err
 			return res, ioError(op, id, err)
 		}
 		if opt.Accept != nil && !opt.Accept(&m) {
-			res.Remaining = len(names) - i
+			res.Remaining += len(names) - i
 			break
 		}
 		dst := st.boxPath(id, dirCur, baseID(name)+infoSeen)
@@ -73,6 +80,56 @@ func (s *Session) Check(ctx context.Context, opt CheckOptions) (CheckResult, err
 		res.Messages = append(res.Messages, m)
 	}
 	return res, nil
+}
+
+// stableList lists a new/ directory for claiming in per-sender order.
+//
+// A directory listing is not a snapshot: an entry added while it runs may be
+// missed while a later one is seen, so one listing could show a sender's
+// third message but not its second. The directory is therefore listed
+// twice. An entry of the first listing was published before the second
+// began, and so was every earlier message of the same writer, which the
+// second listing therefore holds. The result is every entry of the second
+// listing that is in the first, or older than an entry of the same writer
+// that is; the rest (published during the listings) are left for the next
+// check and counted in later.
+func stableList(dir string) (names []string, later int, err error) {
+	first, err := listDir(dir)
+	if err != nil || len(first) == 0 {
+		return nil, 0, err
+	}
+	second, err := listDir(dir)
+	if err != nil {
+		return nil, 0, err
+	}
+	inFirst := make(map[string]bool, len(first))
+	for _, n := range first {
+		inFirst[n] = true
+	}
+	newest := map[string]int64{} // writer -> newest entry seen in both listings
+	for _, n := range second {
+		if inFirst[n] {
+			w := writerOf(n)
+			newest[w] = max(newest[w], nameTime(n))
+		}
+	}
+	for _, n := range second {
+		if t, ok := newest[writerOf(n)]; inFirst[n] || ok && nameTime(n) <= t {
+			names = append(names, n)
+		} else {
+			later++
+		}
+	}
+	return names, later, nil
+}
+
+// writerOf identifies the process that wrote a maildir name ("P<pid>" and
+// host); names of other formats share one anonymous writer.
+func writerOf(name string) string {
+	if pid, host, ok := namePID(name); ok {
+		return strconv.Itoa(pid) + "@" + host
+	}
+	return ""
 }
 
 // readMessage reads and parses one message file. A file that does not

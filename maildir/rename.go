@@ -44,15 +44,15 @@ func (s *Session) Rename(ctx context.Context, newID string) (RenameResult, error
 	if err != nil {
 		return RenameResult{}, ioError(op, old, err)
 	}
-	if wait := RenameCooldown - now.Sub(rec.NamedAt); !rec.NamedAt.IsZero() && wait > 0 {
-		return RenameResult{}, errorf(op, RateLimited, old, "Rate limit: can rename again in %d minutes", int(wait.Minutes()))
-	}
 	agents, err := st.agents.load()
 	if err != nil {
 		return RenameResult{}, ioError(op, old, err)
 	}
 	if _, ok := agents[newID]; ok {
 		return RenameResult{}, errorf(op, Exists, newID, "Instance %s already exists: choose another name", newID)
+	}
+	if wait := RenameCooldown - now.Sub(rec.NamedAt); !rec.NamedAt.IsZero() && wait > 0 {
+		return RenameResult{}, errorf(op, RateLimited, old, "Rate limit: can rename again in %d minutes", int(wait.Minutes()))
 	}
 	hold, ok, err := tryHold(st.presenceLockPath(newID), 50*time.Millisecond)
 	if err != nil {

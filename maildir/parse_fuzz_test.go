@@ -1,0 +1,72 @@
+package maildir
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// FuzzParseMessage: the parser never panics, and whatever it accepts
+// without error formats and parses back to the same message.
+func FuzzParseMessage(f *testing.F) {
+	now := time.Date(2026, 11, 21, 23, 0, 0, 0, time.UTC)
+	seeds := []Message{
+		{ID: "1", From: "alice", To: "bob", Time: now, Content: "hello"},
+		{ID: "2", From: "system", To: "bob", Kind: KindSystem, Time: now, Content: "📝 a renamed to b"},
+		{ID: "3", From: "a", To: "b", OrigTo: "c", Time: now, Content: "x\n\ny", Data: json.RawMessage(`{"k":[1,"ü"]}`)},
+	}
+	for _, m := range seeds {
+		f.Add(m.format())
+	}
+	f.Add([]byte("From: carol\r\nTo: bob\r\n\r\nbody"))
+	f.Add([]byte("no separator"))
+	f.Add([]byte("\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := parseMessage(b)
+		if err != nil || !utf8.ValidString(m.Content) || !ValidID(m.From) || !ValidID(m.To) {
+			return
+		}
+		if m.Time.IsZero() || m.Kind != "" && m.Kind != KindBroadcast && m.Kind != KindSystem || m.OrigTo != "" && !ValidID(m.OrigTo) {
+			return
+		}
+		m2, err := parseMessage(m.format())
+		if err != nil {
+			t.Fatalf("reparse: %v", err)
+		}
+		if m2.Content != m.Content || m2.From != m.From || m2.To != m.To || !m2.Time.Equal(m.Time) {
+			t.Fatalf("round trip changed the message:\n%+v\n%+v", m, m2)
+		}
+	})
+}
+
+// FuzzIndex: every index decoder rejects or accepts without panicking, and
+// what it accepts re-encodes and decodes to an equal value.
+func FuzzIndex(f *testing.F) {
+	f.Add([]byte(`{"version":1,"data":{"alice":"2026-11-21T23:00:00Z"}}`))
+	f.Add([]byte(`{"version":1,"data":{"hank":{"to":"hank2","at":"2026-11-21T23:00:00Z"}}}`))
+	f.Add([]byte(`{"version":1,"data":{"ab12":{"id":"bob","created":"2026-11-21T23:00:00Z","expires":"2026-11-22T23:00:00Z"}}}`))
+	f.Add([]byte(`{"version":2}`))
+	f.Add([]byte("\x00garbage{"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		roundTrip[agentsIndex](t, b)
+		roundTrip[forwardIndex](t, b)
+		roundTrip[sessionsIndex](t, b)
+		var r agentRecord
+		_ = json.Unmarshal(b, &r)
+	})
+}
+
+func roundTrip[T any](t *testing.T, b []byte) {
+	v, err := decodeIndex[T](b)
+	if err != nil {
+		return
+	}
+	enc, err := json.Marshal(indexFile[T]{Version: indexVersion, Data: v})
+	if err != nil {
+		return // e.g. a time outside the encodable range
+	}
+	if _, err := decodeIndex[T](enc); err != nil {
+		t.Fatalf("re-decode of %s: %v", enc, err)
+	}
+}

@@ -1,0 +1,5 @@
+//go:build windows
+
+package maildir
+
+func umask(m int) int { return 0 }
