@@ -111,6 +111,3 @@ func legacyTime(t time.Time) string {
 	}
 	return t.Format("2006-01-02T15:04:05.000000")
 }
-
-// LegacyTime formats t as the original product's timestamps.
-func LegacyTime(t time.Time) string { return legacyTime(t) }

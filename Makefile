@@ -1,0 +1,49 @@
+# ipc — build, test and check. CI runs .ci/run, which calls these targets.
+GO        ?= go
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+FUZZTIME  ?= 10s
+PKGS      := ./...
+
+.PHONY: all build test vet fmt deps fuzz check bench clean cross
+
+all: build
+
+build:
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/ipc ./cmd/ipc
+
+test:
+	$(GO) test -race $(PKGS)
+
+vet:
+	$(GO) vet $(PKGS)
+
+fmt:
+	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# The core imports no door and no MCP library.
+deps:
+	@if $(GO) list -deps ./maildir | grep -E 'ipc/(socket|mcp|cmd)|mark3labs'; then \
+		echo "maildir must not import the doors"; exit 1; fi
+
+# Every fuzz target of every package, one go test -fuzz call each.
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
+			$(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+cross:
+	GOOS=windows GOARCH=amd64 $(GO) build ./...
+	GOOS=darwin GOARCH=arm64 $(GO) build ./...
+	GOOS=linux GOARCH=arm64 $(GO) build ./...
+
+check: fmt vet deps test fuzz cross
+
+bench: build
+	./bin/ipc bench
+
+clean:
+	rm -rf bin
