@@ -7,3 +7,8 @@ require (
 	github.com/google/renameio/v2 v2.0.2
 	golang.org/x/sys v0.49.0
 )
+
+require (
+	github.com/fsnotify/fsnotify v1.10.1 // indirect
+	github.com/mark3labs/mcp-go v1.2.1 // indirect
+)
