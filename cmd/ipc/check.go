@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/ipc-dev/ipc/maildir"
+)
+
+// runCheck: ipc check [--wait DURATION] [--max N] [--json]
+func runCheck(ctx context.Context, c *cli, args []string) error {
+	fs := flags("check")
+	wait := fs.Duration("wait", 0, "wait up to this long for mail to arrive (e.g. 30s)")
+	max := fs.Int("max", 0, "return at most N messages (0: all)")
+	asJSON := fs.Bool("json", false, "print the legacy JSON reply")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if *wait < 0 || *max < 0 {
+		return usageError("check: --wait and --max must not be negative")
+	}
+	st, s, err := c.session(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if *wait > 0 {
+		wctx, cancel := context.WithTimeout(ctx, *wait)
+		err := s.Wait(wctx)
+		cancel()
+		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+	}
+	r, err := s.Check(ctx, maildir.CheckOptions{Max: *max})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(c.stdout, map[string]any{"status": "ok", "messages": legacyMessages(r.Messages), "remaining": r.Remaining})
+	}
+	if len(r.Messages) == 0 {
+		fmt.Fprintln(c.stdout, "No new messages")
+		return nil
+	}
+	fmt.Fprintln(c.stdout, "New messages:")
+	printMessages(c.stdout, r.Messages)
+	if r.Remaining > 0 {
+		fmt.Fprintf(c.stdout, "%d more unread: run ipc check again\n", r.Remaining)
+	}
+	return nil
+}
+
+const rule = "--------------------------------------------------"
+
+// printMessages prints messages as the original's ipc_check.py does, with
+// the id added so a message can be read again.
+func printMessages(w io.Writer, ms []maildir.Message) {
+	fmt.Fprintln(w, rule)
+	for _, m := range ms {
+		fmt.Fprintf(w, "From: %s\n", m.From)
+		if m.OrigTo != "" {
+			fmt.Fprintf(w, "To: %s (sent to %s)\n", m.To, m.OrigTo)
+		}
+		fmt.Fprintf(w, "Time: %s\n", m.Legacy().Timestamp)
+		fmt.Fprintf(w, "Id: %s\n", m.ID)
+		fmt.Fprintf(w, "Content: %s\n", m.Content)
+		if len(m.Data) > 0 {
+			fmt.Fprintf(w, "Data: %s\n", m.Data)
+		}
+		fmt.Fprintln(w, rule)
+	}
+}
+
+// runWatch: ipc watch [--json] — streams mail as it lands until
+// interrupted. Each message is marked read as it is printed.
+func runWatch(ctx context.Context, c *cli, args []string) error {
+	fs := flags("watch")
+	asJSON := fs.Bool("json", false, "one legacy JSON message per line")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	st, s, err := c.session(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if !*asJSON {
+		mode := "events"
+		if st.FS().Polling {
+			mode = "polling"
+		}
+		fmt.Fprintf(c.stderr, "watching mail for %s in %s (%s); Ctrl-C to stop\n", s.ID(), st.Root(), mode)
+	}
+	for {
+		r, err := s.Check(ctx, maildir.CheckOptions{})
+		if err != nil {
+			return err
+		}
+		for _, m := range r.Messages {
+			if *asJSON {
+				if err := writeJSON(c.stdout, m.Legacy()); err != nil {
+					return err
+				}
+			} else {
+				printMessages(c.stdout, []maildir.Message{m})
+			}
+		}
+		if err := s.Wait(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil // interrupted: a normal end
+			}
+			return err
+		}
+	}
+}
+
+// runHistory: ipc history [-n N] [--json]
+func runHistory(ctx context.Context, c *cli, args []string) error {
+	fs := flags("history")
+	n := fs.Int("n", 20, "how many read messages (0: all)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	st, s, err := c.session(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ms, err := s.History(ctx, *n)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(c.stdout, map[string]any{"status": "ok", "messages": legacyMessages(ms)})
+	}
+	if len(ms) == 0 {
+		fmt.Fprintln(c.stdout, "No read messages")
+		return nil
+	}
+	printMessages(c.stdout, ms)
+	return nil
+}
+
+// runRead: ipc read ID [--json]
+func runRead(ctx context.Context, c *cli, args []string) error {
+	fs := flags("read")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError("read: want one message id: ipc read ID")
+	}
+	st, s, err := c.session(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	m, err := s.Read(ctx, strings.TrimSpace(pos[0]))
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(c.stdout, m.Legacy())
+	}
+	printMessages(c.stdout, []maildir.Message{m})
+	return nil
+}
+
+// ago formats the time since t for humans.
+func ago(now, t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	d := now.Sub(t)
+	switch {
+	case d < 2*time.Second:
+		return "just now"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds ago", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
+}

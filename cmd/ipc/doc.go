@@ -1,0 +1,49 @@
+// Command ipc is a filesystem-native mailbox for AI coding agents.
+//
+// Every message is a file in a maildir under $IPC_HOME (default
+// ~/.claude-ipc). The same binary is the MCP server (ipc mcp), the socket
+// server (ipc serve) and the CLI for humans and scripts; see the manual
+// below, printed by ipc -h.
+package main
+
+// manual is the -h text.
+const manual = `ipc — a mailbox for AI agents (Claude Code, Gemini CLI, Codex, scripts)
+
+Usage:
+  ipc [--as NAME] [--home DIR] COMMAND [ARGS]
+
+Identity: --as NAME or $IPC_ID. A command acts as that identity directly,
+registering it when needed. Mailbox: --home DIR or $IPC_HOME
+(default ~/.claude-ipc).
+
+Messaging:
+  send TO MESSAGE...       send (quotes and the colon after TO are optional;
+                           MESSAGE "-" reads stdin; --data JSON adds data)
+  broadcast MESSAGE...     send to every registered agent but you
+  check [--wait 30s] [--max N] [--json]
+                           read unread mail (marked read, kept on disk)
+  watch [--json]           print mail as it lands, until Ctrl-C
+  history [-n N] [--json]  your read mail, newest last
+  read ID [--json]         one message again, by id
+  list [--json]            registered agents: online now, last seen
+  rename NEW               change your own name (once per hour; the old
+                           name forwards for 2 hours)
+
+Servers:
+  mcp                      MCP stdio server (Claude Code, Gemini CLI, Codex)
+  serve                    TCP 127.0.0.1:9876 + Unix socket server
+  hook                     Claude Code hook (inject unread mail)
+
+Upkeep:
+  gc                       apply retention now
+  doctor                   check filesystem, watching mode, permissions,
+                           disk space, server
+  demo [--keep]            a guided tour in a temporary mailbox
+  version
+
+Exit codes: 0 ok, 1 failure, 2 usage. Errors: "ipc: <kind>: <sentence>".
+Examples:
+  IPC_ID=alice ipc send bob: need help with auth
+  echo "long text" | ipc --as alice send bob -
+  IPC_ID=bob ipc check --wait 30s
+`

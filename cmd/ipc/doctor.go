@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/ipc-dev/ipc/maildir"
+)
+
+// runDoctor: ipc doctor — reports what ipc will do on this machine and
+// whatever looks wrong. It exits 1 when a problem is found.
+func runDoctor(ctx context.Context, c *cli, args []string) error {
+	if _, err := parse(flags("doctor"), args); err != nil {
+		return err
+	}
+	problems := 0
+	say := func(ok bool, format string, a ...any) {
+		mark := "ok  "
+		if !ok {
+			mark = "FAIL"
+			problems++
+		}
+		fmt.Fprintf(c.stdout, "%s %s\n", mark, fmt.Sprintf(format, a...))
+	}
+	note := func(format string, a ...any) { fmt.Fprintf(c.stdout, "     %s\n", fmt.Sprintf(format, a...)) }
+
+	opts, err := maildir.OptionsFromEnv()
+	say(err == nil, "environment settings parse%s", errSuffix(err))
+	st, err := c.openStore()
+	if err != nil {
+		say(false, "open mailbox %s: %v", c.home, err)
+		return fmt.Errorf("doctor found %d problem(s)", problems)
+	}
+	defer st.Close()
+	say(true, "mailbox at %s", st.Root())
+
+	info := st.FS()
+	say(true, "filesystem: %s%s", info.Type, map[bool]string{true: " (remote/shared: other writers raise no events)", false: ""}[info.Remote])
+	switch {
+	case opts.Poll:
+		say(true, "new mail is detected by polling every %s (forced by %s=1)", pollInterval(opts), maildir.EnvPoll)
+	case info.Polling:
+		say(true, "new mail is detected by polling every %s (automatic on %s)", pollInterval(opts), info.Type)
+	default:
+		say(true, "new mail is detected by filesystem events (fsnotify); set %s=1 to force polling", maildir.EnvPoll)
+	}
+	if runtime.GOOS == "linux" {
+		if b, err := os.ReadFile("/proc/sys/fs/inotify/max_user_instances"); err == nil {
+			note("inotify max_user_instances = %s (one per ipc process)", strings.TrimSpace(string(b)))
+		}
+	}
+	if strings.HasPrefix(st.Root(), "/mnt/") && runtime.GOOS == "linux" {
+		note("a Windows drive under /mnt: locks may not cross to Windows programs; ipc relies on heartbeats there")
+	}
+	sync := opts.Sync
+	if sync == "" {
+		sync = maildir.SyncBatch
+	}
+	say(true, "sync policy: %s (%s)", sync, map[maildir.SyncPolicy]string{
+		maildir.SyncBatch: "durable, concurrent sends share directory fsyncs",
+		maildir.SyncFull:  "durable, one directory fsync per message",
+		maildir.SyncNone:  "NOT durable: a power loss can lose mail",
+	}[sync])
+
+	if info.Free > 0 {
+		say(info.Free > 100<<20, "disk space free: %s", humanBytes(info.Free))
+	}
+	probe := filepath.Join(st.Root(), ".doctor-probe")
+	werr := os.WriteFile(probe, []byte("x"), 0o600)
+	os.Remove(probe)
+	say(werr == nil, "mailbox is writable%s", errSuffix(werr))
+
+	if runtime.GOOS != "windows" {
+		bad := permissionProblems(st.Root(), 20000)
+		say(len(bad) == 0, "permissions: directories 0700, files 0600 (%d wrong)", len(bad))
+		for i, b := range bad {
+			if i == 5 {
+				note("... and %d more", len(bad)-5)
+				break
+			}
+			note("%s", b)
+		}
+	}
+
+	if id := c.as; id != "" {
+		say(maildir.ValidID(id), "identity %q (from --as/IPC_ID) is a valid instance id", id)
+	} else {
+		note("no identity set: pass --as NAME or set %s for send/check", maildir.EnvID)
+	}
+	if opts.Secret != "" {
+		note("secure mode is on (%s set): registrations need the shared-secret proof", maildir.EnvSecret)
+	}
+
+	addr := net.JoinHostPort(envOr(c.getenv, "IPC_HOST", "127.0.0.1"), envOr(c.getenv, "IPC_PORT", "9876"))
+	conn, err := net.DialTimeout("tcp", addr, 300*time.Millisecond)
+	if err == nil {
+		conn.Close()
+		note("a server answers on %s (fast path for scripts; not required)", addr)
+	} else {
+		note("no server on %s: every door works on the files directly; run `ipc serve` for TCP clients", addr)
+	}
+	if problems > 0 {
+		return fmt.Errorf("doctor found %d problem(s)", problems)
+	}
+	return nil
+}
+
+func errSuffix(err error) string {
+	if err == nil {
+		return ""
+	}
+	return ": " + err.Error()
+}
+
+func pollInterval(o maildir.Options) time.Duration {
+	if o.PollInterval > 0 {
+		return o.PollInterval
+	}
+	return maildir.DefaultPollInterval
+}
+
+func envOr(getenv func(string) string, k, def string) string {
+	if v := getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func humanBytes(n uint64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := uint64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// permissionProblems lists entries under root whose mode is wider than
+// 0700 (directories) or 0600 (files), looking at up to limit entries.
+func permissionProblems(root string, limit int) []string {
+	var bad []string
+	n := 0
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if n++; n > limit {
+			return filepath.SkipAll
+		}
+		info, err := d.Info()
+		if err != nil || info.Mode()&fs.ModeSocket != 0 {
+			return nil
+		}
+		if perm := info.Mode().Perm(); perm&0o077 != 0 {
+			bad = append(bad, fmt.Sprintf("%s is %v", p, perm))
+		}
+		return nil
+	})
+	return bad
+}

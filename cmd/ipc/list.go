@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ipc-dev/ipc/maildir"
+)
+
+// runList: ipc list [--json] — needs no identity.
+func runList(ctx context.Context, c *cli, args []string) error {
+	fs := flags("list")
+	asJSON := fs.Bool("json", false, "print the legacy JSON reply")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	st, err := c.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	agents, err := st.Agents(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		out := make([]maildir.LegacyAgent, len(agents))
+		for i, a := range agents {
+			out[i] = a.Legacy()
+		}
+		return writeJSON(c.stdout, map[string]any{"status": "ok", "instances": out})
+	}
+	if len(agents) == 0 {
+		fmt.Fprintln(c.stdout, "No agents registered yet")
+		return nil
+	}
+	now := time.Now()
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATUS\tLAST SEEN\tREGISTERED")
+	for _, a := range agents {
+		status := "offline"
+		if a.Online {
+			status = "online"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.ID, status, ago(now, a.LastSeen), a.Registered.Local().Format("2006-01-02 15:04"))
+	}
+	return tw.Flush()
+}
+
+// runRename: ipc rename NEW — renames the identity of --as / IPC_ID.
+func runRename(ctx context.Context, c *cli, args []string) error {
+	pos, err := parse(flags("rename"), args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError("rename: want the new name: ipc rename NEW")
+	}
+	st, s, err := c.session(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	r, err := s.Rename(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(c.stdout, r.Summary())
+	fmt.Fprintf(c.stdout, "Your old name '%s' will forward to '%s' until %s; %d agents were told.\n",
+		r.Old, r.New, r.Until.Local().Format("15:04"), r.Notified)
+	fmt.Fprintf(c.stdout, "From now on act as %s (IPC_ID=%s).\n", r.New, r.New)
+	return nil
+}
+
+// runGC: ipc gc — applies retention now; needs no identity.
+func runGC(ctx context.Context, c *cli, args []string) error {
+	if _, err := parse(flags("gc"), args); err != nil {
+		return err
+	}
+	st, err := c.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	s, err := st.GC(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "removed: %d tmp leftovers, %d expired read messages, %d expired future messages, %d large files, %d expired tokens, %d expired forwards\n",
+		s.TmpFiles, s.ReadExpired, s.Future, s.LargeFiles, s.Tokens, s.Forwards)
+	return nil
+}

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/ipc-dev/ipc/maildir"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// cli carries what every command needs: its streams, the environment and
+// the global flags.
+type cli struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+	home   string // --home or IPC_HOME
+	as     string // --as or IPC_ID
+}
+
+// command is one subcommand.
+type command struct {
+	run     func(ctx context.Context, c *cli, args []string) error
+	summary string
+}
+
+// commands is the table of contents of the CLI: one file per command.
+func commands() map[string]command {
+	return map[string]command{
+		"send":      {runSend, "send TO MESSAGE... — send a message (colon after TO optional; - reads stdin)"},
+		"broadcast": {runBroadcast, "broadcast MESSAGE... — send to every registered agent"},
+		"check":     {runCheck, "check [--wait D] [--max N] [--json] — read unread mail (marks it read)"},
+		"watch":     {runWatch, "watch [--json] — print mail as it lands, until interrupted"},
+		"history":   {runHistory, "history [-n N] [--json] — read mail, newest last"},
+		"read":      {runRead, "read ID [--json] — show one message by id"},
+		"list":      {runList, "list [--json] — registered agents, online now and last seen"},
+		"rename":    {runRename, "rename NEW — change your own name (once per hour)"},
+		"gc":        {runGC, "gc — apply retention now"},
+		"doctor":    {runDoctor, "doctor — filesystem, watching mode, permissions, disk, server"},
+		"demo":      {runDemo, "demo — a guided tour in a temporary mailbox"},
+		"mcp":       {runMCP, "mcp — the MCP stdio server (for Claude Code, Gemini CLI, Codex)"},
+		"serve":     {runServe, "serve — the socket server (TCP 127.0.0.1:9876 and a Unix socket)"},
+		"hook":      {runHook, "hook — Claude Code hook: inject unread mail into the conversation"},
+		"version":   {runVersion, "version — print the version"},
+	}
+}
+
+// run executes the command line and returns the exit code: 0 ok, 1
+// failure, 2 usage. Errors go to stderr as "ipc: <kind>: <sentence>".
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	fs := flag.NewFlagSet("ipc", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.home, "home", "", "mailbox root (default $IPC_HOME or ~/.claude-ipc)")
+	fs.StringVar(&c.as, "as", "", "act as this identity (default $IPC_ID)")
+	help := fs.Bool("help", false, "show help")
+	fs.BoolVar(help, "h", false, "show help")
+	if err := fs.Parse(args); err != nil {
+		return c.fail(usageError("%v", err))
+	}
+	args = fs.Args()
+	if *help || len(args) == 0 {
+		c.usage(stdout)
+		if len(args) == 0 && !*help {
+			return 2
+		}
+		return 0
+	}
+	if c.home == "" {
+		c.home = getenv(maildir.EnvHome)
+	}
+	if c.home == "" {
+		c.home = maildir.DefaultRoot()
+	}
+	if c.as == "" {
+		c.as = getenv(maildir.EnvID)
+	}
+	cmd, ok := commands()[args[0]]
+	if !ok {
+		return c.fail(usageError("unknown command %q (run ipc -h)", args[0]))
+	}
+	if err := cmd.run(ctx, c, args[1:]); err != nil {
+		return c.fail(err)
+	}
+	return 0
+}
+
+func (c *cli) usage(w io.Writer) {
+	fmt.Fprint(w, manual)
+}
+
+// usageErr is a command-line mistake: exit code 2.
+type usageErr struct{ msg string }
+
+func (e usageErr) Error() string { return e.msg }
+
+func usageError(format string, args ...any) error {
+	return usageErr{fmt.Sprintf(format, args...)}
+}
+
+// fail prints err as "ipc: <kind>: <sentence>" and returns its exit code.
+func (c *cli) fail(err error) int {
+	var u usageErr
+	if errors.As(err, &u) {
+		fmt.Fprintf(c.stderr, "ipc: usage: %s\n", u.msg)
+		return 2
+	}
+	if errors.Is(err, context.Canceled) {
+		return 1
+	}
+	msg := err.Error()
+	kind := maildir.KindOf(err)
+	fmt.Fprintf(c.stderr, "ipc: %s: %s\n", kind, strings.TrimSpace(msg))
+	return 1
+}
+
+func runVersion(ctx context.Context, c *cli, args []string) error {
+	fmt.Fprintln(c.stdout, "ipc", version)
+	return nil
+}

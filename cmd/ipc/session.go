@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"io"
+
+	"github.com/ipc-dev/ipc/maildir"
+)
+
+// openStore opens the mailbox with the options of the environment.
+func (c *cli) openStore() (*maildir.Store, error) {
+	opts, err := maildir.OptionsFromEnv()
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	return maildir.Open(c.home, opts)
+}
+
+// session opens the mailbox and acts as the identity of --as / IPC_ID,
+// registering it implicitly. The caller closes the returned store, which
+// ends the session.
+func (c *cli) session(ctx context.Context) (*maildir.Store, *maildir.Session, error) {
+	if c.as == "" {
+		return nil, nil, usageError("who are you? pass --as NAME or set IPC_ID")
+	}
+	st, err := c.openStore()
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := st.Login(ctx, c.as, maildir.Proof(c.as, c.getenv(maildir.EnvSecret)))
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, s, nil
+}
+
+// flags returns a flag set for a subcommand that reports errors as usage
+// errors instead of printing.
+func flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// parse parses args, accepting flags before and after positional
+// arguments (ipc check --json, ipc send bob hi --data {}).
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, usageError("%s: %v", fs.Name(), err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
