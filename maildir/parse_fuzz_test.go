@@ -2,6 +2,10 @@ package maildir
 
 import (
 	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -18,6 +22,9 @@ func FuzzParseMessage(f *testing.F) {
 	}
 	for _, m := range seeds {
 		f.Add(m.format())
+	}
+	for _, b := range realFiles(f, "mail") {
+		f.Add(b)
 	}
 	f.Add([]byte("From: carol\r\nTo: bob\r\n\r\nbody"))
 	f.Add([]byte("no separator"))
@@ -46,6 +53,12 @@ func FuzzIndex(f *testing.F) {
 	f.Add([]byte(`{"version":1,"data":{"alice":"2026-11-21T23:00:00Z"}}`))
 	f.Add([]byte(`{"version":1,"data":{"hank":{"to":"hank2","at":"2026-11-21T23:00:00Z"}}}`))
 	f.Add([]byte(`{"version":1,"data":{"ab12":{"id":"bob","created":"2026-11-21T23:00:00Z","expires":"2026-11-22T23:00:00Z"}}}`))
+	for _, b := range realFiles(f, "index") {
+		f.Add(b)
+	}
+	for _, b := range realFiles(f, "presence") {
+		f.Add(b)
+	}
 	f.Add([]byte(`{"version":2}`))
 	f.Add([]byte("\x00garbage{"))
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -69,4 +82,31 @@ func roundTrip[T any](t *testing.T, b []byte) {
 	if _, err := decodeIndex[T](enc); err != nil {
 		t.Fatalf("re-decode of %s: %v", enc, err)
 	}
+}
+
+// realFiles runs a short real session (register, send with data, a large
+// message, a broadcast, a rename, a token) and returns the files it wrote
+// under sub/, to seed the fuzzers with what the product actually writes.
+func realFiles(f *testing.F, sub string) [][]byte {
+	st := mustOpen(f, Options{})
+	alice, bob := mustLogin(f, st, "alice"), mustLogin(f, st, "bob")
+	alice.Send(ctx, "bob", "hello ü 📬\nline two", json.RawMessage(`{"pr":42}`))
+	alice.Send(ctx, "bob", strings.Repeat("Long text here. ", 1000), nil)
+	alice.Broadcast(ctx, "all hands", nil)
+	alice.IssueToken(ctx)
+	bob.Check(ctx, CheckOptions{})
+	bob.Rename(ctx, "robert")
+	var out [][]byte
+	filepath.WalkDir(filepath.Join(st.Root(), sub), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() && !strings.HasSuffix(p, ".lock") {
+			if b, err := os.ReadFile(p); err == nil {
+				out = append(out, b)
+			}
+		}
+		return nil
+	})
+	if len(out) == 0 {
+		f.Fatalf("no real files under %s", sub)
+	}
+	return out
 }
