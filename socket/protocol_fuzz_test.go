@@ -1,0 +1,104 @@
+package socket
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"testing"
+)
+
+var frameSeeds = []string{
+	`{"action":"register","instance_id":"alice"}`,
+	`{"action": "send", "from_id": "a", "to_id": "b", "message": {"content": "hi \"there\" \u00e9", "data": {"k": [1, 2.5e3, true, null]}}, "session_token": "T"}`,
+	"{\"action\":\"check\"}\n{\"action\":\"list\"}\n",
+	`[1,2,{"a":[]}]`,
+	`{"a":"}]"}`,
+	`{"a":`,
+	`hello`,
+	`{"a":"\u12"}`,
+	"  \n\t",
+	``,
+	`{}{}`,
+	`{"a":1}xyz`,
+}
+
+// FuzzFramer checks the frame decoder: feeding an input in two or three
+// chunks gives the same values and error as feeding it whole; every value
+// is a complete object or array taken in order from the input; a valid
+// JSON object or array is framed exactly; and no input panics.
+func FuzzFramer(f *testing.F) {
+	for _, s := range frameSeeds {
+		f.Add([]byte(s), uint16(1), uint16(7))
+	}
+	f.Fuzz(func(t *testing.T, in []byte, a, b uint16) {
+		const max = 1 << 12
+		whole, wholeErr := collect(max, in)
+		i, j := int(a)%(len(in)+1), int(b)%(len(in)+1)
+		if i > j {
+			i, j = j, i
+		}
+		split, splitErr := collect(max, in[:i], in[i:j], in[j:])
+		if len(whole) != len(split) || !sameErr(wholeErr, splitErr) {
+			t.Fatalf("whole: %q, %v; in chunks %d,%d: %q, %v", whole, wholeErr, i, j, split, splitErr)
+		}
+		rest := in
+		for k, v := range whole {
+			if !bytes.Equal(v, split[k]) {
+				t.Fatalf("value %d: whole %q, chunked %q", k, v, split[k])
+			}
+			if v[0] != '{' && v[0] != '[' {
+				t.Fatalf("value %q is not an object or array", v)
+			}
+			rest = bytes.TrimLeft(rest, " \t\r\n")
+			if !bytes.HasPrefix(rest, v) {
+				t.Fatalf("value %q is not next in the input %q", v, rest)
+			}
+			rest = rest[len(v):]
+		}
+		trimmed := bytes.Trim(in, " \t\r\n")
+		if len(trimmed) > 0 && len(trimmed) <= max && (trimmed[0] == '{' || trimmed[0] == '[') && json.Valid(trimmed) {
+			if len(whole) != 1 || !bytes.Equal(whole[0], trimmed) || wholeErr != io.EOF {
+				t.Fatalf("valid JSON %q framed as %q, %v", trimmed, whole, wholeErr)
+			}
+		}
+		for _, v := range whole {
+			if json.Valid(v) {
+				_ = parseRequestNoPanic(v)
+			}
+		}
+	})
+}
+
+func collect(max int, chunks ...[]byte) ([][]byte, error) {
+	r := &chunkReader{}
+	for _, c := range chunks {
+		r.chunks = append(r.chunks, append([]byte(nil), c...))
+	}
+	f := NewFramer(r, max)
+	var out [][]byte
+	for {
+		v, err := f.Next()
+		if err != nil {
+			return out, err
+		}
+		out = append(out, append([]byte(nil), v...))
+	}
+}
+
+func sameErr(a, b error) bool {
+	var sa, sb *SyntaxError
+	if errors.As(a, &sa) || errors.As(b, &sb) {
+		return errors.As(a, &sa) && errors.As(b, &sb) && sa.Offset == sb.Offset
+	}
+	return a == b
+}
+
+func parseRequestNoPanic(v []byte) error {
+	r, err := parseRequest(v)
+	if err == nil {
+		_ = r.actionName()
+		_ = r.id()
+	}
+	return err
+}
