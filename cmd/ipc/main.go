@@ -55,6 +55,7 @@ func commands() map[string]command {
 		"gc":        {runGC, "gc — apply retention now"},
 		"doctor":    {runDoctor, "doctor — filesystem, watching mode, permissions, disk, server"},
 		"demo":      {runDemo, "demo — a guided tour in a temporary mailbox"},
+		"bench":     {runBench, "bench [--quick] [--json] — benchmarks against the physical limit and peers"},
 		"mcp":       {runMCP, "mcp — the MCP stdio server (for Claude Code, Gemini CLI, Codex)"},
 		"serve":     {runServe, "serve — the socket server (TCP 127.0.0.1:9876 and a Unix socket)"},
 		"hook":      {runHook, "hook — Claude Code hook: inject unread mail into the conversation"},

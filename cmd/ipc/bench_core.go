@@ -1,0 +1,451 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ipc-dev/ipc/maildir"
+)
+
+// body200 is the 200-byte message body of every scenario.
+var body200 = strings.Repeat("x", 200)
+
+// scenarios lists the benchmarks in the order they run.
+func (b *bench) scenarios(peers bool) []scenario {
+	s := []scenario{
+		{name: "raw_limit", run: benchRaw},
+		{name: "direct_send", run: benchDirectSend},
+		{name: "e2e_fs", run: benchE2EFS},
+		{name: "history", once: true, run: benchHistory},
+		{name: "mcp_start", run: benchMCPStart},
+	}
+	s = append(s, b.socketScenarios()...)
+	if peers {
+		s = append(s, scenario{name: "peers", once: true, run: benchPeers})
+	}
+	return s
+}
+
+// n picks a message count for the run size.
+func (b *bench) n(quick, full int) int {
+	if b.quick {
+		return quick
+	}
+	return full
+}
+
+// tempRoot makes a scratch mailbox root, removed by the returned func.
+func tempRoot() (string, func(), error) {
+	dir, err := os.MkdirTemp("", "ipc-bench-")
+	if err != nil {
+		return "", nil, err
+	}
+	return dir, func() { os.RemoveAll(dir) }, nil
+}
+
+// benchRaw is the physical limit of one durable message: create in tmp/,
+// write, fsync, rename into new/, fsync new/ — nothing else.
+func benchRaw(ctx context.Context, b *bench) error {
+	dir, done, err := tempRoot()
+	if err != nil {
+		return err
+	}
+	defer done()
+	tmp, nw := filepath.Join(dir, "tmp"), filepath.Join(dir, "new")
+	os.Mkdir(tmp, 0o700)
+	os.Mkdir(nw, 0o700)
+	n := b.n(300, 2000)
+	payload := []byte(body200)
+	samples := make([]time.Duration, 0, n)
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		t0 := time.Now()
+		name := strconv.Itoa(i)
+		f, err := os.OpenFile(filepath.Join(tmp, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return err
+		}
+		if _, err := f.Write(payload); err != nil {
+			return err
+		}
+		if err := f.Sync(); err != nil {
+			return err
+		}
+		f.Close()
+		if err := os.Rename(filepath.Join(tmp, name), filepath.Join(nw, name)); err != nil {
+			return err
+		}
+		if err := syncDir(nw); err != nil {
+			return err
+		}
+		samples = append(samples, time.Since(t0))
+	}
+	b.rate("raw_limit_msgs_per_s", "msgs/s", n, time.Since(start))
+	b.latency("raw_limit", samples)
+	return nil
+}
+
+func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+// benchStore opens a durable store for a scenario, rate limits off.
+func benchStore(root string) (*maildir.Store, error) {
+	return maildir.Open(root, maildir.Options{RateBurst: -1})
+}
+
+// benchDirectSend: durable sends through the core, one sender.
+func benchDirectSend(ctx context.Context, b *bench) error {
+	root, done, err := tempRoot()
+	if err != nil {
+		return err
+	}
+	defer done()
+	st, err := benchStore(root)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	alice, err := st.Login(ctx, "alice", "")
+	if err != nil {
+		return err
+	}
+	n := b.n(300, 2000)
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		if _, err := alice.Send(ctx, "bob", body200, nil); err != nil {
+			return err
+		}
+	}
+	b.rate("direct_send_msgs_per_s", "msgs/s", n, time.Since(start))
+	return nil
+}
+
+// child is a subprocess of this binary acting on a scratch mailbox.
+type child struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	lines chan string
+}
+
+func startChild(root, id string, args ...string) (*child, error) {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "IPC_HOME="+root, "IPC_AUTOSTART=0", "IPC_RATE_BURST=off")
+	if id != "" {
+		cmd.Env = append(cmd.Env, "IPC_ID="+id)
+	}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	c := &child{cmd: cmd, stdin: stdin, lines: make(chan string, 1024)}
+	go func() { // ends when the child's stdout closes
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 1<<20), 16<<20)
+		for sc.Scan() {
+			c.lines <- sc.Text()
+		}
+		close(c.lines)
+	}()
+	return c, nil
+}
+
+// line waits for the child's next stdout line.
+func (c *child) line(timeout time.Duration) (string, error) {
+	select {
+	case l, ok := <-c.lines:
+		if !ok {
+			return "", fmt.Errorf("%s exited", c.cmd.Args[1])
+		}
+		return l, nil
+	case <-time.After(timeout):
+		return "", fmt.Errorf("%s: no output within %s", c.cmd.Args[1], timeout)
+	}
+}
+
+func (c *child) stop() {
+	c.stdin.Close()
+	if c.cmd.Process != nil {
+		c.cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { c.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			c.cmd.Process.Kill()
+			<-done
+		}
+	}
+	for range c.lines {
+	}
+}
+
+// benchE2EFS: a send in this process to the moment a watching reader in
+// another process (ipc watch) has printed the message; files only.
+func benchE2EFS(ctx context.Context, b *bench) error {
+	root, done, err := tempRoot()
+	if err != nil {
+		return err
+	}
+	defer done()
+	st, err := benchStore(root)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	alice, err := st.Login(ctx, "alice", "")
+	if err != nil {
+		return err
+	}
+	reader, err := startChild(root, "bob", "watch", "--json")
+	if err != nil {
+		return err
+	}
+	defer reader.stop()
+	n := b.n(200, 1000)
+	samples := make([]time.Duration, 0, n)
+	for i := -1; i < n; i++ { // i = -1 warms up (and waits for the reader)
+		t0 := time.Now()
+		if _, err := alice.Send(ctx, "bob", body200, nil); err != nil {
+			return err
+		}
+		if _, err := reader.line(30 * time.Second); err != nil {
+			return err
+		}
+		if i >= 0 {
+			samples = append(samples, time.Since(t0))
+		}
+	}
+	b.latency("e2e_fs", samples)
+	return nil
+}
+
+// benchHistory: the cost of a check that returns one message, and of a
+// durable send, with an empty history and with 100,000 read messages and
+// 1,000 registered agents.
+func benchHistory(ctx context.Context, b *bench) error {
+	for _, history := range []int{0, 100_000} {
+		root, done, err := tempRoot()
+		if err != nil {
+			return err
+		}
+		if err := fillHistory(ctx, root, history); err != nil {
+			done()
+			return err
+		}
+		st, err := benchStore(root)
+		if err != nil {
+			done()
+			return err
+		}
+		err = measureHistory(ctx, b, st, history)
+		st.Close()
+		done()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func fillHistory(ctx context.Context, root string, n int) error {
+	if n == 0 {
+		return nil
+	}
+	st, err := maildir.Open(root, maildir.Options{Sync: maildir.SyncNone, RateBurst: -1})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for i := 0; i < 1000; i++ {
+		s, err := st.Login(ctx, fmt.Sprintf("agent%04d", i), "")
+		if err != nil {
+			return err
+		}
+		s.Close()
+	}
+	alice, err := st.Login(ctx, "alice", "")
+	if err != nil {
+		return err
+	}
+	bob, err := st.Login(ctx, "bob", "")
+	if err != nil {
+		return err
+	}
+	for i := 0; i < n; i++ {
+		if _, err := alice.Send(ctx, "bob", body200, nil); err != nil {
+			return err
+		}
+		if i%1000 == 999 || i == n-1 {
+			if _, err := bob.Check(ctx, maildir.CheckOptions{}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func measureHistory(ctx context.Context, b *bench, st *maildir.Store, history int) error {
+	alice, err := st.Login(ctx, "alice", "")
+	if err != nil {
+		return err
+	}
+	bob, err := st.Login(ctx, "bob", "")
+	if err != nil {
+		return err
+	}
+	n := b.n(200, 1000)
+	var checks, sends []time.Duration
+	for i := 0; i < n; i++ {
+		t0 := time.Now()
+		if _, err := alice.Send(ctx, "bob", body200, nil); err != nil {
+			return err
+		}
+		sends = append(sends, time.Since(t0))
+		t0 = time.Now()
+		r, err := bob.Check(ctx, maildir.CheckOptions{})
+		if err != nil {
+			return err
+		}
+		if len(r.Messages) != 1 {
+			return fmt.Errorf("check returned %d messages, want 1", len(r.Messages))
+		}
+		checks = append(checks, time.Since(t0))
+	}
+	label := "0"
+	if history > 0 {
+		label = "100k"
+	}
+	b.value("check_ms_history_"+label, "ms", medianMS(checks))
+	b.value("send_ms_history_"+label, "ms", medianMS(sends))
+	return nil
+}
+
+func medianMS(d []time.Duration) float64 {
+	ms := make([]float64, len(d))
+	for i, x := range d {
+		ms[i] = float64(x) / float64(time.Millisecond)
+	}
+	sortFloats(ms)
+	return quantile(ms, 0.5)
+}
+
+// benchMCPStart: time from starting ipc mcp to its initialize reply, and its
+// resident memory once idle.
+func benchMCPStart(ctx context.Context, b *bench) error {
+	root, done, err := tempRoot()
+	if err != nil {
+		return err
+	}
+	defer done()
+	t0 := time.Now()
+	c, err := startChild(root, "", "mcp")
+	if err != nil {
+		return err
+	}
+	defer c.stop()
+	init := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"ipc-bench","version":"1"}}}` + "\n"
+	if _, err := io.WriteString(c.stdin, init); err != nil {
+		return err
+	}
+	l, err := c.line(10 * time.Second)
+	if err != nil {
+		return err
+	}
+	elapsed := time.Since(t0)
+	if !strings.Contains(l, `"id":1`) {
+		return fmt.Errorf("unexpected initialize reply %q", l)
+	}
+	b.value("mcp_start_ms", "ms", float64(elapsed)/float64(time.Millisecond))
+	io.WriteString(c.stdin, `{"jsonrpc":"2.0","method":"notifications/initialized"}`+"\n"+`{"jsonrpc":"2.0","id":2,"method":"tools/list"}`+"\n")
+	if _, err := c.line(10 * time.Second); err != nil {
+		return err
+	}
+	if rss, ok := rssMB(c.cmd.Process.Pid); ok {
+		b.value("mcp_idle_rss_mb", "MB", rss)
+	}
+	return nil
+}
+
+// rssMB reads the resident set size of pid (Linux).
+func rssMB(pid int) (float64, bool) {
+	bs, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(bs), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, err := strconv.ParseFloat(f[1], 64)
+			return kb / 1024, err == nil
+		}
+	}
+	return 0, false
+}
+
+// benchPeers runs the peer systems from the bench/ module (a separate Go
+// module, so the product's dependencies stay small) and merges its figures.
+func benchPeers(ctx context.Context, b *bench) error {
+	if _, err := os.Stat(filepath.Join("bench", "go.mod")); err != nil {
+		b.notes = append(b.notes, "peers skipped: run ipc bench from the repository root (bench/ holds the NATS and Redis comparisons)")
+		return nil
+	}
+	args := []string{"run", "./peers"}
+	if b.quick {
+		args = append(args, "--quick")
+	}
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = "bench"
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = io.Discard
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("bench/peers: %w", err)
+	}
+	var res struct {
+		Figures map[string]float64 `json:"figures"`
+		Notes   []string           `json:"notes"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		return fmt.Errorf("bench/peers output: %w", err)
+	}
+	for k, v := range res.Figures {
+		unit := "ms"
+		if strings.Contains(k, "_per_s") {
+			unit = "msgs/s"
+		}
+		if strings.HasPrefix(k, "raw_limit") {
+			k = "peers_run_" + k // the peers' own reference loop, kept apart
+		}
+		b.value(k, unit, v)
+	}
+	b.notes = append(b.notes, res.Notes...)
+	return nil
+}

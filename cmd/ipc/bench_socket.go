@@ -1,0 +1,4 @@
+package main
+
+// socketScenarios are the benchmarks that need the socket server.
+func (b *bench) socketScenarios() []scenario { return nil }
