@@ -1,0 +1,342 @@
+package socket
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/ipc-dev/ipc/maildir"
+)
+
+// clientMaxFrame bounds a frame the client accepts from a server.
+const clientMaxFrame = 64 << 20
+
+// ErrNotRunning is returned by DialMailbox when no server serves the mailbox.
+var ErrNotRunning = errors.New("socket: no server is running for this mailbox")
+
+// Client is a fast-path connection. It is safe for concurrent use:
+// requests of several goroutines are pipelined on the one connection and
+// each gets its own reply. Errors the server reports are *maildir.Error
+// values, so maildir.KindOf gives their error_code.
+type Client struct {
+	nc    net.Conn
+	hello Reply
+
+	wmu     sync.Mutex // serializes writes, so pending is in wire order
+	mu      sync.Mutex
+	pending []*pendingCall
+	nextID  uint64
+	err     error // why the connection ended
+
+	events chan Reply
+	closed chan struct{}
+	done   chan struct{} // the reader has ended
+	once   sync.Once
+}
+
+type pendingCall struct {
+	id    string
+	reply chan Reply // buffered: the reader never waits for a caller
+}
+
+// Dial connects to a server ("tcp", "127.0.0.1:9876" or "unix", a socket
+// path) and opens the fast path with hello.
+func Dial(ctx context.Context, network, address string) (*Client, error) {
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, network, address)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{nc: nc, events: make(chan Reply, 64), closed: make(chan struct{}), done: make(chan struct{})}
+	go c.read()
+	rep, err := c.Do(ctx, map[string]any{"action": "hello", "version": Version})
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	c.hello = rep
+	return c, nil
+}
+
+// DialMailbox connects to the server of the mailbox at root, as recorded
+// in its RunStateFile: the Unix socket first, then TCP. It returns
+// ErrNotRunning if no server holds the mailbox's run lock.
+func DialMailbox(ctx context.Context, root string) (*Client, error) {
+	rs, ok, err := Running(root)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || rs.PID == 0 {
+		return nil, ErrNotRunning
+	}
+	var firstErr error
+	if rs.Socket != "" {
+		c, err := Dial(ctx, "unix", rs.Socket)
+		if err == nil {
+			return c, nil
+		}
+		firstErr = err
+	}
+	if rs.TCP != "" {
+		c, err := Dial(ctx, "tcp", rs.TCP)
+		if err == nil {
+			return c, nil
+		}
+		firstErr = err
+	}
+	if firstErr == nil {
+		firstErr = ErrNotRunning
+	}
+	return nil, firstErr
+}
+
+// Server returns the server's hello reply (version, max_frame, server).
+func (c *Client) Server() Reply { return c.hello }
+
+// Events returns the channel of events pushed by the server: "mail" after
+// Subscribe, "subscription_ended", "closing". It is closed when the
+// connection ends. A client that subscribes must keep reading it: while it
+// is full, replies wait too.
+func (c *Client) Events() <-chan Reply { return c.events }
+
+// Close closes the connection and waits for its reader. It is idempotent.
+func (c *Client) Close() error {
+	var err error
+	c.once.Do(func() {
+		close(c.closed)
+		err = c.nc.Close()
+		<-c.done
+	})
+	return err
+}
+
+// Err returns why the connection ended, or nil while it is open.
+func (c *Client) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// Do sends a request and waits for its reply. The request's "id" is set by
+// Do. A reply with status "error" is returned as a *maildir.Error.
+func (c *Client) Do(ctx context.Context, req map[string]any) (Reply, error) {
+	c.wmu.Lock()
+	c.mu.Lock()
+	if c.err != nil {
+		err := c.err
+		c.mu.Unlock()
+		c.wmu.Unlock()
+		return Reply{}, err
+	}
+	c.nextID++
+	id := strconv.FormatUint(c.nextID, 10)
+	p := &pendingCall{id: id, reply: make(chan Reply, 1)}
+	c.pending = append(c.pending, p)
+	c.mu.Unlock()
+	req["id"] = id
+	b, err := encode(req)
+	if err == nil {
+		c.nc.SetWriteDeadline(time.Now().Add(DefaultWriteTimeout))
+		_, err = c.nc.Write(b)
+	}
+	c.wmu.Unlock()
+	if err != nil {
+		c.fail(fmt.Errorf("socket: write: %w", err))
+	}
+	select {
+	case rep, ok := <-p.reply:
+		if !ok {
+			return Reply{}, c.Err()
+		}
+		action, _ := req["action"].(string)
+		return rep, replyError(action, rep)
+	case <-ctx.Done():
+		return Reply{}, ctx.Err()
+	}
+}
+
+// replyError returns the error an error reply carries, or nil.
+func replyError(action string, rep Reply) error {
+	if rep.Status == StatusOK {
+		return nil
+	}
+	kind := maildir.Kind(rep.ErrorCode)
+	if kind == "" {
+		kind = maildir.Internal
+	}
+	return &maildir.Error{Op: action, Kind: kind, Msg: rep.Message}
+}
+
+// read dispatches frames: replies to their callers in order, events to
+// the events channel.
+func (c *Client) read() {
+	defer close(c.done)
+	defer close(c.events)
+	fr := NewFramer(c.nc, clientMaxFrame)
+	for {
+		frame, err := fr.Next()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = errors.New("socket: the server closed the connection")
+			}
+			c.fail(err)
+			return
+		}
+		var rep Reply
+		if err := json.Unmarshal(frame, &rep); err != nil {
+			c.fail(fmt.Errorf("socket: malformed frame from the server: %w", err))
+			return
+		}
+		if rep.Event != "" {
+			select {
+			case c.events <- rep:
+			case <-c.closed:
+				c.fail(net.ErrClosed)
+				return
+			}
+			continue
+		}
+		c.mu.Lock()
+		if len(c.pending) == 0 {
+			c.mu.Unlock()
+			c.fail(fmt.Errorf("socket: unexpected reply from the server: %s", truncate(string(frame), 200)))
+			return
+		}
+		p := c.pending[0]
+		c.pending = c.pending[1:]
+		c.mu.Unlock()
+		var id string
+		if json.Unmarshal(rep.ID, &id) != nil || id != p.id {
+			c.fail(fmt.Errorf("socket: reply %s came for request %s: out of order", rep.ID, p.id))
+			return
+		}
+		p.reply <- rep
+	}
+}
+
+// fail ends the connection with err: every waiting caller gets it.
+func (c *Client) fail(err error) {
+	c.mu.Lock()
+	if c.err == nil {
+		c.err = err
+	}
+	pending := c.pending
+	c.pending = nil
+	c.mu.Unlock()
+	for _, p := range pending {
+		close(p.reply)
+	}
+	c.nc.Close()
+}
+
+// Register logs in as id (proof: maildir.Proof(id, secret) in secure mode)
+// and binds the connection to the new session. It returns the session
+// token, valid on every door, and the server's summary.
+func (c *Client) Register(ctx context.Context, id, proof string) (token, summary string, err error) {
+	rep, err := c.Do(ctx, map[string]any{"action": "register", "instance_id": id, "auth_token": proof})
+	return rep.SessionToken, rep.Message, err
+}
+
+// Resume binds the connection to the session of token and returns its id.
+func (c *Client) Resume(ctx context.Context, token string) (string, error) {
+	rep, err := c.Do(ctx, map[string]any{"action": "hello", "version": Version, "session_token": token})
+	return rep.InstanceID, err
+}
+
+// Send sends content (and optional data, a JSON object) to to, and returns
+// the server's summary ("Message sent", "Message queued for ...", ...).
+func (c *Client) Send(ctx context.Context, to, content string, data json.RawMessage) (string, error) {
+	rep, err := c.Do(ctx, map[string]any{"action": "send", "to_id": to, "message": message(content, data)})
+	return rep.Message, err
+}
+
+// Broadcast sends content to every registered agent but the session's own.
+func (c *Client) Broadcast(ctx context.Context, content string, data json.RawMessage) (string, error) {
+	rep, err := c.Do(ctx, map[string]any{"action": "broadcast", "message": message(content, data)})
+	return rep.Message, err
+}
+
+// Check claims up to max unread messages (0: the server's default, 100)
+// and returns them with the number left unread.
+func (c *Client) Check(ctx context.Context, max int) ([]maildir.LegacyMessage, int, error) {
+	req := map[string]any{"action": "check"}
+	if max > 0 {
+		req["max"] = max
+	}
+	rep, err := c.Do(ctx, req)
+	remaining := 0
+	if rep.Remaining != nil {
+		remaining = *rep.Remaining
+	}
+	return rep.Messages, remaining, err
+}
+
+// List returns the registered agents.
+func (c *Client) List(ctx context.Context) ([]maildir.LegacyAgent, error) {
+	rep, err := c.Do(ctx, map[string]any{"action": "list"})
+	return rep.Instances, err
+}
+
+// Rename renames the session to newID.
+func (c *Client) Rename(ctx context.Context, newID string) (string, error) {
+	rep, err := c.Do(ctx, map[string]any{"action": "rename", "new_id": newID})
+	return rep.Message, err
+}
+
+// Subscribe asks the server to push the session's new mail as "mail"
+// events on Events, starting with what is already unread.
+func (c *Client) Subscribe(ctx context.Context) error {
+	_, err := c.Do(ctx, map[string]any{"action": "subscribe"})
+	return err
+}
+
+// Ping checks that the server answers.
+func (c *Client) Ping(ctx context.Context) error {
+	_, err := c.Do(ctx, map[string]any{"action": "ping"})
+	return err
+}
+
+func message(content string, data json.RawMessage) map[string]any {
+	m := map[string]any{"content": content}
+	if len(data) > 0 {
+		m["data"] = data
+	}
+	return m
+}
+
+// Legacy sends one request with the original protocol (one JSON object per
+// connection) and returns the reply, read until the server closes the
+// connection. Error replies are returned as replies, not errors.
+func Legacy(ctx context.Context, network, address string, req any) (Reply, error) {
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, network, address)
+	if err != nil {
+		return Reply{}, err
+	}
+	defer nc.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		nc.SetDeadline(dl)
+	}
+	b, err := json.Marshal(req)
+	if err != nil {
+		return Reply{}, err
+	}
+	if _, err := nc.Write(b); err != nil {
+		return Reply{}, err
+	}
+	raw, err := io.ReadAll(io.LimitReader(nc, clientMaxFrame))
+	if err != nil {
+		return Reply{}, err
+	}
+	var rep Reply
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		return Reply{}, fmt.Errorf("socket: malformed reply %q: %w", truncate(string(raw), 200), err)
+	}
+	return rep, nil
+}

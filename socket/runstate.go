@@ -1,0 +1,187 @@
+package socket
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// Run-state files in the mailbox root. The lock file, not "whoever bound
+// the port", decides which process serves a mailbox; the state file tells
+// clients where it listens.
+const (
+	RunLockFile  = "server.lock" // flock held by the serving process; holds no data
+	RunStateFile = "server.json" // RunState of the serving process, 0600
+	RunLogFile   = "server.log"  // stderr of a detached server
+)
+
+// RunState records a running server in RunStateFile.
+type RunState struct {
+	PID      int       `json:"pid"`
+	Host     string    `json:"host"`             // the machine's host name
+	TCP      string    `json:"tcp,omitempty"`    // "127.0.0.1:9876"
+	Port     int       `json:"port,omitempty"`   // the TCP port, for clients that only want it
+	Socket   string    `json:"socket,omitempty"` // the Unix socket path
+	Protocol int       `json:"protocol"`         // the highest protocol version served
+	Version  string    `json:"version,omitempty"`
+	Started  time.Time `json:"started"`
+}
+
+// RunLock is held by the one server of a mailbox.
+type RunLock struct {
+	root string
+	fl   *flock.Flock
+}
+
+// ErrRunning is returned by AcquireRunLock when another process serves the
+// mailbox; errors.As gives its RunState (zero if it has not published one).
+type ErrRunning struct {
+	Root  string
+	State RunState
+}
+
+func (e *ErrRunning) Error() string {
+	if e.State.PID == 0 {
+		return fmt.Sprintf("a server for %s is already running (starting up)", e.Root)
+	}
+	where := e.State.TCP
+	if e.State.Socket != "" {
+		if where != "" {
+			where += " and "
+		}
+		where += e.State.Socket
+	}
+	return fmt.Sprintf("a server for %s is already running: pid %d on %s, listening on %s", e.Root, e.State.PID, e.State.Host, where)
+}
+
+// AcquireRunLock makes this process the server of the mailbox at root, or
+// returns *ErrRunning.
+func AcquireRunLock(root string) (*RunLock, error) {
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		return nil, fmt.Errorf("socket: %w", err)
+	}
+	fl := flock.New(filepath.Join(root, RunLockFile), flock.SetPermissions(0o600))
+	ok, err := fl.TryLock()
+	if err != nil {
+		return nil, fmt.Errorf("socket: lock %s: %w", fl.Path(), err)
+	}
+	if !ok {
+		rs, _, _ := readRunState(root)
+		return nil, &ErrRunning{Root: root, State: rs}
+	}
+	return &RunLock{root: root, fl: fl}, nil
+}
+
+// Publish records rs in RunStateFile, atomically.
+func (l *RunLock) Publish(rs RunState) error {
+	b, err := json.MarshalIndent(rs, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(l.root, RunStateFile), append(b, '\n'))
+}
+
+// Release removes the state file and gives the lock up. It is idempotent.
+func (l *RunLock) Release() error {
+	if l == nil || l.fl == nil {
+		return nil
+	}
+	err := os.Remove(filepath.Join(l.root, RunStateFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		err = nil
+	}
+	if uerr := l.fl.Unlock(); err == nil {
+		err = uerr
+	}
+	l.fl = nil
+	return err
+}
+
+// Running reports the server of the mailbox at root: ok is true when a
+// process holds the run lock, and rs is what it published (zero while it
+// is starting up). A state file left by a server that died is ignored.
+func Running(root string) (rs RunState, ok bool, err error) {
+	path := filepath.Join(root, RunLockFile)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return RunState{}, false, nil
+	}
+	fl := flock.New(path, flock.SetPermissions(0o600))
+	free, err := fl.TryRLock()
+	if err != nil {
+		return RunState{}, false, fmt.Errorf("socket: probe %s: %w", path, err)
+	}
+	if free {
+		fl.Unlock()
+		return RunState{}, false, nil
+	}
+	fl.Close()
+	rs, _, err = readRunState(root)
+	return rs, true, err
+}
+
+// readRunState reads RunStateFile; ok is false if there is none.
+func readRunState(root string) (RunState, bool, error) {
+	var rs RunState
+	b, err := os.ReadFile(filepath.Join(root, RunStateFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return rs, false, nil
+	}
+	if err != nil {
+		return rs, false, err
+	}
+	if err := json.Unmarshal(b, &rs); err != nil {
+		return RunState{}, false, fmt.Errorf("socket: %s: %w", RunStateFile, err)
+	}
+	return rs, true, nil
+}
+
+// DefaultSocketPath is where the server of the mailbox at root puts its
+// Unix socket when IPC_SOCKET is not set: a private runtime directory
+// ($XDG_RUNTIME_DIR/ipc, else <tmp>/ipc-<uid>; %LOCALAPPDATA%\ipc on
+// Windows), never the mailbox itself, which may be on a Windows drive under
+// WSL where sockets cannot live. The name is a hash of root, so every
+// mailbox has its own socket.
+func DefaultSocketPath(root string) string {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		abs = root
+	}
+	sum := sha256.Sum256([]byte(abs))
+	return filepath.Join(runtimeDir(), hex.EncodeToString(sum[:6])+".sock")
+}
+
+// writeFileAtomic replaces path with data: a temporary file in the same
+// directory, flushed, then renamed over path. The file is 0600.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(0o600)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("socket: write %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,72 @@
+//go:build !windows
+
+package socket
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ipc-dev/ipc/maildir"
+)
+
+// TestUnixSocket: the socket is 0600 in a directory created 0700, a stale
+// socket file is replaced, and a file that is not a socket is left alone.
+func TestUnixSocket(t *testing.T) {
+	st := mustStore(t, "", maildir.Options{Sync: maildir.SyncNone})
+	dir := filepath.Join(sockDir(t), "run")
+	path := filepath.Join(dir, "s.sock")
+
+	// A stale socket: bound, then abandoned without removing the file.
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.SetUnlinkOnClose(false)
+	l.Close()
+
+	srv := mustServe(t, st, Config{Socket: path})
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o600 || fi.Mode()&os.ModeSocket == 0 {
+		t.Fatalf("socket %v: %v", fi.Mode(), err)
+	}
+	rep, err := Legacy(testCtx(t), "unix", path, map[string]any{"action": "ping"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantOK(t, rep)
+
+	// A live socket is not stolen.
+	if _, err := Listen(st, Config{Socket: path}); err == nil || !strings.Contains(err.Error(), "another server") {
+		t.Fatalf("Listen on a live socket = %v", err)
+	}
+	srv.Close()
+
+	// Not a socket: refused.
+	file := filepath.Join(dir, "file")
+	os.WriteFile(file, []byte("x"), 0o600)
+	if _, err := Listen(st, Config{Socket: file}); err == nil || !strings.Contains(err.Error(), "not a socket") {
+		t.Fatalf("Listen on a regular file = %v", err)
+	}
+
+	// Too long a path.
+	long := filepath.Join(dir, strings.Repeat("x", 120)+".sock")
+	if _, err := Listen(st, Config{Socket: long}); err == nil || !strings.Contains(err.Error(), "limit") {
+		t.Fatalf("Listen on a long path = %v", err)
+	}
+}
+
+func TestDefaultSocketPath(t *testing.T) {
+	a, b := DefaultSocketPath("/x/one"), DefaultSocketPath("/x/two")
+	if a == b || !strings.HasSuffix(a, ".sock") || len(a) > maxSocketPath {
+		t.Fatalf("DefaultSocketPath = %q, %q", a, b)
+	}
+	if DefaultSocketPath("/x/one") != a {
+		t.Fatalf("DefaultSocketPath is not stable")
+	}
+}

@@ -1,0 +1,292 @@
+package socket
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+
+	"github.com/ipc-dev/ipc/maildir"
+)
+
+// verb is one action of the protocol: a thin handler over the core.
+type verb struct {
+	handle  func(*call) (Reply, error)
+	session bool // needs a session (a token, or the connection's bound session)
+	fast    bool // only on a fast-path connection
+}
+
+// verbs is the table of contents of the protocol. "hello" is not here: it
+// turns a connection into a fast-path connection (see conn.serve).
+var verbs = map[string]verb{
+	"register":    {handle: (*call).register},
+	"ping":        {handle: (*call).ping},
+	"send":        {handle: (*call).send, session: true},
+	"broadcast":   {handle: (*call).broadcast, session: true},
+	"check":       {handle: (*call).check, session: true},
+	"list":        {handle: (*call).list, session: true},
+	"rename":      {handle: (*call).rename, session: true},
+	"subscribe":   {handle: (*call).subscribe, session: true, fast: true},
+	"unsubscribe": {handle: (*call).unsubscribe, session: true, fast: true},
+}
+
+// call is one request being served.
+type call struct {
+	ctx    context.Context
+	srv    *Server
+	conn   *conn
+	req    request
+	action string
+	ent    *entry // the session, for verbs that need one
+}
+
+func (c *call) s() *maildir.Session { return c.ent.s }
+
+func ok(msg string) Reply { return Reply{Status: StatusOK, Message: msg} }
+
+// register logs in as instance_id (proof: auth_token in secure mode) and
+// issues a session token. On a fast-path connection the connection is
+// bound to the new session.
+func (c *call) register() (Reply, error) {
+	id, err := c.req.need(c.action, "instance_id")
+	if err != nil {
+		return Reply{}, err
+	}
+	proof, _, err := c.req.str(c.action, "auth_token")
+	if err != nil {
+		return Reply{}, err
+	}
+	if maildir.ValidID(id) && c.srv.sessions.attachedElsewhere(id, c.conn.bound) {
+		return Reply{}, &maildir.Error{Op: "register", Kind: maildir.InUse, Agent: id,
+			Msg: id + " is in use by a live connection to this server: choose another name, or close that connection"}
+	}
+	s, err := c.srv.st.Login(c.ctx, id, proof)
+	if err != nil {
+		return Reply{}, err
+	}
+	token, err := s.IssueToken(c.ctx)
+	if err != nil {
+		s.Close()
+		return Reply{}, err
+	}
+	ent := c.srv.sessions.add(token, s)
+	defer c.srv.sessions.release(ent)
+	if c.conn.fast {
+		c.conn.bind(ent)
+	}
+	queued := 0
+	if u, err := s.Unread(c.ctx); err == nil {
+		queued = u.Count
+	}
+	return Reply{Status: StatusOK, SessionToken: token, Message: maildir.RegisteredSummary(id, queued), InstanceID: id}, nil
+}
+
+func (c *call) ping() (Reply, error) { return ok("pong"), nil }
+
+// message reads the "message" object: content (a string, "" if absent)
+// and optional data.
+func (c *call) message() (string, json.RawMessage, error) {
+	raw, ok := c.req["message"]
+	if !ok || isNull(raw) {
+		return "", nil, doorError(c.action, maildir.BadRequest, "missing field 'message': an object {\"content\": \"...\", \"data\": {...}}")
+	}
+	var m struct {
+		Content *string         `json:"content"`
+		Data    json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return "", nil, doorError(c.action, maildir.BadRequest, "'message' must be an object with a string 'content' and an optional object 'data'")
+	}
+	content := ""
+	if m.Content != nil {
+		content = *m.Content
+	}
+	return content, m.Data, nil
+}
+
+func (c *call) send() (Reply, error) {
+	to, err := c.req.need(c.action, "to_id")
+	if err != nil {
+		return Reply{}, err
+	}
+	content, data, err := c.message()
+	if err != nil {
+		return Reply{}, err
+	}
+	res, err := c.s().Send(c.ctx, to, content, data)
+	if err != nil {
+		return Reply{}, err
+	}
+	return ok(res.Summary()), nil
+}
+
+func (c *call) broadcast() (Reply, error) {
+	content, data, err := c.message()
+	if err != nil {
+		return Reply{}, err
+	}
+	res, err := c.s().Broadcast(c.ctx, content, data)
+	if err != nil {
+		return Reply{}, err
+	}
+	return ok(res.Summary()), nil
+}
+
+// check claims unread messages. A legacy reply is bounded to one 64 KiB
+// read (LegacyCheckMax); a fast-path reply to "max" messages (default
+// 100, at most 1000).
+func (c *call) check() (Reply, error) {
+	if !c.conn.fast {
+		return checkReply(c.ctx, c.s(), nil, LegacyCheckMax, 0)
+	}
+	max, err := c.req.int(c.action, "max", 100)
+	if err != nil {
+		return Reply{}, err
+	}
+	if max < 1 || max > 1000 {
+		return Reply{}, doorError(c.action, maildir.BadRequest, "max must be between 1 and 1000")
+	}
+	return checkReply(c.ctx, c.s(), nil, fastCheckMax, max)
+}
+
+func (c *call) list() (Reply, error) {
+	agents, err := c.srv.st.Agents(c.ctx)
+	if err != nil {
+		return Reply{}, err
+	}
+	out := make([]maildir.LegacyAgent, len(agents))
+	for i, a := range agents {
+		out[i] = a.Legacy()
+	}
+	return Reply{Status: StatusOK, Instances: out}, nil
+}
+
+// rename renames the session itself. old_id, when given, must be the
+// session's own name: nobody renames another identity.
+func (c *call) rename() (Reply, error) {
+	newID, err := c.req.need(c.action, "new_id")
+	if err != nil {
+		return Reply{}, err
+	}
+	me := c.s().ID()
+	if old, present, err := c.req.str(c.action, "old_id"); err != nil {
+		return Reply{}, err
+	} else if present && old != me {
+		return Reply{}, &maildir.Error{Op: "rename", Kind: maildir.NotOwner, Agent: old,
+			Msg: "You can only rename yourself: this session is " + me + ", not " + truncate(old, 40)}
+	}
+	res, err := c.s().Rename(c.ctx, newID)
+	if err != nil {
+		return Reply{}, err
+	}
+	return Reply{Status: StatusOK, Message: res.Summary(), InstanceID: res.New}, nil
+}
+
+// subscribe starts pushing the session's new mail on this connection, as
+// "mail" events, starting with what is already unread.
+func (c *call) subscribe() (Reply, error) {
+	if !c.conn.startSubscription(c.ent) {
+		return ok("Already subscribed"), nil
+	}
+	return ok("Subscribed " + c.s().ID()), nil
+}
+
+func (c *call) unsubscribe() (Reply, error) {
+	if !c.conn.stopSubscription() {
+		return ok("Not subscribed"), nil
+	}
+	return ok("Unsubscribed"), nil
+}
+
+// checkSelf refuses a request whose from_id or instance_id names another
+// identity than the session's: a session acts only as itself.
+func checkSelf(req request, action, me string) error {
+	for _, key := range []string{"from_id", "instance_id"} {
+		v, present, err := req.str(action, key)
+		if err != nil {
+			return err
+		}
+		if present && v != "" && v != me {
+			return &maildir.Error{Op: action, Kind: maildir.NotOwner, Agent: v,
+				Msg: key + " " + truncate(v, 40) + " is not you: this session acts as " + me}
+		}
+	}
+	return nil
+}
+
+// request is a decoded request object. Fields stay raw so that presence
+// and types are checked as each action needs.
+type request map[string]json.RawMessage
+
+// parseRequest decodes a framed value as a request object.
+func parseRequest(frame []byte) (request, error) {
+	if len(frame) > 0 && frame[0] == '[' {
+		return nil, doorError("", maildir.BadRequest, "a request is a JSON object, not an array")
+	}
+	var r request
+	if err := json.Unmarshal(frame, &r); err != nil {
+		return nil, doorError("", maildir.BadRequest, "malformed JSON request: %v", err)
+	}
+	if r == nil {
+		return nil, doorError("", maildir.BadRequest, "a request is a JSON object")
+	}
+	return r, nil
+}
+
+// actionName returns the action as a string ("" if absent or not a string).
+func (r request) actionName() string {
+	var s string
+	if raw, ok := r["action"]; ok {
+		_ = json.Unmarshal(raw, &s)
+	}
+	return s
+}
+
+// id returns the request's "id" to echo in its reply: a string, a number
+// or null, at most 256 bytes; anything else is dropped.
+func (r request) id() json.RawMessage {
+	raw, ok := r["id"]
+	if !ok || len(raw) == 0 || len(raw) > 256 || raw[0] == '{' || raw[0] == '[' {
+		return nil
+	}
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return nil
+	}
+	return b.Bytes()
+}
+
+// str returns a string field; present is false when it is absent or null.
+func (r request) str(action, key string) (v string, present bool, err error) {
+	raw, ok := r[key]
+	if !ok || isNull(raw) {
+		return "", false, nil
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "", true, doorError(action, maildir.BadRequest, "'%s' must be a string", key)
+	}
+	return v, true, nil
+}
+
+// need returns a required string field.
+func (r request) need(action, key string) (string, error) {
+	v, present, err := r.str(action, key)
+	if err == nil && !present {
+		err = doorError(action, maildir.BadRequest, "missing field '%s'", key)
+	}
+	return v, err
+}
+
+// int returns an integer field, or def when it is absent.
+func (r request) int(action, key string, def int) (int, error) {
+	raw, ok := r[key]
+	if !ok || isNull(raw) {
+		return def, nil
+	}
+	var v int
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return 0, doorError(action, maildir.BadRequest, "'%s' must be an integer", key)
+	}
+	return v, nil
+}
+
+func isNull(raw json.RawMessage) bool { return len(raw) == 0 || string(raw) == "null" }
