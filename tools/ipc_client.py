@@ -1,0 +1,187 @@
+"""Shared client code for the ipc socket server (Python standard library only).
+
+The protocol is specified in socket/doc.go. Protocol 1 (one JSON request per
+connection) is the original claude-ipc-mcp protocol, so these functions also
+work against the original broker; protocol 2 (a persistent connection opened
+with "hello") is used by ipc_watch.py.
+
+Where the server is:
+  IPC_HOST / IPC_PORT if set; otherwise the address recorded by the running
+  server in $IPC_HOME/server.json (IPC_HOME defaults to ~/.claude-ipc);
+  otherwise 127.0.0.1:9876.
+
+The session (identity and token) is kept in ~/.ipc-session, or in the file
+named by IPC_SESSION_FILE, created with mode 0600 and replaced atomically.
+"""
+
+import hashlib
+import json
+import os
+import socket
+import sys
+import tempfile
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 9876
+
+
+def timeout():
+    """Seconds to wait for the server (IPC_TIMEOUT, default 5)."""
+    try:
+        return float(os.environ.get("IPC_TIMEOUT", "5"))
+    except ValueError:
+        return 5.0
+
+
+def mailbox_root():
+    """The mailbox directory: IPC_HOME, or ~/.claude-ipc."""
+    return os.environ.get("IPC_HOME") or os.path.expanduser("~/.claude-ipc")
+
+
+def server_state():
+    """What the running server recorded about itself, or {}."""
+    try:
+        with open(os.path.join(mailbox_root(), "server.json"), "r", encoding="utf-8") as f:
+            state = json.load(f)
+        return state if isinstance(state, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def server_address():
+    """(host, port) of the server, as the module docstring says."""
+    state = server_state()
+    host = os.environ.get("IPC_HOST")
+    port = os.environ.get("IPC_PORT")
+    if not host:
+        host = DEFAULT_HOST
+        tcp = state.get("tcp")
+        if isinstance(tcp, str) and ":" in tcp:
+            host = tcp.rsplit(":", 1)[0].strip("[]") or DEFAULT_HOST
+    if not port:
+        port = state.get("port") or DEFAULT_PORT
+    return host, int(port)
+
+
+def request(req):
+    """Send one request with protocol 1 and return the reply (a dict).
+
+    The reply is read until the server closes the connection, so replies of
+    any size arrive whole.
+    """
+    host, port = server_address()
+    with socket.create_connection((host, port), timeout=timeout()) as s:
+        s.sendall(json.dumps(req).encode("utf-8"))
+        chunks = []
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    return json.loads(b"".join(chunks).decode("utf-8"))
+
+
+def auth_token(instance_id):
+    """The secure-mode proof: hex sha256 of "<id>:<IPC_SHARED_SECRET>", or ""."""
+    secret = os.environ.get("IPC_SHARED_SECRET", "")
+    if not secret:
+        return ""
+    return hashlib.sha256(f"{instance_id}:{secret}".encode()).hexdigest()
+
+
+def session_file():
+    return os.environ.get("IPC_SESSION_FILE") or os.path.expanduser("~/.ipc-session")
+
+
+def load_session():
+    """The saved session {"instance_id", "session_token"}; exits 1 if none."""
+    path = session_file()
+    if not os.path.exists(path):
+        print("Error: Not registered. Run ipc_register.py first.")
+        sys.exit(1)
+    with open(path, "r", encoding="utf-8") as f:
+        return json.load(f)
+
+
+def save_session(data):
+    """Write the session file: created 0600 (never readable by others, not
+    even for an instant) and replaced atomically."""
+    path = session_file()
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".ipc-session.", dir=directory)  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def fail(response):
+    """Print an error reply as the original scripts did, and exit 1."""
+    print(json.dumps(response, indent=2, ensure_ascii=False))
+    sys.exit(1)
+
+
+def print_messages(messages):
+    """Print messages in the original ipc_check.py format."""
+    for msg in messages:
+        print(f"From: {msg.get('from')}")
+        print(f"Time: {msg.get('timestamp')}")
+        inner = msg.get("message") or {}
+        print(f"Content: {inner.get('content')}")
+        if inner.get("data"):
+            print(f"Data: {json.dumps(inner['data'], indent=2, ensure_ascii=False)}")
+        print("-" * 50)
+    sys.stdout.flush()
+
+
+class Connection:
+    """A protocol-2 (persistent) connection: requests with ids, answered in
+    order, and events pushed by the server."""
+
+    def __init__(self, session_token=None):
+        host, port = server_address()
+        self.sock = socket.create_connection((host, port), timeout=timeout())
+        self.file = self.sock.makefile("rb")
+        self.next_id = 0
+        self.events = []
+        hello = {"action": "hello", "version": 2}
+        if session_token:
+            hello["session_token"] = session_token
+        self.hello = self.call(hello)
+
+    def close(self):
+        try:
+            self.file.close()
+        finally:
+            self.sock.close()
+
+    def read_frame(self, timeout=None):
+        """The next frame (a dict), or None when the server closed."""
+        self.sock.settimeout(timeout)
+        line = self.file.readline()
+        if not line:
+            return None
+        return json.loads(line.decode("utf-8"))
+
+    def call(self, req):
+        """Send a request and return its reply; events read meanwhile are
+        kept in self.events."""
+        self.next_id += 1
+        req = dict(req, id=self.next_id)
+        self.sock.sendall(json.dumps(req).encode("utf-8") + b"\n")
+        while True:
+            frame = self.read_frame(timeout())
+            if frame is None:
+                raise ConnectionError("the server closed the connection")
+            if "event" in frame:
+                self.events.append(frame)
+                continue
+            return frame

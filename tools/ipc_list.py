@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""List the registered instances: ipc_list.py
+
+Exit status: 0 listed, 1 otherwise (not registered, server error).
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ipc_client  # noqa: E402
+
+
+def main():
+    try:
+        session = ipc_client.load_session()
+        response = ipc_client.request({
+            "action": "list",
+            "instance_id": session["instance_id"],
+            "session_token": session["session_token"],
+        })
+    except Exception as e:
+        print(f"Error: {e}")
+        sys.exit(1)
+    if response.get("status") != "ok":
+        print(f"Error: {response}")
+        sys.exit(1)
+    instances = response.get("instances", [])
+    if not instances:
+        print("No active instances found")
+        return
+    print("Active IPC instances:")
+    print("-" * 50)
+    for instance in instances:
+        print(f"ID: {instance['id']}")
+        print(f"Last seen: {instance['last_seen']}")
+        if "online" in instance:
+            print(f"Online: {'yes' if instance['online'] else 'no'}")
+        print("-" * 50)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+#!/usr/bin/env python3
+"""Send a message to another instance: ipc_send.py <to_instance_id> <message...>
+
+Exit status: 0 sent, 1 otherwise (usage, not registered, server error).
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ipc_client  # noqa: E402
+
+
+def main():
+    if len(sys.argv) < 3:
+        print("Usage: ipc_send.py <to_instance_id> <message>")
+        print("Example: ipc_send.py barney \"Hello from Fred!\"")
+        sys.exit(1)
+    to_id = sys.argv[1]
+    message_content = " ".join(sys.argv[2:])
+    try:
+        session = ipc_client.load_session()
+        response = ipc_client.request({
+            "action": "send",
+            "from_id": session["instance_id"],
+            "to_id": to_id,
+            "message": {"content": message_content},
+            "session_token": session["session_token"],
+        })
+    except Exception as e:
+        print(f"Error: {e}")
+        sys.exit(1)
+    if response.get("status") != "ok":
+        ipc_client.fail(response)
+    print(f"Sent to {to_id}: {message_content}")
+    note = response.get("message", "")
+    if note and note != "Message sent":
+        print(note)  # queued for a future name, or forwarded after a rename
+
+
+if __name__ == "__main__":
+    main()
