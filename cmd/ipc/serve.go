@@ -1,8 +1,234 @@
 package main
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
 
-// runServe runs the socket server.
+	"github.com/ipc-dev/ipc/maildir"
+	"github.com/ipc-dev/ipc/socket"
+)
+
+// Environment of the socket server.
+const (
+	envHost      = "IPC_HOST"      // TCP host, default 127.0.0.1
+	envPort      = "IPC_PORT"      // TCP port, default 9876; 0 any free port; off no TCP
+	envSocket    = "IPC_SOCKET"    // Unix socket path; off for none
+	envAutostart = "IPC_AUTOSTART" // 0/false/off/no: never start a server automatically
+)
+
+// detachWait bounds how long `serve --detach` waits for the server to serve.
+const detachWait = 10 * time.Second
+
+// serverExe is the binary started as a server (tests point it at a built ipc).
+var serverExe = os.Executable
+
+// runServe: ipc serve — the socket server, in the foreground until
+// interrupted (SIGINT, SIGTERM: graceful shutdown, exit 0). With --detach
+// it starts one in the background and returns once it serves.
 func runServe(ctx context.Context, c *cli, args []string) error {
-	return usageError("serve: not built yet")
+	fs := flags("serve")
+	host := fs.String("host", c.getenv(envHost), "TCP host (default 127.0.0.1; anything else is reachable from other hosts)")
+	port := fs.String("port", c.getenv(envPort), "TCP port (default 9876; 0 any free port; off no TCP)")
+	sock := fs.String("socket", c.getenv(envSocket), "Unix socket path (default in a private runtime directory; off none)")
+	detach := fs.Bool("detach", false, "start the server in the background and return once it serves")
+	maxConns := fs.Int("max-conns", 0, "open connections served at once (default 512)")
+	sessionIdle := fs.Duration("session-idle", 0, "close a session unused this long (default 10m; its token resumes it)")
+	grace := fs.Duration("grace", 0, "at shutdown, wait this long for requests in flight (default 10s)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageError("serve takes no arguments (configure it with --host, --port, --socket or IPC_HOST, IPC_PORT, IPC_SOCKET)")
+	}
+	if *detach {
+		return c.startDetached(ctx, withoutDetach(args))
+	}
+	cfg := socket.Config{MaxConns: *maxConns, SessionIdle: *sessionIdle, Version: "ipc " + version}
+	if *port != "off" {
+		h, p := *host, *port
+		if h == "" {
+			h = socket.DefaultHost
+		}
+		if p == "" {
+			p = fmt.Sprint(socket.DefaultPort)
+			cfg.PortFallback = true // only the default port may be replaced
+		}
+		cfg.TCP = net.JoinHostPort(h, p)
+	}
+	switch *sock {
+	case "off":
+	case "":
+		cfg.Socket = socket.DefaultSocketPath(c.home)
+	default:
+		cfg.Socket = *sock
+	}
+
+	logger := log.New(c.stderr, "", log.LstdFlags)
+	logf := func(format string, args ...any) { logger.Printf(strings.TrimSuffix(format, "\n"), args...) }
+	cfg.Logf = logf
+	opts, err := maildir.OptionsFromEnv()
+	if err != nil {
+		return usageError("%v", err)
+	}
+	opts.AutoGC = true // a long-lived process applies retention
+	opts.Logf = logf
+	st, err := maildir.Open(c.home, opts)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	err = socket.Run(ctx, st, cfg, *grace, func(srv *socket.Server, rs socket.RunState) {
+		if n := srv.Notice(); n != "" {
+			logf("ipc serve: %s", n)
+		}
+		logf("ipc serve: serving %s on %s (pid %d)", st.Root(), listening(rs), rs.PID)
+	})
+	var running *socket.ErrRunning
+	if errors.As(err, &running) {
+		return &maildir.Error{Op: "serve", Kind: maildir.InUse, Msg: running.Error()}
+	}
+	if err != nil {
+		return err
+	}
+	logf("ipc serve: stopped")
+	return nil
+}
+
+// listening describes where a server listens.
+func listening(rs socket.RunState) string {
+	var where []string
+	if rs.TCP != "" {
+		where = append(where, rs.TCP)
+	}
+	if rs.Socket != "" {
+		where = append(where, rs.Socket)
+	}
+	return strings.Join(where, " and ")
+}
+
+func withoutDetach(args []string) []string {
+	var out []string
+	for _, a := range args {
+		if a != "--detach" && a != "-detach" && !strings.HasPrefix(a, "--detach=") && !strings.HasPrefix(a, "-detach=") {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// startDetached starts `ipc serve` in its own session, its output appended
+// to IPC_HOME/server.log, and waits until it serves (or already served),
+// it fails, or detachWait passes. The server outlives this process.
+func (c *cli) startDetached(ctx context.Context, serveArgs []string) error {
+	if rs, ok, _ := socket.Running(c.home); ok {
+		fmt.Fprintf(c.stdout, "ipc serve: already running (pid %d on %s)\n", rs.PID, listening(rs))
+		return nil
+	}
+	exe, err := serverExe()
+	if err != nil {
+		return fmt.Errorf("serve --detach: %w", err)
+	}
+	if err := os.MkdirAll(c.home, 0o700); err != nil {
+		return err
+	}
+	logPath := filepath.Join(c.home, socket.RunLogFile)
+	if fi, err := os.Stat(logPath); err == nil && fi.Size() > 1<<20 {
+		os.Rename(logPath, logPath+".1") // keep one old log
+	}
+	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	cmd := exec.Command(exe, append([]string{"--home", c.home, "serve"}, serveArgs...)...)
+	cmd.Env = c.serverEnv()
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = detachAttr()
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("serve --detach: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }() // ends when the server does; this process usually exits first
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.NewTimer(detachWait)
+	defer deadline.Stop()
+	for {
+		select {
+		case err := <-exited:
+			if rs, ok, _ := socket.Running(c.home); ok {
+				fmt.Fprintf(c.stdout, "ipc serve: already running (pid %d on %s)\n", rs.PID, listening(rs))
+				return nil
+			}
+			return fmt.Errorf("serve --detach: the server stopped (%v); see %s", err, logPath)
+		case <-tick.C:
+			if rs, ok, _ := socket.Running(c.home); ok && rs.PID != 0 {
+				fmt.Fprintf(c.stdout, "ipc serve: serving %s on %s (pid %d; log %s)\n", c.home, listening(rs), rs.PID, logPath)
+				return nil
+			}
+		case <-deadline.C:
+			return fmt.Errorf("serve --detach: the server did not start within %v; see %s", detachWait, logPath)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// serverEnv is the environment of a server started from this command: the
+// process's, with the IPC_* settings this command sees.
+func (c *cli) serverEnv() []string {
+	env := os.Environ()
+	for _, k := range []string{maildir.EnvSecret, maildir.EnvSync, maildir.EnvPoll, maildir.EnvPollInterval,
+		maildir.EnvRateBurst, maildir.EnvRatePerSec, maildir.EnvRetention, maildir.EnvFutureKeep,
+		envHost, envPort, envSocket} {
+		if v := c.getenv(k); v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
+// autostart reports whether a server may be started automatically:
+// IPC_AUTOSTART=0 (or false, off, no) turns it off. Inside a test binary it
+// is off unless IPC_AUTOSTART asks for it (1, true, on, yes).
+func (c *cli) autostart() bool {
+	switch strings.ToLower(strings.TrimSpace(c.getenv(envAutostart))) {
+	case "0", "false", "off", "no":
+		return false
+	case "1", "true", "on", "yes":
+		return true
+	}
+	return !testing.Testing()
+}
+
+// ensureServer starts a detached `ipc serve` for the mailbox when none is
+// running and auto-start is on, so that TCP and socket clients find one
+// (the original's "first agent to connect starts it"; unlike the original,
+// the server outlives the process that started it). It returns once the
+// server serves, or quietly if it cannot start: every door works on the
+// files without it.
+func (c *cli) ensureServer(ctx context.Context) {
+	if !c.autostart() {
+		return
+	}
+	if _, ok, err := socket.Running(c.home); ok || err != nil {
+		return
+	}
+	exe, err := serverExe()
+	if err != nil {
+		return
+	}
+	cmd := exec.CommandContext(ctx, exe, "--home", c.home, "serve", "--detach")
+	cmd.Env = c.serverEnv()
+	_ = cmd.Run() // `serve --detach` returns once the server serves
 }

@@ -1,0 +1,9 @@
+//go:build !windows
+
+package main
+
+import "syscall"
+
+// detachAttr makes a started server the leader of its own session, so that
+// it outlives its parent and gets no signals from the parent's terminal.
+func detachAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setsid: true} }
