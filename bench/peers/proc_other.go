@@ -1,0 +1,12 @@
+//go:build !linux
+
+package main
+
+import (
+	"os"
+	"syscall"
+)
+
+func childAttr() *syscall.SysProcAttr { return nil }
+
+func terminate(p *os.Process) { p.Kill() }

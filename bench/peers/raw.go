@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// rawLimit measures the bare durable-message loop the product's benchmark
+// calls the physical limit: create a file in tmp/ with O_EXCL, write 200
+// bytes, fsync it, rename it into new/, fsync new/. One writer, in the same
+// temporary directory as the peers' data.
+func rawLimit(ctx context.Context, root string, cfg config, progress func(string, ...any)) (latency, rates, error) {
+	dir := filepath.Join(root, "raw")
+	tmp, nw := filepath.Join(dir, "tmp"), filepath.Join(dir, "new")
+	for _, d := range []string{dir, tmp, nw} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			return nil, nil, err
+		}
+	}
+	body := payload(0)
+	seq := 0
+	step := func() error {
+		seq++
+		name := strconv.Itoa(seq)
+		f, err := os.OpenFile(filepath.Join(tmp, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return err
+		}
+		if _, err := f.Write(body); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+		if err := os.Rename(filepath.Join(tmp, name), filepath.Join(nw, name)); err != nil {
+			return err
+		}
+		return syncDir(nw)
+	}
+
+	var lat latency
+	end := time.Now().Add(cfg.Phase)
+	for i := 0; i < cfg.Warmup+cfg.Samples; i++ {
+		if err := ctx.Err(); err != nil {
+			return lat, nil, err
+		}
+		if time.Now().After(end) {
+			progress("raw limit: only %d samples within %s", len(lat), cfg.Phase)
+			break
+		}
+		t0 := time.Now()
+		if err := step(); err != nil {
+			return lat, nil, err
+		}
+		if i >= cfg.Warmup {
+			lat = append(lat, time.Since(t0))
+		}
+	}
+	progress("raw limit: p50 %.3f ms, p99 %.3f ms (%d samples)", lat.p50(), lat.p99(), len(lat))
+
+	var tput rates
+	for t := 0; t < cfg.Trials; t++ {
+		if err := ctx.Err(); err != nil {
+			return lat, tput, err
+		}
+		n, start := 0, time.Now()
+		for time.Since(start) < cfg.TrialTime {
+			if err := step(); err != nil {
+				return lat, tput, err
+			}
+			n++
+		}
+		r := float64(n) / time.Since(start).Seconds()
+		tput = append(tput, r)
+		progress("raw limit: trial %d/%d: %.0f msgs/s", t+1, cfg.Trials, r)
+	}
+	return lat, tput, nil
+}
+
+// syncDir fsyncs a directory, so that a rename into it is durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	if err := d.Sync(); err != nil {
+		d.Close()
+		return err
+	}
+	return d.Close()
+}
+
+// payload is a 200-byte body whose first 8 bytes carry i, so a receiver can
+// tell which message it has.
+func payload(i int) []byte {
+	b := make([]byte, bodySize)
+	for j := range b {
+		b[j] = 'x'
+	}
+	copy(b, fmt.Sprintf("%08d", i))
+	return b
+}
+
+// tag is the index a payload carries.
+func tag(b []byte) string {
+	if len(b) < 8 {
+		return string(b)
+	}
+	return string(b[:8])
+}
