@@ -71,6 +71,9 @@ type FileShare struct {
 func (s *Session) ShareFile(ctx context.Context, to, path, description string) (FileShare, error) {
 	const op = "share_file"
 	me := s.ID()
+	if err := checkID(op, "recipient id", to); err != nil {
+		return FileShare{}, err // before reading anything
+	}
 	if strings.TrimSpace(path) == "" {
 		return FileShare{}, errorf(op, BadRequest, me, "filepath is empty: give the path of a text file")
 	}
