@@ -1,0 +1,137 @@
+package mcp
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ipc-dev/ipc/maildir"
+)
+
+// Claude Code channels: a server that declares the experimental
+// "claude/channel" capability may send notifications/claude/channel with a
+// string content and string meta attributes; Claude Code shows it to the
+// model as a <channel> event, even between turns. The server instructions
+// say what the event means and which tool to call.
+
+// channelMethod is the notification Claude Code turns into a <channel>
+// event.
+const channelMethod = "notifications/claude/channel"
+
+// channelBatch is the most new messages announced one by one; more arriving
+// together are announced in one summary.
+const channelBatch = 3
+
+// previewLen is how much of a message a notification carries.
+const previewLen = 1000
+
+// announce is the server's one goroutine: while the server acts as an
+// identity and a client has initialized, it waits for mail not announced
+// yet (woken by the watcher) and announces it. Announcing never marks mail
+// read. It returns when the server closes.
+func (s *Server) announce() {
+	defer s.wg.Done()
+	select {
+	case <-s.ready:
+	case <-s.ctx.Done():
+		return
+	}
+	announced := map[string]bool{}
+	for {
+		sess, idCtx := s.identity()
+		if s.ctx.Err() != nil {
+			return
+		}
+		if sess == nil {
+			<-idCtx.Done() // until register, or until the server closes
+			continue
+		}
+		err := sess.WaitNew(idCtx, announced)
+		if idCtx.Err() != nil {
+			continue // a new identity, a rename, or the end
+		}
+		if err != nil {
+			s.cfg.Logf("ipc mcp: channel: %v", err)
+			pause(idCtx, 5*time.Second) // a closed session or a disk error: retry later
+			continue
+		}
+		msgs, err := sess.Peek(idCtx, 0)
+		if err != nil {
+			continue
+		}
+		announced = s.notifyNew(msgs, announced)
+	}
+}
+
+// notifyNew sends a channel notification for each message of msgs not in
+// announced (or one summary when many arrived together) and returns the
+// ids of msgs: the unread mail now announced.
+func (s *Server) notifyNew(msgs []maildir.Message, announced map[string]bool) map[string]bool {
+	var fresh []maildir.Message
+	now := make(map[string]bool, len(msgs))
+	for _, m := range msgs {
+		now[m.ID] = true
+		if !announced[m.ID] {
+			fresh = append(fresh, m)
+		}
+	}
+	if len(fresh) > channelBatch {
+		var from []string
+		seen := map[string]bool{}
+		for _, m := range fresh {
+			if !seen[m.From] {
+				seen[m.From] = true
+				from = append(from, m.From)
+			}
+		}
+		s.mcp.SendNotificationToAllClients(channelMethod, map[string]any{
+			"content": fmt.Sprintf("📬 %d new messages from %s. Call check to read them.", len(fresh), strings.Join(from, ", ")),
+			"meta":    map[string]string{"from": strings.Join(from, ","), "count": strconv.Itoa(len(fresh)), "unread": strconv.Itoa(len(msgs))},
+		})
+		return now
+	}
+	for _, m := range fresh {
+		s.mcp.SendNotificationToAllClients(channelMethod, channelParams(m, len(msgs)))
+	}
+	return now
+}
+
+// channelParams is the notification for one message: a preview of its
+// content, and who sent it when as attributes.
+func channelParams(m maildir.Message, unread int) map[string]any {
+	preview := []rune(m.Content)
+	content := m.Content
+	if len(preview) > previewLen {
+		content = string(preview[:previewLen]) + " …(cut: call check for the whole message)"
+	}
+	if len(m.Data) > 0 {
+		content += "\n(with data: call check to see it)"
+	}
+	kind := m.Kind
+	if kind == "" {
+		kind = "direct"
+	}
+	return map[string]any{
+		"content": content,
+		"meta": map[string]string{
+			"from":       m.From,
+			"to":         m.To,
+			"kind":       kind,
+			"message_id": m.ID,
+			"sent_at":    stamp(m.Time),
+			"unread":     strconv.Itoa(unread),
+		},
+	}
+}
+
+// pause waits d or until ctx ends.
+func pause(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}

@@ -1,0 +1,38 @@
+// Package mcp is the MCP door of the mailbox: the stdio server that Claude
+// Code, Gemini CLI, Codex and other MCP clients start as "ipc mcp".
+//
+// It is a thin translation over package maildir, which holds every rule.
+// The contract:
+//
+//   - Tools: the nine tools of the original claude-ipc-mcp with the same
+//     names, input schemas and required fields (register, send, broadcast,
+//     check, list_instances, share_file, share_command, rename,
+//     auto_process), plus optional extras (check's wait_seconds,
+//     auto_process's send_receipts). Every tool declares all four
+//     annotation hints.
+//   - Identity: a Server acts as at most one identity at a time, held in the
+//     Server (never a package variable), taken by the register tool or at
+//     start from Config.ID (IPC_ID). A from_id, instance_id or old_id naming
+//     another identity is refused (kind not_owner). Before an identity is
+//     taken, only register and list_instances work. Session tokens never
+//     reach the model.
+//   - Results are text only, with no structured content: Claude Code shows
+//     the model only the structured part when both are present. Domain
+//     failures are results with isError set, reading "<kind>: <sentence>"
+//     with the next step (errors.go is the one place that maps them); only a
+//     malformed request or an unknown tool is a JSON-RPC error. Every result
+//     ends with a line such as "📬 2 unread: from alice, bob — call check"
+//     while mail waits.
+//   - Peer text is framed as data: check shows each message under a header
+//     naming its sender and time, with every content line quoted ("> "), so
+//     nothing a peer writes can pass for a header or for the server's words.
+//   - Mail arrives without polling: check can wait (wait_seconds, at most
+//     MaxWait) and returns the moment mail lands; with Config.Channel the
+//     server declares the experimental "claude/channel" capability and sends
+//     notifications/claude/channel when new mail lands. Notifications are
+//     hints: they never mark mail read.
+//   - The ipc://status resource reports the identity, unread mail and the
+//     agents.
+//
+// Stdout carries only JSON-RPC; diagnostics go to Config.Logf.
+package mcp

@@ -1,0 +1,89 @@
+package mcp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/ipc-dev/ipc/maildir"
+)
+
+// kindNotRegistered is the kind of a tool call made before this server has
+// an identity. (The core has no word for it: its sessions always have one.)
+const kindNotRegistered = maildir.Kind("not_registered")
+
+// toolError turns an error into the result the model reads:
+// "<kind>: <sentence>", followed by what to do next when the sentence does
+// not already say it. This is the only place errors become results.
+func toolError(err error) *mcpgo.CallToolResult {
+	kind := maildir.KindOf(err)
+	msg := strings.TrimSpace(err.Error())
+	switch {
+	case errors.Is(err, context.Canceled):
+		kind, msg = "canceled", "the call was cancelled before it finished"
+	case errors.Is(err, context.DeadlineExceeded):
+		kind, msg = "timeout", "the call ran out of time"
+	}
+	if next := nextStep(kind); next != "" {
+		msg = strings.TrimSuffix(msg, ".") + ". " + next
+	}
+	return mcpgo.NewToolResultError(fmt.Sprintf("%s: %s", kind, msg))
+}
+
+// nextStep is the advice for kinds whose messages from the core describe
+// the problem but not the way out.
+func nextStep(k maildir.Kind) string {
+	switch k {
+	case maildir.Internal:
+		return "This is a bug or a disk problem: retry once, and if it fails again tell your user (the server's stderr has details)."
+	case maildir.NoSpace:
+		return "Tell your user: the mailbox disk needs space before anything can be sent or read."
+	case maildir.Denied:
+		return "Secure mode is on: the MCP server's environment needs the same IPC_SHARED_SECRET as the other agents; tell your user."
+	case maildir.Closed, maildir.Expired, maildir.BadToken:
+		return "Call register again with your instance id."
+	case "canceled", "timeout":
+		return "Retry if it is still needed."
+	}
+	return ""
+}
+
+// notRegistered is the error of a tool that needs an identity, called
+// before this server has one. why says why the identity configured at start
+// could not be taken, if it could not.
+func notRegistered(tool string, why error) error {
+	msg := `this server has no identity yet: call register first, e.g. register {"instance_id": "claude"}`
+	if why != nil {
+		msg += fmt.Sprintf(" (the identity configured by IPC_ID could not be taken: %v)", why)
+	}
+	return &maildir.Error{Op: tool, Kind: kindNotRegistered, Msg: msg}
+}
+
+// notOwner is the error of an argument (from_id, instance_id, old_id) that
+// names an identity other than the one this server acts as.
+func notOwner(tool, field, claimed, me string) error {
+	if !maildir.ValidID(claimed) {
+		return &maildir.Error{Op: tool, Kind: maildir.Invalid, Agent: claimed,
+			Msg: fmt.Sprintf("invalid %s %q: it must be your own instance id, %q", field, clip(claimed, 40), me)}
+	}
+	return &maildir.Error{Op: tool, Kind: maildir.NotOwner, Agent: claimed,
+		Msg: fmt.Sprintf("%s %q names another identity: this server acts only as %q, so pass %s %q", field, claimed, me, field, me)}
+}
+
+// badArguments is the error of arguments that do not decode into the
+// tool's parameters.
+func badArguments(tool string, err error) error {
+	return &maildir.Error{Op: tool, Kind: maildir.BadRequest,
+		Msg: fmt.Sprintf("wrong arguments for %s: %v. See the tool's description for an example call.", tool, err)}
+}
+
+// clip shortens s to n bytes for quoting in a message.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

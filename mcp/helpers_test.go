@@ -1,0 +1,176 @@
+package mcp
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/ipc-dev/ipc/maildir"
+)
+
+func mustOpenAt(tb testing.TB, root string) *maildir.Store {
+	tb.Helper()
+	st, err := maildir.Open(root, maildir.Options{Sync: maildir.SyncNone})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	return st
+}
+
+// peer is an in-process MCP client of a Server, with the channel
+// notifications it received.
+type peer struct {
+	tb  testing.TB
+	srv *Server
+	c   *client.Client
+
+	mu    sync.Mutex
+	notes []mcpgo.JSONRPCNotification
+	got   chan struct{} // a notification arrived
+}
+
+// newPeer starts a Server with cfg over its own Store of the mailbox at
+// root, as a separate "ipc mcp" process would, and connects an in-process
+// client to it (each in-process client has its own session, unlike stdio).
+func newPeer(tb testing.TB, root string, cfg Config) *peer {
+	tb.Helper()
+	st := mustOpenAt(tb, root)
+	if cfg.Logf == nil {
+		cfg.Logf = tb.Logf
+	}
+	srv := NewServer(context.Background(), st, cfg)
+	c, err := client.NewInProcessClient(srv.MCPServer())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p := &peer{tb: tb, srv: srv, c: c, got: make(chan struct{}, 1000)}
+	c.OnNotification(func(n mcpgo.JSONRPCNotification) {
+		p.mu.Lock()
+		p.notes = append(p.notes, n)
+		p.mu.Unlock()
+		p.got <- struct{}{}
+	})
+	ctx := context.Background()
+	if err := c.Start(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	init := mcpgo.InitializeRequest{}
+	init.Params.ProtocolVersion = mcpgo.LATEST_LEGACY_PROTOCOL_VERSION // as Claude Code does
+	init.Params.ClientInfo = mcpgo.Implementation{Name: "test", Version: "1"}
+	if _, err := c.Initialize(ctx, init); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		c.Close()
+		srv.Close()
+	})
+	return p
+}
+
+// call calls a tool and returns its text and whether it is an error result.
+// A JSON-RPC error fails the test.
+func (p *peer) call(name string, args map[string]any) (string, bool) {
+	p.tb.Helper()
+	res, err := p.callErr(name, args)
+	if err != nil {
+		p.tb.Fatalf("%s %v: JSON-RPC error %v", name, args, err)
+	}
+	return res.text, res.isError
+}
+
+type callResult struct {
+	text    string
+	isError bool
+}
+
+func (p *peer) callErr(name string, args map[string]any) (callResult, error) {
+	p.tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	req := mcpgo.CallToolRequest{}
+	req.Params.Name = name
+	if args != nil {
+		req.Params.Arguments = args
+	}
+	res, err := p.c.CallTool(ctx, req)
+	if err != nil {
+		return callResult{}, err
+	}
+	if res.StructuredContent != nil {
+		p.tb.Fatalf("%s: result has structured content; the model would see only that", name)
+	}
+	var b strings.Builder
+	for _, c := range res.Content {
+		tc, ok := c.(mcpgo.TextContent)
+		if !ok {
+			p.tb.Fatalf("%s: non-text content %T", name, c)
+		}
+		b.WriteString(tc.Text)
+	}
+	return callResult{b.String(), res.IsError}, nil
+}
+
+// ok calls a tool that must succeed and returns its text.
+func (p *peer) ok(name string, args map[string]any) string {
+	p.tb.Helper()
+	text, isErr := p.call(name, args)
+	if isErr {
+		p.tb.Fatalf("%s %v: error result %q", name, args, text)
+	}
+	return text
+}
+
+// fail calls a tool that must fail with kind and returns its text.
+func (p *peer) fail(name string, args map[string]any, kind string) string {
+	p.tb.Helper()
+	text, isErr := p.call(name, args)
+	if !isErr || !strings.HasPrefix(text, kind+": ") {
+		p.tb.Fatalf("%s %v = %q (isError %v), want a %s error", name, args, text, isErr, kind)
+	}
+	return text
+}
+
+// notifications returns the channel notifications received so far.
+func (p *peer) channelNotes() []mcpgo.JSONRPCNotification {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []mcpgo.JSONRPCNotification
+	for _, n := range p.notes {
+		if n.Method == channelMethod {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// waitChannel waits until n channel notifications have arrived.
+func (p *peer) waitChannel(n int) []mcpgo.JSONRPCNotification {
+	p.tb.Helper()
+	deadline := time.NewTimer(30 * time.Second)
+	defer deadline.Stop()
+	for {
+		if got := p.channelNotes(); len(got) >= n {
+			return got
+		}
+		select {
+		case <-p.got:
+		case <-deadline.C:
+			p.tb.Fatalf("got %d channel notifications, want %d", len(p.channelNotes()), n)
+		}
+	}
+}
+
+func mustContain(tb testing.TB, text string, wants ...string) {
+	tb.Helper()
+	for _, w := range wants {
+		if !strings.Contains(text, w) {
+			tb.Fatalf("text lacks %q:\n%s", w, text)
+		}
+	}
+}

@@ -1,0 +1,75 @@
+package mcp
+
+import (
+	"context"
+	"encoding/json"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/ipc-dev/ipc/maildir"
+)
+
+// statusReport is the JSON of the ipc://status resource. status and
+// instances are the original's fields; the rest is new.
+type statusReport struct {
+	Status       string                `json:"status"`
+	Identity     *string               `json:"identity"`
+	Note         string                `json:"note,omitempty"`
+	Unread       int                   `json:"unread"`
+	UnreadFrom   []string              `json:"unread_from"`
+	Mailbox      string                `json:"mailbox"`
+	Watching     string                `json:"watching"`
+	SecureMode   bool                  `json:"secure_mode"`
+	Channel      bool                  `json:"channel"`
+	ShareCommand bool                  `json:"share_command"`
+	Version      string                `json:"version"`
+	Instances    []maildir.LegacyAgent `json:"instances"`
+}
+
+// status serves ipc://status.
+func (s *Server) status(ctx context.Context, req mcpgo.ReadResourceRequest) ([]mcpgo.ResourceContents, error) {
+	r := statusReport{
+		Status:       "ok",
+		Mailbox:      s.st.Root(),
+		Watching:     "events",
+		SecureMode:   s.st.SecureMode(),
+		Channel:      s.cfg.Channel,
+		ShareCommand: s.cfg.ShareCommand,
+		Version:      s.cfg.Version,
+		UnreadFrom:   []string{},
+		Instances:    []maildir.LegacyAgent{},
+	}
+	if s.st.FS().Polling {
+		r.Watching = "polling"
+	}
+	if sess := s.session(); sess != nil {
+		id := sess.ID()
+		r.Identity = &id
+		if u, err := sess.Unread(ctx); err == nil {
+			r.Unread, r.UnreadFrom = u.Count, append(r.UnreadFrom, u.From...)
+		}
+	} else {
+		s.mu.Lock()
+		if s.startErr != nil {
+			r.Note = "IPC_ID could not be taken: " + s.startErr.Error()
+		} else {
+			r.Note = "not registered: call register"
+		}
+		s.mu.Unlock()
+	}
+	agents, err := s.st.Agents(ctx)
+	if err != nil {
+		r.Status = "error"
+		r.Note = err.Error()
+	}
+	for _, a := range agents {
+		r.Instances = append(r.Instances, a.Legacy())
+	}
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return []mcpgo.ResourceContents{mcpgo.TextResourceContents{
+		URI: req.Params.URI, MIMEType: "application/json", Text: string(b),
+	}}, nil
+}
