@@ -1,8 +1,58 @@
 package main
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
 
-// runMCP serves the MCP door on stdin/stdout.
+	"github.com/ipc-dev/ipc/maildir"
+	"github.com/ipc-dev/ipc/mcp"
+)
+
+// runMCP: ipc mcp — the MCP stdio server. It acts as --as / IPC_ID from the
+// start when set (otherwise the model calls register). Stdout carries only
+// JSON-RPC; diagnostics go to stderr. It runs until stdin ends or the
+// process is interrupted.
 func runMCP(ctx context.Context, c *cli, args []string) error {
-	return usageError("mcp: not built yet")
+	fs := flags("mcp")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageError("mcp takes no arguments (configure it with IPC_ID, IPC_HOME, IPC_CHANNEL, IPC_SHARE_COMMAND)")
+	}
+	st, err := c.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(c.stderr, strings.TrimSuffix(format, "\n")+"\n", args...)
+	}
+	srv := mcp.NewServer(ctx, st, mcp.Config{
+		ID:           c.as,
+		Secret:       c.getenv(maildir.EnvSecret),
+		Channel:      !envOff(c.getenv(mcp.EnvChannel)),
+		ShareCommand: maildir.ShareCommandAllowed(c.getenv(maildir.EnvShareCommand)),
+		Version:      version,
+		Logf:         logf,
+	})
+	defer srv.Close()
+	err = srv.Serve(ctx, c.stdin, c.stdout)
+	if errors.Is(err, context.Canceled) {
+		return nil // interrupted: a normal end
+	}
+	return err
+}
+
+// envOff reports whether a boolean switch is set to off ("0", "false",
+// "off", "no").
+func envOff(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "0", "false", "off", "no":
+		return true
+	}
+	return false
 }

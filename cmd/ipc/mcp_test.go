@@ -1,0 +1,367 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+)
+
+// mcpProc is a real "ipc mcp" process driven by mcp-go's client over its
+// stdin and stdout. Every line it writes to stdout is checked to be a
+// JSON-RPC message.
+type mcpProc struct {
+	t   *testing.T
+	c   *client.Client
+	cmd *exec.Cmd
+
+	mu       sync.Mutex
+	badLines []string
+	notes    []mcpgo.JSONRPCNotification
+	noted    chan struct{}
+	stderr   bytes.Buffer
+}
+
+// startMCP starts "ipc mcp" on home with the given extra environment
+// (IPC_ID=..., IPC_CHANNEL=0, ...) and initializes a client.
+func startMCP(t *testing.T, home string, env ...string) *mcpProc {
+	t.Helper()
+	cmd := exec.Command(ipcBin, "mcp")
+	cmd.Env = append([]string{"IPC_HOME=" + home, "HOME=" + home, "PATH=" + os.Getenv("PATH"), "IPC_AUTOSTART=0"}, env...)
+	p := &mcpProc{t: t, cmd: cmd, noted: make(chan struct{}, 10000)}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = &lockedWriter{mu: &p.mu, w: &p.stderr}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Check every stdout line, then hand it to the client.
+	pr, pw := io.Pipe()
+	go func() {
+		r := bufio.NewReader(stdout)
+		for {
+			line, err := r.ReadBytes('\n')
+			if len(line) > 0 {
+				var msg struct {
+					JSONRPC string `json:"jsonrpc"`
+				}
+				if json.Unmarshal(line, &msg) != nil || msg.JSONRPC != "2.0" {
+					p.mu.Lock()
+					p.badLines = append(p.badLines, string(line))
+					p.mu.Unlock()
+				}
+				pw.Write(line)
+			}
+			if err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+		}
+	}()
+	p.c = client.NewClient(transport.NewIO(pr, stdin, io.NopCloser(strings.NewReader(""))))
+	p.c.OnNotification(func(n mcpgo.JSONRPCNotification) {
+		p.mu.Lock()
+		p.notes = append(p.notes, n)
+		p.mu.Unlock()
+		p.noted <- struct{}{}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := p.c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	init := mcpgo.InitializeRequest{}
+	init.Params.ProtocolVersion = mcpgo.LATEST_LEGACY_PROTOCOL_VERSION // as Claude Code does
+	init.Params.ClientInfo = mcpgo.Implementation{Name: "e2e", Version: "1"}
+	if _, err := p.c.Initialize(ctx, init); err != nil {
+		t.Fatalf("initialize: %v\nstderr: %s", err, p.stderrText())
+	}
+	t.Cleanup(p.stop)
+	return p
+}
+
+// stop ends the process by closing its stdin and checks what it wrote.
+func (p *mcpProc) stop() {
+	p.c.Close()
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			p.t.Errorf("ipc mcp exited with %v\nstderr: %s", err, p.stderrText())
+		}
+	case <-time.After(30 * time.Second):
+		p.cmd.Process.Kill()
+		p.t.Errorf("ipc mcp did not exit when its stdin closed")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.badLines) > 0 {
+		p.t.Errorf("ipc mcp wrote non-JSON-RPC lines to stdout: %q", p.badLines)
+	}
+}
+
+func (p *mcpProc) stderrText() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stderr.String()
+}
+
+// call calls a tool and returns its text and error flag.
+func (p *mcpProc) call(name string, args map[string]any) (string, bool) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	req := mcpgo.CallToolRequest{}
+	req.Params.Name = name
+	req.Params.Arguments = args
+	res, err := p.c.CallTool(ctx, req)
+	if err != nil {
+		p.t.Fatalf("%s: %v\nstderr: %s", name, err, p.stderrText())
+	}
+	var b strings.Builder
+	for _, c := range res.Content {
+		if tc, ok := c.(mcpgo.TextContent); ok {
+			b.WriteString(tc.Text)
+		}
+	}
+	return b.String(), res.IsError
+}
+
+// ok calls a tool that must succeed and checks its text contains wants.
+func (p *mcpProc) ok(name string, args map[string]any, wants ...string) string {
+	p.t.Helper()
+	text, isErr := p.call(name, args)
+	if isErr {
+		p.t.Fatalf("%s %v: error %q", name, args, text)
+	}
+	for _, w := range wants {
+		if !strings.Contains(text, w) {
+			p.t.Fatalf("%s %v = %q, want it to contain %q", name, args, text, w)
+		}
+	}
+	return text
+}
+
+func (p *mcpProc) channelNotes() []mcpgo.JSONRPCNotification {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []mcpgo.JSONRPCNotification
+	for _, n := range p.notes {
+		if n.Method == "notifications/claude/channel" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
+
+var quotedLine = regexp.MustCompile(`(?m)^> (.*)$`)
+
+func TestMCPEndToEnd(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "home")
+	alice := startMCP(t, home, "IPC_ID=alice", "IPC_CHANNEL=0")
+	bob := startMCP(t, home, "IPC_ID=bob")
+
+	// Both are registered from IPC_ID, and online.
+	alice.ok("list_instances", nil, "alice (you): online", "bob: online")
+
+	// Messages with data, both ways.
+	alice.ok("send", map[string]any{"from_id": "alice", "to_id": "bob", "content": "hi bob", "data": map[string]any{"n": 1}}, "Message sent")
+	bob.ok("check", map[string]any{"instance_id": "bob"}, "From: alice", "> hi bob", `"n": 1`)
+	bob.ok("send", map[string]any{"from_id": "bob", "to_id": "alice", "content": "hi alice", "data": map[string]any{"n": 2}}, "Message sent")
+	alice.ok("list_instances", nil, "📬 1 unread: from bob — call check")
+	alice.ok("check", map[string]any{"instance_id": "alice"}, "From: bob", "> hi alice", `"n": 2`)
+
+	// Spoofing is refused.
+	if text, isErr := alice.call("send", map[string]any{"from_id": "bob", "to_id": "alice", "content": "x"}); !isErr || !strings.HasPrefix(text, "not_owner:") {
+		t.Fatalf("spoofed send = %q", text)
+	}
+
+	// Future messaging: carol starts later, without IPC_ID, and registers.
+	alice.ok("send", map[string]any{"from_id": "alice", "to_id": "carol", "content": "welcome carol"}, "Message queued for carol (not yet registered)")
+	carol := startMCP(t, home, "IPC_CHANNEL=0")
+	carol.ok("register", map[string]any{"instance_id": "carol"}, "Registered carol with 1 queued messages")
+	carol.ok("check", map[string]any{"instance_id": "carol"}, "> welcome carol")
+
+	// Broadcast.
+	alice.ok("broadcast", map[string]any{"from_id": "alice", "content": "meeting in 5"}, "Broadcast to 2 instances")
+	bob.ok("check", map[string]any{"instance_id": "bob"}, "(broadcast to every agent)", "> meeting in 5")
+	carol.ok("check", map[string]any{"instance_id": "carol"}, "> meeting in 5")
+
+	// A 12 KiB message arrives as a file holding the full text.
+	big := strings.Repeat("Twelve kibibytes of text travel as a file. ", 12*1024/43+1)
+	alice.ok("send", map[string]any{"from_id": "alice", "to_id": "bob", "content": big}, "over 10,240 bytes")
+	text := bob.ok("check", map[string]any{"instance_id": "bob"}, "Full content saved to: ")
+	path := regexp.MustCompile(`Full content saved to: (\S+)`).FindStringSubmatch(text)[1]
+	full, err := os.ReadFile(path)
+	if err != nil || !strings.Contains(string(full), big) {
+		t.Fatalf("large-message file %s lacks the full text: %v", path, err)
+	}
+
+	// check with wait_seconds returns when mail lands. The send must reach
+	// a check that is already waiting; a check that started after it
+	// returns without waiting, so try again until one waited.
+	for attempt := 0; ; attempt++ {
+		done := make(chan string, 1)
+		go func() {
+			text, _ := bob.call("check", map[string]any{"instance_id": "bob", "wait_seconds": 50})
+			done <- text
+		}()
+		time.Sleep(time.Duration(attempt) * 50 * time.Millisecond) // give the call time to start waiting
+		alice.ok("send", map[string]any{"from_id": "alice", "to_id": "bob", "content": fmt.Sprintf("ping %d", attempt)})
+		var text string
+		select {
+		case text = <-done:
+		case <-time.After(40 * time.Second):
+			t.Fatal("check with wait_seconds did not return when mail landed")
+		}
+		if !strings.Contains(text, fmt.Sprintf("> ping %d", attempt)) {
+			t.Fatalf("waiting check = %q", text)
+		}
+		if strings.Contains(text, "Mail arrived after waiting") {
+			break
+		}
+		if attempt == 20 {
+			t.Fatal("no check ever waited")
+		}
+	}
+
+	// A channel notification reaches bob's client.
+	alice.ok("send", map[string]any{"from_id": "alice", "to_id": "bob", "content": "channel ping"})
+	deadline := time.After(30 * time.Second)
+	for found := false; !found; {
+		for _, n := range bob.channelNotes() {
+			if c, _ := n.Params.AdditionalFields["content"].(string); strings.Contains(c, "channel ping") {
+				found = true
+			}
+		}
+		if !found {
+			select {
+			case <-bob.noted:
+			case <-deadline:
+				t.Fatalf("no channel notification for the message; got %d others", len(bob.channelNotes()))
+			}
+		}
+	}
+	bob.ok("check", map[string]any{"instance_id": "bob"}, "> channel ping") // still unread after the notification
+
+	// Rename with forwarding.
+	alice.ok("rename", map[string]any{"old_id": "alice", "new_id": "alice2"}, "Renamed alice to alice2")
+	bob.ok("send", map[string]any{"from_id": "bob", "to_id": "alice", "content": "to the old name"}, "Message forwarded from alice to alice2")
+	alice.ok("check", map[string]any{"instance_id": "alice2"}, "> to the old name")
+	bob.ok("check", map[string]any{"instance_id": "bob"}, "📝 alice renamed to alice2")
+}
+
+// TestMCPManyMessagesExactlyOnce sends 200 messages, 50 at a time, while
+// two callers of the receiving process check concurrently: each message
+// must be read exactly once.
+func TestMCPManyMessagesExactlyOnce(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "home")
+	alice := startMCP(t, home, "IPC_ID=alice", "IPC_CHANNEL=0")
+	bob := startMCP(t, home, "IPC_ID=bob", "IPC_CHANNEL=0")
+	const total, batch = 200, 50
+
+	var mu sync.Mutex
+	seen := map[string]int{}
+	count := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		n := 0
+		for _, k := range seen {
+			n += k
+		}
+		return n
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var readers sync.WaitGroup
+	for r := 0; r < 2; r++ {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			for count() < total && ctx.Err() == nil {
+				text, isErr := bob.call("check", map[string]any{"instance_id": "bob", "wait_seconds": 5})
+				if isErr {
+					t.Errorf("check: %s", text)
+					return
+				}
+				mu.Lock()
+				for _, m := range quotedLine.FindAllStringSubmatch(text, -1) {
+					if strings.HasPrefix(m[1], "msg-") {
+						seen[m[1]]++
+					}
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for start := 0; start < total; start += batch {
+		var senders sync.WaitGroup
+		for i := start; i < start+batch; i++ {
+			senders.Add(1)
+			go func() {
+				defer senders.Done()
+				alice.ok("send", map[string]any{"from_id": "alice", "to_id": "bob", "content": fmt.Sprintf("msg-%03d", i)})
+			}()
+		}
+		senders.Wait()
+	}
+	readers.Wait()
+	var dup []string
+	for k, n := range seen {
+		if n != 1 {
+			dup = append(dup, fmt.Sprintf("%s x%d", k, n))
+		}
+	}
+	sort.Strings(dup)
+	if len(seen) != total || len(dup) > 0 {
+		t.Fatalf("read %d distinct messages of %d; not exactly once: %v", len(seen), total, dup)
+	}
+}
+
+func TestMCPStdoutOnlyJSONWhenRegistrationFails(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "home")
+	startMCP(t, home, "IPC_ID=dave", "IPC_CHANNEL=0")
+	// A second process asking for the same name cannot take it: it says so
+	// on stderr and to the model, and its stdout stays JSON-RPC only.
+	second := startMCP(t, home, "IPC_ID=dave", "IPC_CHANNEL=0")
+	text, isErr := second.call("check", map[string]any{"instance_id": "dave"})
+	if !isErr || !strings.Contains(text, "not_registered") || !strings.Contains(text, "in use") {
+		t.Fatalf("check on the second process = %q", text)
+	}
+	if !strings.Contains(second.stderrText(), "cannot register dave") {
+		t.Fatalf("stderr = %q", second.stderrText())
+	}
+}
