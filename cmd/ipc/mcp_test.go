@@ -365,3 +365,62 @@ func TestMCPStdoutOnlyJSONWhenRegistrationFails(t *testing.T) {
 		t.Fatalf("stderr = %q", second.stderrText())
 	}
 }
+
+// TestMCPLatency measures, over real "ipc mcp" processes, the round trip of
+// a send tool call and the time from the start of a send in one process to
+// the return of a check already waiting in another. It asserts nothing
+// about time; run it with IPC_MEASURE=1 (and IPC_MEASURE_N, default 1000):
+//
+//	IPC_MEASURE=1 go test -run TestMCPLatency -v ./cmd/ipc
+func TestMCPLatency(t *testing.T) {
+	if os.Getenv("IPC_MEASURE") != "1" {
+		t.Skip("set IPC_MEASURE=1 to measure")
+	}
+	n := 1000
+	fmt.Sscan(os.Getenv("IPC_MEASURE_N"), &n)
+	// The race detector slows everything: measure a plain build.
+	bin := filepath.Join(t.TempDir(), "ipc")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	saved := ipcBin
+	ipcBin = bin
+	defer func() { ipcBin = saved }()
+
+	home := filepath.Join(t.TempDir(), "home")
+	env := []string{"IPC_CHANNEL=0", "IPC_RATE_BURST=off", "IPC_SYNC=" + os.Getenv("IPC_SYNC")}
+	alice := startMCP(t, home, append(env, "IPC_ID=alice")...)
+	bob := startMCP(t, home, append(env, "IPC_ID=bob")...)
+
+	send := make([]time.Duration, 0, n)
+	for i := 0; i < n; i++ {
+		start := time.Now()
+		alice.ok("send", map[string]any{"from_id": "alice", "to_id": "bob", "content": fmt.Sprintf("rt %d", i)})
+		send = append(send, time.Since(start))
+	}
+	for text := ""; !strings.Contains(text, "No new messages"); {
+		text = bob.ok("check", map[string]any{"instance_id": "bob"})
+	}
+
+	wake := make([]time.Duration, 0, n)
+	for len(wake) < n {
+		done := make(chan string, 1)
+		go func() {
+			text, _ := bob.call("check", map[string]any{"instance_id": "bob", "wait_seconds": 50})
+			done <- text
+		}()
+		time.Sleep(5 * time.Millisecond) // let the check start waiting; iterations where it did not are discarded
+		start := time.Now()
+		alice.ok("send", map[string]any{"from_id": "alice", "to_id": "bob", "content": "wake"})
+		text := <-done
+		if strings.Contains(text, "Mail arrived after waiting") {
+			wake = append(wake, time.Since(start))
+		}
+	}
+	report := func(name string, d []time.Duration) {
+		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+		t.Logf("%s: n=%d median=%v p99=%v max=%v", name, len(d), d[len(d)/2], d[len(d)*99/100], d[len(d)-1])
+	}
+	report("send round trip", send)
+	report("send start -> waiting check returns", wake)
+}
