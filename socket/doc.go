@@ -172,7 +172,8 @@
 // for idleness.
 //
 // check takes an optional "max" (1 to 1000, default 100) and returns at
-// most that many messages (and at most 8 MiB).
+// most that many messages, and no more than about 1 MiB of them (a single
+// larger message is sent whole). Mail events are bounded the same way.
 //
 // subscribe (no fields) starts pushing the session's mail: unread mail
 // first, then each message the moment it lands, whoever wrote it (any
@@ -201,7 +202,7 @@
 // connection stays open.
 //
 // A server stops reading requests of a client that does not read its
-// replies (at most 64 frames wait); a client that stops reading for 30 s is
+// replies (at most 32 frames wait); a client that stops reading for 30 s is
 // disconnected.
 //
 // # Finding the server

@@ -13,7 +13,7 @@ import (
 // outQueue is how many encoded frames may wait for the writer of one
 // fast-path connection; a client that does not read makes the server stop
 // reading its requests (backpressure), not buffer without bound.
-const outQueue = 64
+const outQueue = 32
 
 // subscription pushes a session's new mail on a fast-path connection.
 type subscription struct {
@@ -214,7 +214,7 @@ func (c *conn) stopSubscription() bool {
 // ctx, so that mail claimed is always queued for the client.
 func (c *conn) push(ctx context.Context, s *maildir.Session) {
 	for {
-		rep, err := checkReply(c.srv.reqCtx, s, nil, fastCheckMax, 100)
+		rep, err := checkReply(c.srv.reqCtx, s, nil, fastCheckMax, 100, false)
 		if err != nil {
 			c.ended(ctx, err)
 			return

@@ -304,3 +304,26 @@ func TestFastConcurrentSenders(t *testing.T) {
 		t.Fatalf("target got %d, %v", len(res.Messages), err)
 	}
 }
+
+// TestFastCheckBound: a fast-path check stops at about 1 MiB, but a single
+// larger message is sent whole, never cut.
+func TestFastCheckBound(t *testing.T) {
+	srv, _ := newServer(t)
+	ctx := testCtx(t)
+	c := dial(t, srv)
+	if _, _, err := c.Register(ctx, "bulky", ""); err != nil {
+		t.Fatal(err)
+	}
+	blob := `{"blob":"` + strings.Repeat("b", 1040000) + `"}`
+	for i := 0; i < 2; i++ {
+		if _, err := c.Send(ctx, "bulky", fmt.Sprint(i), []byte(blob)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 2; i++ {
+		msgs, remaining, err := c.Check(ctx, 10)
+		if err != nil || len(msgs) != 1 || remaining != 1-i || string(msgs[0].Message.Data) != blob {
+			t.Fatalf("check %d: %d messages, remaining %d, %v", i, len(msgs), remaining, err)
+		}
+	}
+}

@@ -106,16 +106,18 @@ func unknownAction(raw json.RawMessage) error {
 // loopback segment, so the whole reply is there for that single read.
 const LegacyCheckMax = 60 << 10
 
-// fastCheckMax bounds a fast-path check reply or mail event, in bytes.
-const fastCheckMax = 8 << 20
+// fastCheckMax bounds a fast-path check reply or mail event, in bytes (one
+// message larger than that is still sent whole).
+const fastCheckMax = 1 << 20
 
 // checkReply claims as many unread messages as fit in budget bytes of
 // encoded reply (and at most max, if max > 0), leaving the rest unread and
 // counted in "remaining". A single message too large for the budget on its
-// own is claimed and sent cut to fit, saying where the whole message is:
-// read mail stays on disk, so nothing is lost. Messages claimed before an
-// error are still returned.
-func checkReply(ctx context.Context, s *maildir.Session, id json.RawMessage, budget, max int) (Reply, error) {
+// own is claimed anyway: with cut (the legacy reply, which must fit one
+// read) it is sent cut to fit, saying where the whole message is (read mail
+// stays on disk, so nothing is lost); without, it is sent whole. Messages
+// claimed before an error are still returned.
+func checkReply(ctx context.Context, s *maildir.Session, id json.RawMessage, budget, max int, cut bool) (Reply, error) {
 	big := 1 << 30
 	base := encodedLen(Reply{ID: id, Event: EventMail, Status: StatusOK, Messages: []maildir.LegacyMessage{}, Remaining: &big})
 	used, count, oversized := base, 0, false
@@ -143,7 +145,7 @@ func checkReply(ctx context.Context, s *maildir.Session, id json.RawMessage, bud
 	for i, m := range res.Messages {
 		msgs[i] = m.Legacy()
 	}
-	if oversized && len(msgs) > 0 {
+	if oversized && cut && len(msgs) > 0 {
 		msgs[0] = cutToFit(res.Messages[0], budget-base)
 	}
 	remaining := res.Remaining

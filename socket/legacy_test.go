@@ -129,6 +129,19 @@ func TestLegacyErrors(t *testing.T) {
 	}
 	_ = other
 
+	// Registration limit: 100 per name per minute.
+	for i := 0; ; i++ {
+		rep := legacy(t, srv, map[string]any{"action": "register", "instance_id": "again"})
+		if rep.Status == StatusOK {
+			continue
+		}
+		wantError(t, rep, msgRegisterLimit, maildir.RateLimited)
+		if i != 100 {
+			t.Fatalf("registration %d refused, want the 101st", i+1)
+		}
+		break
+	}
+
 	// Rename cooldown: the original's sentence.
 	wantOK(t, legacy(t, srv, map[string]any{"action": "rename", "old_id": "carol", "new_id": "carol2", "session_token": tok}))
 	rep := legacy(t, srv, map[string]any{"action": "rename", "old_id": "carol2", "new_id": "carol3", "session_token": tok})

@@ -139,9 +139,6 @@ func TestPythonTools(t *testing.T) {
 	}
 
 	// A large inbox drains across bounded replies, nothing lost.
-	for i := 0; i < 20; i++ {
-		alice.want(fmt.Sprintf("Sent to bob2: %02d\n", i), 0, "ipc_send.py", "bob2", fmt.Sprintf("%02d", i))
-	}
 	big := strings.Repeat("z", 3800)
 	for i := 0; i < 20; i++ {
 		if _, code := alice.run("ipc_send.py", "bob2", big); code != 0 {
@@ -160,11 +157,11 @@ func TestPythonTools(t *testing.T) {
 		if n == 0 {
 			break
 		}
-		if total < 40 && !strings.Contains(out, "more message(s) waiting: run ipc_check.py again") {
+		if total < 20 && !strings.Contains(out, "more message(s) waiting: run ipc_check.py again") {
 			t.Fatalf("partial check does not say more are waiting:\n%.300s", out)
 		}
 	}
-	if total != 40 || rounds < 3 {
+	if total != 20 || rounds < 3 {
 		t.Fatalf("drained %d messages in %d checks", total, rounds)
 	}
 }

@@ -133,10 +133,10 @@ func (c *call) broadcast() (Reply, error) {
 
 // check claims unread messages. A legacy reply is bounded to one 64 KiB
 // read (LegacyCheckMax); a fast-path reply to "max" messages (default
-// 100, at most 1000).
+// 100, at most 1000) and about 1 MiB.
 func (c *call) check() (Reply, error) {
 	if !c.conn.fast {
-		return checkReply(c.ctx, c.s(), nil, LegacyCheckMax, 0)
+		return checkReply(c.ctx, c.s(), nil, LegacyCheckMax, 0, true)
 	}
 	max, err := c.req.int(c.action, "max", 100)
 	if err != nil {
@@ -145,7 +145,7 @@ func (c *call) check() (Reply, error) {
 	if max < 1 || max > 1000 {
 		return Reply{}, doorError(c.action, maildir.BadRequest, "max must be between 1 and 1000")
 	}
-	return checkReply(c.ctx, c.s(), nil, fastCheckMax, max)
+	return checkReply(c.ctx, c.s(), nil, fastCheckMax, max, false)
 }
 
 func (c *call) list() (Reply, error) {
