@@ -60,7 +60,7 @@ func checkSocketPath(path string) error {
 	if len(path) > maxSocketPath {
 		return fmt.Errorf("socket: the socket path %s is %d bytes, over the %d-byte limit of Unix sockets: set IPC_SOCKET to a shorter path", path, len(path), maxSocketPath)
 	}
-	if runtime.GOOS == "linux" && onDrvfs(path) {
+	if onDrvfs(path) {
 		return fmt.Errorf("socket: %s is on a Windows drive (drvfs), where WSL cannot create sockets: set IPC_SOCKET to a Linux path, e.g. under $XDG_RUNTIME_DIR, or /mnt/wsl/ipc/NAME.sock to share it between WSL distros", path)
 	}
 	return nil
@@ -68,10 +68,8 @@ func checkSocketPath(path string) error {
 
 // onDrvfs reports a path under /mnt/<drive letter>/ on WSL.
 func onDrvfs(path string) bool {
-	if os.Getenv("WSL_DISTRO_NAME") == "" {
-		if _, err := os.Stat("/proc/sys/fs/binfmt_misc/WSLInterop"); err != nil {
-			return false
-		}
+	if !detectWSL() {
+		return false
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {

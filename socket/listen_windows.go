@@ -58,5 +58,3 @@ func listenUnix(path string) (net.Listener, error) {
 func portBusy(err error) bool {
 	return errors.Is(err, windows.WSAEADDRINUSE) || errors.Is(err, windows.WSAEACCES)
 }
-
-func detectWSL() bool { return false }

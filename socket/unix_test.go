@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -68,5 +69,23 @@ func TestDefaultSocketPath(t *testing.T) {
 	}
 	if DefaultSocketPath("/x/one") != a {
 		t.Fatalf("DefaultSocketPath is not stable")
+	}
+}
+
+// TestDrvfsRefused: under WSL a socket on a Windows drive is refused with
+// an explanation (bind would fail there).
+func TestDrvfsRefused(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("WSL only")
+	}
+	t.Setenv("WSL_DISTRO_NAME", "Test")
+	for path, want := range map[string]bool{"/mnt/c/Users/me/x.sock": true, "/mnt/D/x.sock": true, "/mnt/wsl/ipc/x.sock": false, "/run/user/1000/ipc/x.sock": false} {
+		if got := onDrvfs(path); got != want {
+			t.Errorf("onDrvfs(%s) = %v, want %v", path, got, want)
+		}
+	}
+	st := mustStore(t, "", maildir.Options{Sync: maildir.SyncNone})
+	if _, err := Listen(st, Config{Socket: "/mnt/c/ipc.sock"}); err == nil || !strings.Contains(err.Error(), "drvfs") {
+		t.Fatalf("Listen on drvfs = %v", err)
 	}
 }
