@@ -26,13 +26,15 @@ const (
 	Expired     Kind = "token_expired"
 	BadToken    Kind = "invalid_token"
 	Closed      Kind = "session_closed" // the session ended (closed or replaced)
+	// NotRegistered: a door was asked to act before it had an identity.
+	NotRegistered Kind = "not_registered"
 )
 
 // Recoverable reports whether a client can succeed by retrying, waiting or
 // re-registering, as opposed to changing its request.
 func (k Kind) Recoverable() bool {
 	switch k {
-	case RateLimited, Expired, BadToken, Closed, InUse, NoSpace, Internal:
+	case RateLimited, Expired, BadToken, Closed, InUse, NoSpace, Internal, NotRegistered:
 		return true
 	}
 	return false

@@ -11,10 +11,6 @@ import (
 	"github.com/ipc-dev/ipc/maildir"
 )
 
-// kindNotRegistered is the kind of a tool call made before this server has
-// an identity. (The core has no word for it: its sessions always have one.)
-const kindNotRegistered = maildir.Kind("not_registered")
-
 // toolError turns an error into the result the model reads:
 // "<kind>: <sentence>", followed by what to do next when the sentence does
 // not already say it. This is the only place errors become results.
@@ -59,7 +55,7 @@ func notRegistered(tool string, why error) error {
 	if why != nil {
 		msg += fmt.Sprintf(" (the identity configured by IPC_ID could not be taken: %v)", why)
 	}
-	return &maildir.Error{Op: tool, Kind: kindNotRegistered, Msg: msg}
+	return &maildir.Error{Op: tool, Kind: maildir.NotRegistered, Msg: msg}
 }
 
 // notOwner is the error of an argument (from_id, instance_id, old_id) that

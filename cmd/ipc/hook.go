@@ -216,17 +216,10 @@ func (c *cli) hookWake(ctx context.Context, st *maildir.Store, inbox *maildir.In
 		}
 		fmt.Fprintf(c.stderr, "📬 New ipc mail for %s: %d unread from %s. Call the check tool (instance_id %q) to read it.\n",
 			id, u.Count, strings.Join(u.From, ", "), id)
-		return c.exitWithStatus2()
+		return exitStatus(2)
 	}
 }
 
-// exitWithStatus2 ends the command with exit status 2 and nothing more on
-// stderr than what was already written: the command line reports usage
-// errors with status 2, so this returns one and silences its message.
-func (c *cli) exitWithStatus2() error {
-	c.stderr = io.Discard
-	return usageError("wake")
-}
 
 // claimWaiter records this process as the newest wake waiter of id and
 // returns a function reporting whether it still is.

@@ -116,8 +116,18 @@ func usageError(format string, args ...any) error {
 	return usageErr{fmt.Sprintf(format, args...)}
 }
 
+// exitStatus ends a command with a given status and no error message (a
+// hook's exit 2 that asks Claude Code to wake the session).
+type exitStatus int
+
+func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
 // fail prints err as "ipc: <kind>: <sentence>" and returns its exit code.
 func (c *cli) fail(err error) int {
+	var st exitStatus
+	if errors.As(err, &st) {
+		return int(st)
+	}
 	var u usageErr
 	if errors.As(err, &u) {
 		fmt.Fprintf(c.stderr, "ipc: usage: %s\n", u.msg)
