@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 // ipcCmd prepares the built binary with a clean environment for home.
 func ipcCmd(home, as string, args ...string) *exec.Cmd {
 	cmd := exec.Command(ipcBin, args...)
-	env := []string{"IPC_HOME=" + home, "IPC_AUTOSTART=0", "IPC_CHANNEL=0", "HOME=" + home, "PATH=" + os.Getenv("PATH")}
+	env := []string{"IPC_HOME=" + home, "IPC_AUTOSTART=0", "IPC_CHANNEL=0", "HOME=" + home, "PATH=" + os.Getenv("PATH"), "GORACE=atexit_sleep_ms=0"}
 	if as != "" {
 		env = append(env, "IPC_ID="+as)
 	}

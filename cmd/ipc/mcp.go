@@ -23,14 +23,14 @@ func runMCP(ctx context.Context, c *cli, args []string) error {
 	if len(pos) > 0 {
 		return usageError("mcp takes no arguments (configure it with IPC_ID, IPC_HOME, IPC_CHANNEL, IPC_SHARE_COMMAND)")
 	}
-	st, err := c.openStore()
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(c.stderr, strings.TrimSuffix(format, "\n")+"\n", args...)
+	}
+	st, err := c.openDaemonStore(logf)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	logf := func(format string, args ...any) {
-		fmt.Fprintf(c.stderr, strings.TrimSuffix(format, "\n")+"\n", args...)
-	}
 	srv := mcp.NewServer(ctx, st, mcp.Config{
 		ID:           c.as,
 		Secret:       c.getenv(maildir.EnvSecret),

@@ -10,10 +10,23 @@ import (
 
 // openStore opens the mailbox with the options of the environment.
 func (c *cli) openStore() (*maildir.Store, error) {
+	return c.open(false, nil)
+}
+
+// openDaemonStore opens the mailbox for a long-lived process (ipc mcp, ipc
+// serve): it applies retention in the background and reports diagnostics
+// (quarantined indices, fallbacks) through logf.
+func (c *cli) openDaemonStore(logf func(format string, args ...any)) (*maildir.Store, error) {
+	return c.open(true, logf)
+}
+
+func (c *cli) open(autoGC bool, logf func(format string, args ...any)) (*maildir.Store, error) {
 	opts, err := maildir.OptionsFromEnv()
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
+	opts.AutoGC = autoGC
+	opts.Logf = logf
 	return maildir.Open(c.home, opts)
 }
 
