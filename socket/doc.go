@@ -178,7 +178,9 @@
 // subscribe (no fields) starts pushing the session's mail: unread mail
 // first, then each message the moment it lands, whoever wrote it (any
 // door, any process: the server watches the files). It is answered "ok"
-// before the first event. Pushed mail is marked read, as by check.
+// before the first event. Pushed mail is marked read, as by check. The
+// subscription stays with the session it was started for, even if later
+// requests carry another token; one subscription per connection.
 // unsubscribe stops it. A connection with a subscription may stay silent
 // for as long as it likes; one without must send a request at least every
 // 5 minutes (ping will do) or be closed.
