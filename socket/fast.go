@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"runtime/debug"
 	"time"
 
 	"github.com/ipc-dev/ipc/maildir"
@@ -178,6 +179,12 @@ func (c *conn) launchSubscription() {
 	c.sub = &subscription{ent: e, cancel: cancel, done: make(chan struct{})}
 	go func(sub *subscription) {
 		defer close(sub.done)
+		defer func() {
+			if r := recover(); r != nil {
+				c.srv.cfg.Logf("socket: panic in a subscription of %s: %v\n%s", c.nc.RemoteAddr(), r, debug.Stack())
+				c.ended(ctx, doorError("subscribe", maildir.Internal, "internal error in the subscription (logged by the server)"))
+			}
+		}()
 		c.push(ctx, e.s)
 	}(c.sub)
 }
