@@ -220,7 +220,6 @@ func (c *cli) hookWake(ctx context.Context, st *maildir.Store, inbox *maildir.In
 	}
 }
 
-
 // claimWaiter records this process as the newest wake waiter of id and
 // returns a function reporting whether it still is.
 func claimWaiter(root, id string) (func() bool, error) {

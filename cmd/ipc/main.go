@@ -33,6 +33,7 @@ type cli struct {
 	getenv func(string) string
 	home   string // --home or IPC_HOME
 	as     string // --as or IPC_ID
+	exe    string // the ipc binary to start servers with; "" means this one
 }
 
 // command is one subcommand.

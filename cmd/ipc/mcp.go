@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/ipc-dev/ipc/maildir"
 	"github.com/ipc-dev/ipc/mcp"
@@ -40,6 +41,15 @@ func runMCP(ctx context.Context, c *cli, args []string) error {
 		Logf:         logf,
 	})
 	defer srv.Close()
+	// Start a server for TCP and socket clients if none runs, without
+	// delaying the MCP handshake.
+	var started sync.WaitGroup
+	started.Add(1)
+	go func() {
+		defer started.Done()
+		c.ensureServer(ctx)
+	}()
+	defer started.Wait()
 	err = srv.Serve(ctx, c.stdin, c.stdout)
 	if errors.Is(err, context.Canceled) {
 		return nil // interrupted: a normal end

@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"testing"
 	"time"
 
 	"github.com/ipc-dev/ipc/maildir"
@@ -27,9 +26,6 @@ const (
 
 // detachWait bounds how long `serve --detach` waits for the server to serve.
 const detachWait = 10 * time.Second
-
-// serverExe is the binary started as a server (tests point it at a built ipc).
-var serverExe = os.Executable
 
 // runServe: ipc serve — the socket server, in the foreground until
 // interrupted (SIGINT, SIGTERM: graceful shutdown, exit 0). With --detach
@@ -134,7 +130,7 @@ func (c *cli) startDetached(ctx context.Context, serveArgs []string) error {
 		fmt.Fprintf(c.stdout, "ipc serve: already running (pid %d on %s)\n", rs.PID, listening(rs))
 		return nil
 	}
-	exe, err := serverExe()
+	exe, err := c.executable()
 	if err != nil {
 		return fmt.Errorf("serve --detach: %w", err)
 	}
@@ -199,16 +195,9 @@ func (c *cli) serverEnv() []string {
 }
 
 // autostart reports whether a server may be started automatically:
-// IPC_AUTOSTART=0 (or false, off, no) turns it off. Inside a test binary it
-// is off unless IPC_AUTOSTART asks for it (1, true, on, yes).
+// IPC_AUTOSTART=0 (or false, off, no) turns it off.
 func (c *cli) autostart() bool {
-	switch strings.ToLower(strings.TrimSpace(c.getenv(envAutostart))) {
-	case "0", "false", "off", "no":
-		return false
-	case "1", "true", "on", "yes":
-		return true
-	}
-	return !testing.Testing()
+	return !envOff(c.getenv(envAutostart))
 }
 
 // ensureServer starts a detached `ipc serve` for the mailbox when none is
@@ -224,11 +213,20 @@ func (c *cli) ensureServer(ctx context.Context) {
 	if _, ok, err := socket.Running(c.home); ok || err != nil {
 		return
 	}
-	exe, err := serverExe()
+	exe, err := c.executable()
 	if err != nil {
 		return
 	}
 	cmd := exec.CommandContext(ctx, exe, "--home", c.home, "serve", "--detach")
 	cmd.Env = c.serverEnv()
 	_ = cmd.Run() // `serve --detach` returns once the server serves
+}
+
+// executable is the binary started as a server: this one, unless the cli
+// was given another (tests give the built ipc).
+func (c *cli) executable() (string, error) {
+	if c.exe != "" {
+		return c.exe, nil
+	}
+	return os.Executable()
 }

@@ -113,17 +113,14 @@ func TestServeDetach(t *testing.T) {
 }
 
 // TestEnsureServer: auto-start starts a server when none runs, unless
-// turned off; in tests it is off unless asked for.
+// turned off.
 func TestEnsureServer(t *testing.T) {
-	serverExe = func() (string, error) { return ipcBin, nil }
-	defer func() { serverExe = os.Executable }()
 	home := t.TempDir()
 	sock := filepath.Join(shortDir(t), "e.sock")
 	env := map[string]string{"IPC_PORT": "0", "IPC_SOCKET": sock}
-	c := &cli{home: home, getenv: func(k string) string { return env[k] }, stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+	c := &cli{home: home, exe: ipcBin, getenv: func(k string) string { return env[k] }, stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
 	ctx := context.Background()
 
-	c.ensureServer(ctx) // a test binary: off by default
 	env["IPC_AUTOSTART"] = "0"
 	c.ensureServer(ctx)
 	if _, ok, _ := socket.Running(home); ok {

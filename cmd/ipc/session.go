@@ -37,6 +37,7 @@ func (c *cli) session(ctx context.Context) (*maildir.Store, *maildir.Session, er
 	if c.as == "" {
 		return nil, nil, usageError("who are you? pass --as NAME or set IPC_ID")
 	}
+	c.ensureServer(ctx)
 	st, err := c.openStore()
 	if err != nil {
 		return nil, nil, err
