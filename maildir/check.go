@@ -179,9 +179,13 @@ func (s *Session) Unread(ctx context.Context) (Unread, error) {
 	if err := s.begin(op); err != nil {
 		return Unread{}, err
 	}
-	id := s.ID()
-	s.st.sweepAliases(id)
-	dir := s.st.boxPath(id, dirNew)
+	return s.st.unread(op, s.ID())
+}
+
+// unread summarizes the unread mail of the maildir of id.
+func (st *Store) unread(op, id string) (Unread, error) {
+	st.sweepAliases(id)
+	dir := st.boxPath(id, dirNew)
 	names, err := listDir(dir)
 	if err != nil {
 		return Unread{}, ioError(op, id, err)

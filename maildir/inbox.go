@@ -68,23 +68,7 @@ func (b *Inbox) Unread(ctx context.Context) (Unread, error) {
 	if err != nil {
 		return Unread{}, err
 	}
-	b.st.sweepAliases(id)
-	dir := b.st.boxPath(id, dirNew)
-	names, err := listDir(dir)
-	if err != nil {
-		return Unread{}, ioError(op, id, err)
-	}
-	sortArrival(names)
-	u := Unread{Count: len(names)}
-	seen := map[string]bool{}
-	for _, n := range names {
-		from := peekFrom(filepath.Join(dir, n))
-		if from != "" && !seen[from] {
-			seen[from] = true
-			u.From = append(u.From, from)
-		}
-	}
-	return u, nil
+	return b.st.unread(op, id)
 }
 
 // Peek returns up to max unread messages (max <= 0: all) in arrival order

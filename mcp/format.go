@@ -35,7 +35,7 @@ func FormatMessages(msgs []maildir.Message, remaining int, now time.Time) string
 		if m.OrigTo != "" {
 			fmt.Fprintf(&b, "To: %s (sent to %s, forwarded)\n", m.To, m.OrigTo)
 		}
-		fmt.Fprintf(&b, "Time: %s (%s)\n", stamp(m.Time), ago(now, m.Time))
+		fmt.Fprintf(&b, "Time: %s (%s)\n", stamp(m.Time), maildir.Ago(now, m.Time))
 		fmt.Fprintf(&b, "Id: %s\n", m.ID)
 		b.WriteString("Content:\n")
 		b.WriteString(quote(m.Content))
@@ -100,7 +100,7 @@ func formatAgents(agents []maildir.Agent, me string, now time.Time) string {
 		if a.ID == me {
 			you = " (you)"
 		}
-		fmt.Fprintf(&b, "- %s%s: %s, last seen %s (%s)\n", a.ID, you, state, stamp(a.LastSeen), ago(now, a.LastSeen))
+		fmt.Fprintf(&b, "- %s%s: %s, last seen %s (%s)\n", a.ID, you, state, stamp(a.LastSeen), maildir.Ago(now, a.LastSeen))
 	}
 	return b.String()
 }
@@ -111,25 +111,6 @@ func stamp(t time.Time) string {
 		return "never"
 	}
 	return t.Local().Format("2006-01-02T15:04:05.000000")
-}
-
-// ago says how long before now t was, roughly.
-func ago(now, t time.Time) string {
-	if t.IsZero() {
-		return "unknown"
-	}
-	d := now.Sub(t)
-	switch {
-	case d < 2*time.Second:
-		return "just now"
-	case d < time.Minute:
-		return fmt.Sprintf("%ds ago", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d.Hours()))
-	}
-	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
 }
 
 // oneLine returns the first n characters of s on one line, with "..." when

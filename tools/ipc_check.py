@@ -13,16 +13,10 @@ import ipc_client  # noqa: E402
 
 
 def main():
-    try:
-        session = ipc_client.load_session()
-        response = ipc_client.request({
-            "action": "check",
-            "instance_id": session["instance_id"],
-            "session_token": session["session_token"],
-        })
-    except Exception as e:
-        print(f"Error: {e}")
-        sys.exit(1)
+    _, response = ipc_client.call(lambda s: {
+        "action": "check",
+        "instance_id": s["instance_id"],
+    })
     if response.get("status") != "ok":
         print(f"Error: {response}")
         sys.exit(1)

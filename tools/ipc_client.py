@@ -123,6 +123,20 @@ def save_session(data):
         raise
 
 
+def call(build):
+    """Send the request build(session) as the saved session, token added.
+    Returns (session, response). Prints "Error: <reason>" and exits 1 when
+    there is no session or the server cannot be reached."""
+    try:
+        session = load_session()
+        req = build(session)
+        req["session_token"] = session["session_token"]
+        return session, request(req)
+    except Exception as e:
+        print(f"Error: {e}")
+        sys.exit(1)
+
+
 def fail(response):
     """Print an error reply as the original scripts did, and exit 1."""
     print(json.dumps(response, indent=2, ensure_ascii=False))

@@ -16,18 +16,12 @@ def main():
         print("Example: ipc_rename.py Fred-Debug")
         sys.exit(1)
     new_id = sys.argv[1]
-    try:
-        session = ipc_client.load_session()
-        old_id = session["instance_id"]
-        response = ipc_client.request({
-            "action": "rename",
-            "old_id": old_id,
-            "new_id": new_id,
-            "session_token": session["session_token"],
-        })
-    except Exception as e:
-        print(f"Error: {e}")
-        sys.exit(1)
+    session, response = ipc_client.call(lambda s: {
+        "action": "rename",
+        "old_id": s["instance_id"],
+        "new_id": new_id,
+    })
+    old_id = session["instance_id"]
     if response.get("status") != "ok":
         ipc_client.fail(response)
     session["instance_id"] = new_id

@@ -17,18 +17,12 @@ def main():
         sys.exit(1)
     to_id = sys.argv[1]
     message_content = " ".join(sys.argv[2:])
-    try:
-        session = ipc_client.load_session()
-        response = ipc_client.request({
-            "action": "send",
-            "from_id": session["instance_id"],
-            "to_id": to_id,
-            "message": {"content": message_content},
-            "session_token": session["session_token"],
-        })
-    except Exception as e:
-        print(f"Error: {e}")
-        sys.exit(1)
+    _, response = ipc_client.call(lambda s: {
+        "action": "send",
+        "from_id": s["instance_id"],
+        "to_id": to_id,
+        "message": {"content": message_content},
+    })
     if response.get("status") != "ok":
         ipc_client.fail(response)
     print(f"Sent to {to_id}: {message_content}")

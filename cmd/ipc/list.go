@@ -44,7 +44,7 @@ func runList(ctx context.Context, c *cli, args []string) error {
 		if a.Online {
 			status = "online"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.ID, status, ago(now, a.LastSeen), a.Registered.Local().Format("2006-01-02 15:04"))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.ID, status, maildir.Ago(now, a.LastSeen), a.Registered.Local().Format("2006-01-02 15:04"))
 	}
 	return tw.Flush()
 }
