@@ -40,7 +40,7 @@ func runCheck(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(c.stdout, map[string]any{"status": "ok", "messages": legacyMessages(r.Messages), "remaining": r.Remaining})
+		return writeJSON(c.stdout, checkReply{Status: "ok", Messages: legacyMessages(r.Messages), Remaining: r.Remaining})
 	}
 	if len(r.Messages) == 0 {
 		fmt.Fprintln(c.stdout, "No new messages")
@@ -52,6 +52,13 @@ func runCheck(ctx context.Context, c *cli, args []string) error {
 		fmt.Fprintf(c.stdout, "%d more unread: run ipc check again\n", r.Remaining)
 	}
 	return nil
+}
+
+// checkReply is the legacy TCP check reply, field for field.
+type checkReply struct {
+	Status    string                  `json:"status"`
+	Messages  []maildir.LegacyMessage `json:"messages"`
+	Remaining int                     `json:"remaining"`
 }
 
 const rule = "--------------------------------------------------"
@@ -136,7 +143,7 @@ func runHistory(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(c.stdout, map[string]any{"status": "ok", "messages": legacyMessages(ms)})
+		return writeJSON(c.stdout, checkReply{Status: "ok", Messages: legacyMessages(ms)})
 	}
 	if len(ms) == 0 {
 		fmt.Fprintln(c.stdout, "No read messages")

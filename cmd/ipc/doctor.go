@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ipc-dev/ipc/maildir"
+	"github.com/ipc-dev/ipc/socket"
 )
 
 // runDoctor: ipc doctor — reports what ipc will do on this machine and
@@ -98,13 +99,20 @@ func runDoctor(ctx context.Context, c *cli, args []string) error {
 		note("secure mode is on (%s set): registrations need the shared-secret proof", maildir.EnvSecret)
 	}
 
-	addr := net.JoinHostPort(envOr(c.getenv, "IPC_HOST", "127.0.0.1"), envOr(c.getenv, "IPC_PORT", "9876"))
-	conn, err := net.DialTimeout("tcp", addr, 300*time.Millisecond)
-	if err == nil {
-		conn.Close()
-		note("a server answers on %s (fast path for scripts; not required)", addr)
+	if rs, ok, err := socket.Running(st.Root()); err != nil {
+		say(false, "server state: %v", err)
+	} else if ok {
+		conn, err := net.DialTimeout("tcp", rs.TCP, 300*time.Millisecond)
+		if err == nil {
+			conn.Close()
+		}
+		say(err == nil, "server pid %d answers on %s, socket %s%s", rs.PID, rs.TCP, rs.Socket, errSuffix(err))
 	} else {
-		note("no server on %s: every door works on the files directly; run `ipc serve` for TCP clients", addr)
+		addr := net.JoinHostPort(envOr(c.getenv, "IPC_HOST", socket.DefaultHost), envOr(c.getenv, "IPC_PORT", fmt.Sprint(socket.DefaultPort)))
+		note("no server for this mailbox: every door works on the files directly; TCP clients on %s need `ipc serve`", addr)
+		if !c.autostart() {
+			note("auto-start is off (%s=0)", envAutostart)
+		}
 	}
 	if problems > 0 {
 		return fmt.Errorf("doctor found %d problem(s)", problems)

@@ -78,7 +78,7 @@ func mustIPC(t *testing.T, home, as, stdin string, args ...string) string {
 	return r.stdout
 }
 
-type checkReply struct {
+type cliCheckReply struct {
 	Status   string `json:"status"`
 	Messages []struct {
 		ID        string `json:"id"`
@@ -93,9 +93,9 @@ type checkReply struct {
 	Remaining int `json:"remaining"`
 }
 
-func checkJSON(t *testing.T, home, as string) checkReply {
+func checkJSON(t *testing.T, home, as string) cliCheckReply {
 	t.Helper()
-	var r checkReply
+	var r cliCheckReply
 	out := mustIPC(t, home, as, "", "check", "--json")
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("check --json output %q: %v", out, err)
