@@ -28,11 +28,12 @@ func runBench(ctx context.Context, c *cli, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	self, err := os.Executable()
+	scratch, err := os.MkdirTemp("", "ipc-bench-")
 	if err != nil {
 		return err
 	}
-	b := &bench{quick: *quick, self: self, progress: c.stderr, figures: map[string]*figure{}}
+	defer os.RemoveAll(scratch)
+	b := &bench{quick: *quick, scratch: scratch, progress: c.stderr, figures: map[string]*figure{}}
 	b.trials = 5
 	if b.quick {
 		b.trials = 2
@@ -74,7 +75,7 @@ func runBench(ctx context.Context, c *cli, args []string) error {
 type bench struct {
 	quick    bool
 	trials   int
-	self     string // this binary, for subprocess scenarios
+	scratch  string // every scenario's files, removed when the run ends
 	progress io.Writer
 	figures  map[string]*figure
 	order    []string

@@ -45,23 +45,22 @@ func (b *bench) n(quick, full int) int {
 	return full
 }
 
-// tempRoot makes a scratch mailbox root, removed by the returned func.
-func tempRoot() (string, func(), error) {
-	dir, err := os.MkdirTemp("", "ipc-bench-")
-	if err != nil {
-		return "", nil, err
-	}
-	return dir, func() { os.RemoveAll(dir) }, nil
+// tempRoot makes a scratch mailbox root inside the run's scratch
+// directory. Nothing is deleted until the whole run ends: on ext4, creating
+// a file right after thousands were deleted costs a scan over the recently
+// deleted inodes, which would charge one scenario for the clean-up of the
+// one before.
+func (b *bench) tempRoot() (string, error) {
+	return os.MkdirTemp(b.scratch, "root-")
 }
 
 // benchRaw is the physical limit of one durable message: create in tmp/,
 // write, fsync, rename into new/, fsync new/ — nothing else.
 func benchRaw(ctx context.Context, b *bench) error {
-	dir, done, err := tempRoot()
+	dir, err := b.tempRoot()
 	if err != nil {
 		return err
 	}
-	defer done()
 	tmp, nw := filepath.Join(dir, "tmp"), filepath.Join(dir, "new")
 	os.Mkdir(tmp, 0o700)
 	os.Mkdir(nw, 0o700)
@@ -115,11 +114,10 @@ func benchStore(root string) (*maildir.Store, error) {
 
 // benchDirectSend: durable sends through the core, one sender.
 func benchDirectSend(ctx context.Context, b *bench) error {
-	root, done, err := tempRoot()
+	root, err := b.tempRoot()
 	if err != nil {
 		return err
 	}
-	defer done()
 	st, err := benchStore(root)
 	if err != nil {
 		return err
@@ -211,11 +209,10 @@ func (c *child) stop() {
 // benchE2EFS: a send in this process to the moment a watching reader in
 // another process (ipc watch) has printed the message; files only.
 func benchE2EFS(ctx context.Context, b *bench) error {
-	root, done, err := tempRoot()
+	root, err := b.tempRoot()
 	if err != nil {
 		return err
 	}
-	defer done()
 	st, err := benchStore(root)
 	if err != nil {
 		return err
@@ -253,22 +250,19 @@ func benchE2EFS(ctx context.Context, b *bench) error {
 // 1,000 registered agents.
 func benchHistory(ctx context.Context, b *bench) error {
 	for _, history := range []int{0, 100_000} {
-		root, done, err := tempRoot()
+		root, err := b.tempRoot()
 		if err != nil {
 			return err
 		}
 		if err := fillHistory(ctx, root, history); err != nil {
-			done()
 			return err
 		}
 		st, err := benchStore(root)
 		if err != nil {
-			done()
 			return err
 		}
 		err = measureHistory(ctx, b, st, history)
 		st.Close()
-		done()
 		if err != nil {
 			return err
 		}
@@ -361,11 +355,10 @@ func medianMS(d []time.Duration) float64 {
 // benchMCPStart: time from starting ipc mcp to its initialize reply, and its
 // resident memory once idle.
 func benchMCPStart(ctx context.Context, b *bench) error {
-	root, done, err := tempRoot()
+	root, err := b.tempRoot()
 	if err != nil {
 		return err
 	}
-	defer done()
 	t0 := time.Now()
 	c, err := startChild(root, "", "mcp")
 	if err != nil {

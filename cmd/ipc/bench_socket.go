@@ -76,12 +76,11 @@ func (s *server) stop() {
 	}
 }
 
-func withServer(ctx context.Context, fn func(root string, s *server) error, env ...string) error {
-	root, done, err := tempRoot()
+func withServer(ctx context.Context, b *bench, fn func(root string, s *server) error, env ...string) error {
+	root, err := b.tempRoot()
 	if err != nil {
 		return err
 	}
-	defer done()
 	s, err := startServer(ctx, root, env...)
 	if err != nil {
 		return err
@@ -100,7 +99,7 @@ func legacyOK(rep socket.Reply, err error) (socket.Reply, error) {
 // benchLegacyPairs: send + check pairs over the original protocol, one
 // connection per request as the original clients do, 1 and 4 clients.
 func benchLegacyPairs(ctx context.Context, b *bench) error {
-	return withServer(ctx, func(root string, s *server) error {
+	return withServer(ctx, b, func(root string, s *server) error {
 		for _, clients := range []int{1, 4} {
 			per := b.n(300, 2000) / clients
 			tokens := make([]string, clients)
@@ -195,7 +194,7 @@ func sendAll(ctx context.Context, cs []*socket.Client, per int) error {
 // benchFastSend: durable sends over the fast path from 8 concurrent
 // senders, each on its own connection.
 func benchFastSend(ctx context.Context, b *bench) error {
-	return withServer(ctx, func(root string, s *server) error {
+	return withServer(ctx, b, func(root string, s *server) error {
 		cs, closeAll, err := fastClients(ctx, s.rs.TCP, "fast", 8)
 		if err != nil {
 			return err
@@ -214,7 +213,7 @@ func benchFastSend(ctx context.Context, b *bench) error {
 // benchE2ESocket: a fast-path send to the moment a subscriber on another
 // connection receives the pushed message.
 func benchE2ESocket(ctx context.Context, b *bench) error {
-	return withServer(ctx, func(root string, s *server) error {
+	return withServer(ctx, b, func(root string, s *server) error {
 		cs, closeAll, err := fastClients(ctx, s.rs.TCP, "e2e", 2)
 		if err != nil {
 			return err
@@ -328,11 +327,10 @@ func (m *mcpChild) tool(name string, args map[string]any) (string, error) {
 // benchE2EMCP: a send tool call in one ipc mcp process to the moment a
 // waiting check in another returns.
 func benchE2EMCP(ctx context.Context, b *bench) error {
-	root, done, err := tempRoot()
+	root, err := b.tempRoot()
 	if err != nil {
 		return err
 	}
-	defer done()
 	alice, err := startBenchMCP(root, "alice")
 	if err != nil {
 		return err
@@ -376,7 +374,7 @@ func benchE2EMCP(ctx context.Context, b *bench) error {
 // benchServeRSS: resident memory of ipc serve after 100,000 messages sent
 // through it (with IPC_SYNC=none: memory, not durability, is measured).
 func benchServeRSS(ctx context.Context, b *bench) error {
-	return withServer(ctx, func(root string, s *server) error {
+	return withServer(ctx, b, func(root string, s *server) error {
 		cs, closeAll, err := fastClients(ctx, s.rs.TCP, "rss", 8)
 		if err != nil {
 			return err
