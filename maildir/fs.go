@@ -1,6 +1,7 @@
 package maildir
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -31,4 +32,22 @@ func readAllLimit(r io.Reader, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("larger than %d bytes", limit)
 	}
 	return b, nil
+}
+
+// inDir runs fn, which creates or opens a file in dir. If fn fails because
+// dir is gone (a human removed it, or the whole mailbox), dir is created
+// again (0700) and fn runs once more: a long-lived process repairs the
+// tree instead of failing until it is restarted.
+func inDir(dir string, fn func() error) error {
+	err := fn()
+	if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if _, serr := os.Stat(dir); !errors.Is(serr, fs.ErrNotExist) {
+		return err
+	}
+	if os.MkdirAll(dir, 0o700) != nil {
+		return err
+	}
+	return fn()
 }

@@ -3,6 +3,7 @@ package maildir
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -26,7 +27,7 @@ func newFileLock(path string) *fileLock {
 // lock takes the lock, waiting for other processes, and returns its release.
 func (l *fileLock) lock() (unlock func(), err error) {
 	l.mu.Lock()
-	if err := l.fl.Lock(); err != nil {
+	if err := inDir(filepath.Dir(l.fl.Path()), l.fl.Lock); err != nil {
 		l.mu.Unlock()
 		return nil, fmt.Errorf("lock %s: %w", l.fl.Path(), err)
 	}
@@ -48,7 +49,11 @@ func tryHold(path string, wait time.Duration) (*holdLock, bool, error) {
 	fl := flock.New(path, flock.SetPermissions(0o600))
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
-	ok, err := fl.TryLockContext(ctx, 2*time.Millisecond)
+	var ok bool
+	err := inDir(filepath.Dir(path), func() (err error) {
+		ok, err = fl.TryLockContext(ctx, 2*time.Millisecond)
+		return err
+	})
 	if err != nil && ctx.Err() == nil {
 		return nil, false, fmt.Errorf("lock %s: %w", path, err)
 	}
