@@ -107,6 +107,7 @@ type Server struct {
 	conns     map[*conn]struct{}
 	closing   bool
 	rejecting int
+	maxReject int // connections turned away at once, at most
 	tcpAddr   *net.TCPAddr
 	sockPath  string
 	notice    string
@@ -123,6 +124,15 @@ func Listen(st *maildir.Store, cfg Config) (*Server, error) {
 		return nil, errors.New("socket: nothing to listen on: configure a TCP address or a Unix socket")
 	}
 	srv := &Server{st: st, cfg: cfg, conns: make(map[*conn]struct{})}
+	if lim := fileLimit(); lim > 0 {
+		conns := cfg.MaxConns
+		srv.cfg.MaxConns, srv.maxReject = connLimits(conns, lim)
+		if srv.cfg.MaxConns < conns {
+			cfg.Logf("socket: serving at most %d connections at once: this process may open only %d files (raise the limit with ulimit -n)", srv.cfg.MaxConns, lim)
+		}
+	} else {
+		srv.maxReject = maxRejecters
+	}
 	srv.sessions = newSessionTable(st, cfg.SessionIdle)
 	srv.reqCtx, srv.reqCancel = context.WithCancel(context.Background())
 	srv.subCtx, srv.subCancel = context.WithCancel(srv.reqCtx)
@@ -155,6 +165,17 @@ func Listen(st *maildir.Store, cfg Config) (*Server, error) {
 	srv.wg.Add(1)
 	go srv.reaper()
 	return srv, nil
+}
+
+// connLimits fits the connection cap and the number of connections turned
+// away at once into the process's open-file limit, leaving a quarter of it
+// (at least 32 files) to the mailbox itself: every delivery opens files and
+// every session holds a lock. Otherwise idle connections could take every
+// descriptor and make the requests of the clients being served fail.
+func connLimits(maxConns, fileLimit int) (conns, rejecters int) {
+	rejecters = min(maxRejecters, max(fileLimit/8, 1))
+	room := fileLimit - max(32, fileLimit/4) - rejecters
+	return max(min(maxConns, room), 1), rejecters
 }
 
 // listenTCP listens on addr. If the port is taken and fallback is set, it
@@ -228,7 +249,7 @@ func (srv *Server) startConn(nc net.Conn) {
 	case srv.closing:
 		nc.Close()
 	case len(srv.conns) >= srv.cfg.MaxConns:
-		if srv.rejecting >= maxRejecters {
+		if srv.rejecting >= srv.maxReject {
 			nc.Close()
 			return
 		}
