@@ -41,15 +41,48 @@ func FormatMessages(msgs []maildir.Message, remaining int, now time.Time) string
 		b.WriteString(quote(m.Content))
 		if len(m.Data) > 0 {
 			b.WriteString("Data:\n")
-			var pretty bytes.Buffer
-			if json.Indent(&pretty, m.Data, "", "  ") != nil {
-				pretty.Reset()
-				pretty.Write(m.Data)
-			}
-			b.WriteString(quote(pretty.String()))
+			b.WriteString(quote(prettyData(m.Data)))
 		}
 	}
 	return b.String()
+}
+
+// prettyData is a message's data as shown to a model: indented when that
+// stays small, compact otherwise. Indentation grows with the square of the
+// nesting, so a peer could otherwise turn a 50 KB object nested 9,000 deep
+// into 160 MB of text.
+func prettyData(data []byte) string {
+	if len(data) <= 16<<10 && nestDepth(data) <= 10 {
+		var pretty bytes.Buffer
+		if json.Indent(&pretty, data, "", "  ") == nil && pretty.Len() <= 3*len(data)+1024 {
+			return pretty.String()
+		}
+	}
+	return string(data)
+}
+
+// nestDepth returns how deeply the JSON text b nests objects and arrays.
+func nestDepth(b []byte) int {
+	depth, deepest := 0, 0
+	inString, escaped := false, false
+	for _, c := range b {
+		switch {
+		case escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case inString:
+			inString = c != '"'
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return deepest
 }
 
 // senderNote says what kind of sender a message has.
