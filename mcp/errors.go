@@ -23,7 +23,11 @@ func toolError(err error) *mcpgo.CallToolResult {
 	case errors.Is(err, context.DeadlineExceeded):
 		kind, msg = "timeout", "the call ran out of time"
 	}
-	if next := nextStep(kind); next != "" {
+	next := nextStep(kind)
+	if e := (*maildir.Error)(nil); kind == maildir.Denied && errors.As(err, &e) && e.Op == "share_command" {
+		next = "" // share_command is turned off, which has nothing to do with secure mode
+	}
+	if next != "" {
 		msg = strings.TrimSuffix(msg, ".") + ". " + next
 	}
 	return mcpgo.NewToolResultError(fmt.Sprintf("%s: %s", kind, msg))
