@@ -224,6 +224,10 @@ func peekFrom(path string) string {
 	return "unknown"
 }
 
+// maxMsgIDLen is the longest message id Read looks up: a file name with its
+// info suffix must fit the 255 bytes filesystems allow.
+const maxMsgIDLen = 200
+
 // Read returns one message of the session's mailbox by id, read or not,
 // without changing its state. Errors: BadRequest (malformed id), NotFound.
 func (s *Session) Read(ctx context.Context, msgID string) (Message, error) {
@@ -232,7 +236,7 @@ func (s *Session) Read(ctx context.Context, msgID string) (Message, error) {
 		return Message{}, err
 	}
 	id := s.ID()
-	if msgID == "" || msgID == "." || msgID == ".." || strings.HasPrefix(msgID, ".") ||
+	if msgID == "" || msgID == "." || msgID == ".." || len(msgID) > maxMsgIDLen || strings.HasPrefix(msgID, ".") ||
 		strings.ContainsAny(msgID, "/\\\x00"+infoSepsAll) {
 		return Message{}, errorf(op, BadRequest, id, "malformed message id %q", truncate(msgID, 80))
 	}
