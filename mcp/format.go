@@ -31,12 +31,12 @@ func FormatMessages(msgs []maildir.Message, remaining int, now time.Time) string
 	b.WriteString("\n")
 	for i, m := range msgs {
 		fmt.Fprintf(&b, "\n--- message %d of %d ---\n", i+1, len(msgs))
-		fmt.Fprintf(&b, "From: %s%s\n", m.From, senderNote(m))
+		fmt.Fprintf(&b, "From: %s%s\n", field(m.From), senderNote(m))
 		if m.OrigTo != "" {
-			fmt.Fprintf(&b, "To: %s (sent to %s, forwarded)\n", m.To, m.OrigTo)
+			fmt.Fprintf(&b, "To: %s (sent to %s, forwarded)\n", field(m.To), field(m.OrigTo))
 		}
 		fmt.Fprintf(&b, "Time: %s (%s)\n", stamp(m.Time), maildir.Ago(now, m.Time))
-		fmt.Fprintf(&b, "Id: %s\n", m.ID)
+		fmt.Fprintf(&b, "Id: %s\n", field(m.ID))
 		b.WriteString("Content:\n")
 		b.WriteString(quote(m.Content))
 		if len(m.Data) > 0 {
@@ -45,6 +45,19 @@ func FormatMessages(msgs []maildir.Message, remaining int, now time.Time) string
 		}
 	}
 	return b.String()
+}
+
+// field makes a value taken from a message file's headers or name safe to
+// show on one line of the frame: a file written by hand may carry control
+// characters in a header, or a newline in its name, which would otherwise
+// let its author write lines that look like the server's own.
+func field(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 // prettyData is a message's data as shown to a model: indented when that
