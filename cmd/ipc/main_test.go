@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -18,6 +19,10 @@ import (
 var ipcBin string
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if noEndToEnd() {
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "ipc-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -35,6 +40,17 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// noEndToEnd reports a test process that runs no end-to-end test, so needs
+// no binary: a fuzz worker, or one that only lists the tests.
+func noEndToEnd() bool {
+	for _, name := range []string{"test.fuzzworker", "test.list"} {
+		if f := flag.Lookup(name); f != nil && f.Value.String() != "" && f.Value.String() != "false" {
+			return true
+		}
+	}
+	return false
 }
 
 // ipcCmd prepares the built binary with a clean environment for home.
