@@ -112,21 +112,47 @@ func benchStore(root string) (*maildir.Store, error) {
 	return maildir.Open(root, maildir.Options{RateBurst: -1})
 }
 
+// aliceStore opens a durable store in a new scratch root, acting as alice.
+// The caller closes the store.
+func (b *bench) aliceStore(ctx context.Context) (root string, st *maildir.Store, alice *maildir.Session, err error) {
+	if root, err = b.tempRoot(); err != nil {
+		return "", nil, nil, err
+	}
+	if st, err = benchStore(root); err != nil {
+		return "", nil, nil, err
+	}
+	if alice, err = st.Login(ctx, "alice", ""); err != nil {
+		st.Close()
+		return "", nil, nil, err
+	}
+	return root, st, alice, nil
+}
+
+// roundTrips records the latency of n round trips under key, after one
+// warm-up (which also waits for the receiving side to be ready). Each call
+// of trip measures itself and returns its duration.
+func (b *bench) roundTrips(key string, n int, trip func() (time.Duration, error)) error {
+	samples := make([]time.Duration, 0, n)
+	for i := -1; i < n; i++ {
+		d, err := trip()
+		if err != nil {
+			return err
+		}
+		if i >= 0 {
+			samples = append(samples, d)
+		}
+	}
+	b.latency(key, samples)
+	return nil
+}
+
 // benchDirectSend: durable sends through the core, one sender.
 func benchDirectSend(ctx context.Context, b *bench) error {
-	root, err := b.tempRoot()
-	if err != nil {
-		return err
-	}
-	st, err := benchStore(root)
+	_, st, alice, err := b.aliceStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	alice, err := st.Login(ctx, "alice", "")
-	if err != nil {
-		return err
-	}
 	n := b.n(300, 2000)
 	start := time.Now()
 	for i := 0; i < n; i++ {
@@ -209,40 +235,24 @@ func (c *child) stop() {
 // benchE2EFS: a send in this process to the moment a watching reader in
 // another process (ipc watch) has printed the message; files only.
 func benchE2EFS(ctx context.Context, b *bench) error {
-	root, err := b.tempRoot()
-	if err != nil {
-		return err
-	}
-	st, err := benchStore(root)
+	root, st, alice, err := b.aliceStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	alice, err := st.Login(ctx, "alice", "")
-	if err != nil {
-		return err
-	}
 	reader, err := startChild(root, "bob", "watch", "--json")
 	if err != nil {
 		return err
 	}
 	defer reader.stop()
-	n := b.n(200, 1000)
-	samples := make([]time.Duration, 0, n)
-	for i := -1; i < n; i++ { // i = -1 warms up (and waits for the reader)
+	return b.roundTrips("e2e_fs", b.n(200, 1000), func() (time.Duration, error) {
 		t0 := time.Now()
 		if _, err := alice.Send(ctx, "bob", body200, nil); err != nil {
-			return err
+			return 0, err
 		}
-		if _, err := reader.line(30 * time.Second); err != nil {
-			return err
-		}
-		if i >= 0 {
-			samples = append(samples, time.Since(t0))
-		}
-	}
-	b.latency("e2e_fs", samples)
-	return nil
+		_, err := reader.line(30 * time.Second)
+		return time.Since(t0), err
+	})
 }
 
 // benchHistory: the cost of a check that returns one message, and of a

@@ -223,30 +223,24 @@ func benchE2ESocket(ctx context.Context, b *bench) error {
 		if err := sub.Subscribe(ctx); err != nil {
 			return err
 		}
-		n := b.n(200, 1000)
-		samples := make([]time.Duration, 0, n)
-		for i := -1; i < n; i++ {
+		return b.roundTrips("e2e_socket", b.n(200, 1000), func() (time.Duration, error) {
 			t0 := time.Now()
 			if _, err := sender.Send(ctx, "e2e1", body200, nil); err != nil {
-				return err
+				return 0, err
 			}
 			select {
 			case ev, ok := <-sub.Events():
 				if !ok {
-					return fmt.Errorf("subscription closed: %v", sub.Err())
+					return 0, fmt.Errorf("subscription closed: %v", sub.Err())
 				}
 				if len(ev.Messages) != 1 {
-					return fmt.Errorf("pushed %d messages, want 1", len(ev.Messages))
+					return 0, fmt.Errorf("pushed %d messages, want 1", len(ev.Messages))
 				}
 			case <-time.After(30 * time.Second):
-				return fmt.Errorf("no push within 30s")
+				return 0, fmt.Errorf("no push within 30s")
 			}
-			if i >= 0 {
-				samples = append(samples, time.Since(t0))
-			}
-		}
-		b.latency("e2e_socket", samples)
-		return nil
+			return time.Since(t0), nil
+		})
 	})
 }
 
@@ -341,9 +335,7 @@ func benchE2EMCP(ctx context.Context, b *bench) error {
 		return err
 	}
 	defer bob.stop()
-	n := b.n(100, 1000)
-	samples := make([]time.Duration, 0, n)
-	for i := -1; i < n; i++ {
+	return b.roundTrips("e2e_mcp", b.n(100, 1000), func() (time.Duration, error) {
 		got := make(chan error, 1)
 		go func() {
 			text, err := bob.tool("check", map[string]any{"instance_id": "bob", "wait_seconds": 30})
@@ -358,17 +350,12 @@ func benchE2EMCP(ctx context.Context, b *bench) error {
 		time.Sleep(2 * time.Millisecond)
 		t0 := time.Now()
 		if _, err := alice.tool("send", map[string]any{"from_id": "alice", "to_id": "bob", "content": "ping " + body200}); err != nil {
-			return err
+			<-got // the check returns by its own wait limit at the latest
+			return 0, err
 		}
-		if err := <-got; err != nil {
-			return err
-		}
-		if i >= 0 {
-			samples = append(samples, time.Since(t0))
-		}
-	}
-	b.latency("e2e_mcp", samples)
-	return nil
+		err := <-got
+		return time.Since(t0), err
+	})
 }
 
 // benchServeRSS: resident memory of ipc serve after 100,000 messages sent
