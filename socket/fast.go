@@ -83,7 +83,7 @@ func (c *conn) hello(req request) Reply {
 		if err != nil || !present || token == "" {
 			return rep, err
 		}
-		ent, err := c.srv.sessions.acquire(c.srv.reqCtx, token)
+		ent, err := c.resume(token)
 		if err != nil {
 			return Reply{}, err
 		}
@@ -97,6 +97,29 @@ func (c *conn) hello(req request) Reply {
 	}
 	rep.ID = req.id()
 	return rep
+}
+
+// resume finds the session of token for hello as a request would find it:
+// a session the server still holds may have been replaced by a new
+// registration since (closed: forget it and look the token up again), or
+// its token may have expired; either is refused rather than bound.
+func (c *conn) resume(token string) (*entry, error) {
+	for attempt := 0; ; attempt++ {
+		ent, err := c.srv.sessions.acquire(c.srv.reqCtx, token)
+		if err != nil {
+			return nil, err
+		}
+		_, err = ent.s.Peek(c.srv.reqCtx, 1)
+		kind := maildir.KindOf(err)
+		if err == nil || kind != maildir.Closed && kind != maildir.Expired {
+			return ent, nil
+		}
+		c.srv.sessions.release(ent)
+		if kind == maildir.Expired || attempt > 0 {
+			return nil, err
+		}
+		c.srv.sessions.evict(ent)
+	}
 }
 
 // closing tells the client why the server closes the connection.

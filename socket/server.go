@@ -524,6 +524,11 @@ func (c *conn) dispatch(req request, action string) (Reply, error) {
 		cl.ent = ent
 		rep, err := c.run(cl, v, known, action)
 		c.srv.sessions.release(ent)
+		if maildir.KindOf(err) == maildir.Expired && c.bound == ent {
+			// The token expired while this connection held its session:
+			// let the name go, so that it can be registered again.
+			c.unbind()
+		}
 		if maildir.KindOf(err) == maildir.Closed && cached && attempt == 0 {
 			// Replaced by a new registration of the name (or reaped while
 			// in use): forget it and try the token again.
