@@ -15,7 +15,7 @@ func mustOpen(tb testing.TB, opts Options) *Store {
 
 func mustOpenAt(tb testing.TB, root string, opts Options) *Store {
 	tb.Helper()
-	st, err := Open(root, opts)
+	st, err := Open(root, testOptions(opts))
 	if err != nil {
 		tb.Fatalf("Open(%s): %v", root, err)
 	}

@@ -15,7 +15,7 @@ import (
 
 func mustOpenAt(tb testing.TB, root string) *maildir.Store {
 	tb.Helper()
-	st, err := maildir.Open(root, maildir.Options{Sync: maildir.SyncNone})
+	st, err := maildir.Open(root, testOptions(maildir.Options{Sync: maildir.SyncNone}))
 	if err != nil {
 		tb.Fatal(err)
 	}

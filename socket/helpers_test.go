@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 // runHelper runs a role with arguments "root,arg,arg...".
 func runHelper(role, args string) error {
 	a := strings.Split(args, ",")
-	opts := maildir.Options{RateBurst: -1}
+	opts := testOptions(maildir.Options{RateBurst: -1})
 	st, err := maildir.Open(a[0], opts)
 	if err != nil {
 		return err
@@ -105,7 +105,7 @@ func mustStore(tb testing.TB, root string, opts maildir.Options) *maildir.Store 
 	if root == "" {
 		root = tb.TempDir()
 	}
-	st, err := maildir.Open(root, opts)
+	st, err := maildir.Open(root, testOptions(opts))
 	if err != nil {
 		tb.Fatalf("maildir.Open(%s): %v", root, err)
 	}

@@ -60,7 +60,7 @@ func ipcCmd(home, as string, args ...string) *exec.Cmd {
 	if as != "" {
 		env = append(env, "IPC_ID="+as)
 	}
-	cmd.Env = env
+	cmd.Env = append(env, pollEnv()...)
 	return cmd
 }
 

@@ -42,7 +42,7 @@ type mcpProc struct {
 func startMCP(t *testing.T, home string, env ...string) *mcpProc {
 	t.Helper()
 	cmd := exec.Command(ipcBin, "mcp")
-	cmd.Env = append([]string{"IPC_HOME=" + home, "HOME=" + home, "PATH=" + os.Getenv("PATH"), "IPC_AUTOSTART=0", "GORACE=atexit_sleep_ms=0"}, env...)
+	cmd.Env = append(append([]string{"IPC_HOME=" + home, "HOME=" + home, "PATH=" + os.Getenv("PATH"), "IPC_AUTOSTART=0", "GORACE=atexit_sleep_ms=0"}, pollEnv()...), env...)
 	p := &mcpProc{t: t, cmd: cmd, noted: make(chan struct{}, 10000)}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
