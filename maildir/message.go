@@ -2,9 +2,12 @@ package maildir
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"mime/quotedprintable"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -102,7 +105,7 @@ func parseMessage(b []byte) (Message, error) {
 			firstErr = err
 		}
 	}
-	var date string
+	var date, encoding string
 	for lineNo, line := range splitHeaderLines(head) {
 		k, v, found := strings.Cut(line, ":")
 		if !found || k == "" || strings.ContainsAny(k, " \t") {
@@ -128,6 +131,8 @@ func parseMessage(b []byte) (Message, error) {
 			m.Kind = v
 		case strings.EqualFold(k, hdrOrigTo):
 			m.OrigTo = v
+		case strings.EqualFold(k, hdrEncoding):
+			encoding = v
 		case strings.EqualFold(k, hdrData):
 			if !json.Valid([]byte(v)) {
 				fail(fmt.Errorf("%s: not valid JSON", hdrData))
@@ -135,6 +140,9 @@ func parseMessage(b []byte) (Message, error) {
 				m.Data = json.RawMessage(v)
 			}
 		}
+	}
+	if text, ok := decodeBody(encoding, m.Content); ok {
+		m.Content = text
 	}
 	if m.Time.IsZero() && date != "" {
 		if t, err := parseMailDate(date); err == nil {
@@ -189,6 +197,27 @@ func parseMailDate(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("unrecognised date %q", s)
+}
+
+// decodeBody undoes a base64 or quoted-printable transfer encoding, which
+// other tools use (Python's email module writes UTF-8 text as base64). It
+// reports false, keeping the text as it is, for other encodings and when
+// the result would not be UTF-8 text.
+func decodeBody(encoding, body string) (string, bool) {
+	var b []byte
+	var err error
+	switch strings.ToLower(encoding) {
+	case "base64":
+		b, err = base64.StdEncoding.DecodeString(strings.Join(strings.Fields(body), ""))
+	case "quoted-printable":
+		b, err = io.ReadAll(quotedprintable.NewReader(strings.NewReader(body)))
+	default:
+		return "", false
+	}
+	if err != nil || !utf8.Valid(b) {
+		return "", false
+	}
+	return strings.TrimSuffix(string(b), "\n"), true
 }
 
 // asciiJSON returns compact JSON with every non-ASCII rune escaped, so it
