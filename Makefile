@@ -4,7 +4,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 FUZZTIME  ?= 10s
 PKGS      := ./...
 
-.PHONY: all build test vet fmt deps fuzz check bench clean cross
+.PHONY: all build test vet fmt deps fuzz check bench clean cross reliability soak
 
 all: build
 
@@ -41,6 +41,19 @@ cross:
 	GOOS=linux GOARCH=arm64 $(GO) build ./...
 
 check: fmt vet deps test fuzz cross
+
+# The reliability suite with its long loops (IPC_LONG=1): 20 SIGKILLs of
+# ipc serve during 10,000 pipelined sends, 20 reader kills per door, 60
+# rounds of damage under running agents, the 30 s share_command limit, and
+# the rest of the crash, fault, hostile-input and security tests. The
+# figures lines are what RELIABILITY.md reports; the whole log is kept in
+# reliability.log. Disk-full and read-only tests need root (a tmpfs).
+RELIABILITY := Kill|Fault|DiskFull|ReadOnly|Idle|Exhaustion|Hostile|Umask|Loopback|LiveIdentity|Stolen|Tokens|ActsOnly|SecureMode|Share|Colon|Poll|Framed|Rendering|HomeRemoved|MailboxRemoved|IndexCorruption|MultiProcess|Slowloris|ConnectionCap|Spoofing|OnDiskLayout
+reliability:
+	@IPC_LONG=1 $(GO) test -race -count=1 -timeout 60m -v -run '$(RELIABILITY)' ./maildir ./socket ./mcp ./cmd/ipc >reliability.log 2>&1; \
+	status=$$?; grep -E '^(--- FAIL|FAIL|ok |panic)|figures:' reliability.log; exit $$status
+
+soak: reliability
 
 bench: build
 	./bin/ipc bench
