@@ -28,8 +28,9 @@
 //   - A connection must send the first byte of its request within 10 s of
 //     connecting (legacy) and the whole request within 60 s of its first
 //     byte; otherwise it gets a "timeout" error and is closed.
-//   - At most 512 connections are served at once; a connection over the
-//     cap gets a "busy" error and is closed.
+//   - At most 512 connections are served at once (fewer when the
+//     process may open few files); a connection over the cap gets a
+//     "busy" error and is closed.
 //
 // Replies are written as one JSON object followed by "\n", with raw UTF-8
 // (no \u escaping beyond what JSON requires) and never a raw newline
