@@ -51,6 +51,12 @@ func tryHold(path string, wait time.Duration) (*holdLock, bool, error) {
 	defer cancel()
 	var ok bool
 	err := inDir(filepath.Dir(path), func() (err error) {
+		// One attempt whatever the clock says: on a loaded machine the
+		// short wait can be over before the first try, and a free name
+		// would then be reported in use.
+		if ok, err = fl.TryLock(); ok || err != nil {
+			return err
+		}
 		ok, err = fl.TryLockContext(ctx, 2*time.Millisecond)
 		return err
 	})
