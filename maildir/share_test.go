@@ -220,9 +220,10 @@ func TestShareCommandKillsGroup(t *testing.T) {
 	if _, err := exec.LookPath("sh"); err != nil || runtime.GOOS == "windows" {
 		t.Skip("needs a POSIX sh")
 	}
-	short, cancel := contextWithCancelAfterStart()
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	short, cancel := cancelWhenWritten(pidFile)
 	defer cancel()
-	run, err := runCommand(short, []string{"sh", "-c", "sleep 600 & echo $!; sleep 600"})
+	run, err := runCommand(short, []string{"sh", "-c", "sleep 600 & echo $! >" + pidFile + "; sleep 600"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +235,11 @@ func TestShareCommandKillsGroup(t *testing.T) {
 	}
 	// The grandchild died with the group (gone, or a zombie awaiting its
 	// reaper).
-	pid := strings.TrimSpace(run.Stdout)
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := strings.TrimSpace(string(b))
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		b, err := os.ReadFile("/proc/" + pid + "/stat")
@@ -251,10 +256,19 @@ func TestShareCommandKillsGroup(t *testing.T) {
 	}
 }
 
-// contextWithCancelAfterStart returns a context cancelled shortly after the
-// command starts.
-func contextWithCancelAfterStart() (context.Context, context.CancelFunc) {
+// cancelWhenWritten returns a context cancelled once the command has
+// written a line to path (its grandchild runs by then), so that a loaded
+// machine cannot cancel it before it gets that far.
+func cancelWhenWritten(path string) (context.Context, context.CancelFunc) {
 	c, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(100*time.Millisecond, cancel)
+	go func() {
+		for c.Err() == nil {
+			if b, err := os.ReadFile(path); err == nil && strings.HasSuffix(string(b), "\n") {
+				cancel()
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
 	return c, cancel
 }
