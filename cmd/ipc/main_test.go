@@ -203,6 +203,7 @@ func TestCheckWaitReturnsWhenMailLands(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { cmd.Process.Kill() })
 	// The waiting check holds bob's presence: wait for it before sending.
 	waitFor(t, func() bool { return strings.Contains(mustIPC(t, d, "", "", "list"), "online") })
 	mustIPC(t, d, "alice", "", "send", "bob", "wake up")
@@ -233,6 +234,7 @@ func TestWatchStreamsUntilInterrupted(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { cmd.Process.Kill() }) // on failure too: never leave a watcher behind
 	lines := make(chan string)
 	go func() {
 		sc := bufio.NewScanner(stdout)
