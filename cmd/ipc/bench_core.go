@@ -218,17 +218,23 @@ func (c *child) line(timeout time.Duration) (string, error) {
 func (c *child) stop() {
 	c.stdin.Close()
 	if c.cmd.Process != nil {
-		c.cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { c.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			c.cmd.Process.Kill()
-			<-done
-		}
+		interrupt(c.cmd, 5*time.Second)
 	}
 	for range c.lines {
+	}
+}
+
+// interrupt stops a subprocess as a user would (SIGINT), killing it if it
+// has not exited within grace, and waits for it.
+func interrupt(cmd *exec.Cmd, grace time.Duration) {
+	cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		cmd.Process.Kill()
+		<-done
 	}
 }
 

@@ -64,17 +64,7 @@ func startServer(ctx context.Context, root string, env ...string) (*server, erro
 	}
 }
 
-func (s *server) stop() {
-	s.cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { s.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		s.cmd.Process.Kill()
-		<-done
-	}
-}
+func (s *server) stop() { interrupt(s.cmd, 10*time.Second) }
 
 func withServer(ctx context.Context, b *bench, fn func(root string, s *server) error, env ...string) error {
 	root, err := b.tempRoot()
