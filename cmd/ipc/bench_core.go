@@ -302,11 +302,7 @@ func fillHistory(ctx context.Context, root string, n int) error {
 		}
 		s.Close()
 	}
-	alice, err := st.Login(ctx, "alice", "")
-	if err != nil {
-		return err
-	}
-	bob, err := st.Login(ctx, "bob", "")
+	alice, bob, err := loginPair(ctx, st)
 	if err != nil {
 		return err
 	}
@@ -323,12 +319,19 @@ func fillHistory(ctx context.Context, root string, n int) error {
 	return nil
 }
 
-func measureHistory(ctx context.Context, b *bench, st *maildir.Store, history int) error {
-	alice, err := st.Login(ctx, "alice", "")
-	if err != nil {
-		return err
+// loginPair acts as alice and bob on st.
+func loginPair(ctx context.Context, st *maildir.Store) (alice, bob *maildir.Session, err error) {
+	if alice, err = st.Login(ctx, "alice", ""); err != nil {
+		return nil, nil, err
 	}
-	bob, err := st.Login(ctx, "bob", "")
+	if bob, err = st.Login(ctx, "bob", ""); err != nil {
+		return nil, nil, err
+	}
+	return alice, bob, nil
+}
+
+func measureHistory(ctx context.Context, b *bench, st *maildir.Store, history int) error {
+	alice, bob, err := loginPair(ctx, st)
 	if err != nil {
 		return err
 	}

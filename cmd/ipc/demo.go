@@ -41,11 +41,7 @@ func runDemo(ctx context.Context, c *cli, args []string) error {
 
 	fmt.Fprintf(w, "ipc demo: a mailbox at %s\n", root)
 	step("alice and bob register")
-	alice, err := st.Login(ctx, "alice", "")
-	if err != nil {
-		return err
-	}
-	bob, err := st.Login(ctx, "bob", "")
+	alice, bob, err := loginPair(ctx, st)
 	if err != nil {
 		return err
 	}
