@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 )
 
@@ -49,6 +50,38 @@ func BenchmarkSendDurable(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkSendConcurrent is 8 senders in one process delivering durably
+// to one recipient at once: the group commit's figure without a door.
+func BenchmarkSendConcurrent(b *testing.B) {
+	const senders = 8
+	st := mustOpen(b, Options{RateBurst: -1})
+	mustLogin(b, st, "sink")
+	ss := make([]*Session, senders)
+	for i := range ss {
+		ss[i] = mustLogin(b, st, fmt.Sprintf("s%d", i))
+	}
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for i, s := range ss {
+		n := b.N / senders
+		if i < b.N%senders {
+			n++
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range n {
+				if _, err := s.Send(ctx, "sink", body200, nil); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
 
 // BenchmarkCheck measures a check that returns one new message, with an

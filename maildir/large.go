@@ -69,13 +69,13 @@ func (st *Store) storeLarge(from, to, content string, now time.Time) (string, er
 		return "", err
 	}
 	_, err = f.WriteString(b.String())
-	if err == nil && st.opts.Sync != SyncNone {
-		err = f.Sync()
+	if err == nil {
+		err = st.syncFile(f)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil && st.opts.Sync != SyncNone {
+	if err == nil {
 		err = st.syncDir(dir)
 	}
 	if err != nil {

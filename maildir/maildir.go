@@ -25,7 +25,8 @@
 // A message is written to tmp/ under a unique name created with O_EXCL,
 // fsynced, then published into new/ without overwriting (renameat2
 // RENAME_NOREPLACE, or link+unlink), then the directory is fsynced as the
-// SyncPolicy says. A reader never sees a partial file. Reading claims a
+// SyncPolicy says; under the default policy concurrent deliveries share
+// these flushes (committer). A reader never sees a partial file. Reading claims a
 // message by renaming it from new/ to cur/ with the "!2,S" suffix: exactly one
 // concurrent reader wins. Read mail stays in cur/ until retention removes it,
 // so a reply lost on the way to the reader loses nothing. ":" is accepted as
@@ -88,10 +89,10 @@ type Store struct {
 	sessions *index[sessionsIndex]
 
 	mu       sync.Mutex
-	live     map[string]*Session   // identities this process acts as
-	boxes    map[string]bool       // maildirs known to exist
-	syncers  map[string]*dirSyncer // group commit per directory
+	live     map[string]*Session // identities this process acts as
+	boxes    map[string]bool     // maildirs known to exist
 	regTimes map[string][]time.Time
+	commit   *committer // group commit under the batch policy
 
 	watchOnce sync.Once
 	watcher   *notifier
@@ -131,7 +132,7 @@ func Open(root string, opts Options) (*Store, error) {
 		nonce:    hex.EncodeToString(nonce[:]),
 		live:     make(map[string]*Session),
 		boxes:    make(map[string]bool),
-		syncers:  make(map[string]*dirSyncer),
+		commit:   newCommitter(),
 		regTimes: make(map[string][]time.Time),
 	}
 	st.fs, _ = detectFS(abs)
@@ -205,6 +206,10 @@ func (st *Store) forgetBox(id string) {
 // deliver writes m into the maildir of m.To and returns once it is
 // published and as durable as the sync policy says. m.ID is set.
 func (st *Store) deliver(m *Message) error {
+	if st.opts.Sync == SyncBatch {
+		st.commit.enter()
+		defer st.commit.leave()
+	}
 	for attempt := 0; ; attempt++ {
 		err := st.deliverOnce(m)
 		if err == nil || attempt > 0 || !errors.Is(err, fs.ErrNotExist) {
@@ -229,8 +234,8 @@ func (st *Store) deliverOnce(m *Message) error {
 		return err
 	}
 	_, err = f.Write(body)
-	if err == nil && st.opts.Sync != SyncNone {
-		err = f.Sync()
+	if err == nil {
+		err = st.syncFile(f)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -246,6 +251,17 @@ func (st *Store) deliverOnce(m *Message) error {
 	return st.syncDir(filepath.Dir(dst))
 }
 
+// syncFile makes a file just written durable according to the policy.
+func (st *Store) syncFile(f *os.File) error {
+	switch st.opts.Sync {
+	case SyncNone:
+		return nil
+	case SyncFull:
+		return f.Sync()
+	}
+	return st.commit.commit(commitItem{file: f})
+}
+
 // syncDir makes a directory's entries durable according to the policy.
 func (st *Store) syncDir(dir string) error {
 	switch st.opts.Sync {
@@ -254,63 +270,7 @@ func (st *Store) syncDir(dir string) error {
 	case SyncFull:
 		return syncDir(dir)
 	}
-	st.mu.Lock()
-	ds := st.syncers[dir]
-	if ds == nil {
-		ds = &dirSyncer{dir: dir}
-		ds.cond = sync.NewCond(&ds.mu)
-		st.syncers[dir] = ds
-	}
-	st.mu.Unlock()
-	return ds.sync()
-}
-
-// dirSyncer is group commit for one directory: a caller needs an fsync that
-// started after its own change; one caller runs it while the others wait,
-// and everyone whose change preceded that fsync's start shares its result.
-type dirSyncer struct {
-	dir     string
-	mu      sync.Mutex
-	cond    *sync.Cond
-	started uint64 // generations started
-	done    uint64 // last generation finished
-	running bool
-	errs    map[uint64]error
-}
-
-func (d *dirSyncer) sync() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	need := d.started + 1
-	for d.done < need {
-		if d.running {
-			d.cond.Wait()
-			continue
-		}
-		d.running = true
-		d.started++
-		gen := d.started
-		d.mu.Unlock()
-		err := syncDir(d.dir)
-		d.mu.Lock()
-		d.running = false
-		d.done = gen
-		if err != nil {
-			if d.errs == nil {
-				d.errs = make(map[uint64]error)
-			}
-			for g := range d.errs {
-				if g+1024 < gen {
-					delete(d.errs, g) // long since reported
-				}
-			}
-			d.errs[gen] = err
-		}
-		d.cond.Broadcast()
-	}
-	// Generations run one at a time, so generation need is the one that
-	// covered this caller.
-	return d.errs[need]
+	return st.commit.commit(commitItem{dir: dir})
 }
 
 // background runs periodic work owned by the Store: presence heartbeats
