@@ -70,7 +70,7 @@ func (st *Store) check(ctx context.Context, id string, opt CheckOptions) (CheckR
 			break
 		}
 		dst := st.boxPath(id, dirCur, baseID(name)+infoSeen)
-		if err := os.Rename(src, dst); err != nil {
+		if err := rename(src, dst); err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				continue
 			}

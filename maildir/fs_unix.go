@@ -33,6 +33,16 @@ func replaceFile(path string, data []byte) error {
 	return renameio.WriteFile(path, data, 0o600, renameio.WithTempDir(filepath.Dir(path)))
 }
 
+// rename is os.Rename without its extra lookup: os.Rename stats dst first to
+// refuse a directory target, which in a cur/ holding a long history is a
+// second directory search per claim. dst is never a directory here.
+func rename(src, dst string) error {
+	if err := syscall.Rename(src, dst); err != nil {
+		return &os.LinkError{Op: "rename", Old: src, New: dst, Err: err}
+	}
+	return nil
+}
+
 // isNoSpace reports a full disk, an exceeded quota or a read-only filesystem.
 func isNoSpace(err error) bool {
 	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EROFS) || errors.Is(err, syscall.EDQUOT)

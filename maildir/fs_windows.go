@@ -88,3 +88,6 @@ func publish(tmp, dst string) error {
 	}
 	return os.Rename(tmp, dst)
 }
+
+// rename is os.Rename (the Unix version skips a lookup os.Rename makes).
+func rename(src, dst string) error { return os.Rename(src, dst) }

@@ -214,22 +214,36 @@ func benchE2ESocket(ctx context.Context, b *bench) error {
 			return err
 		}
 		return b.roundTrips("e2e_socket", b.n(200, 1000), func() (time.Duration, error) {
+			// The push is stamped when it arrives, which may be before the
+			// send's acknowledgement (see benchE2EFS).
+			type push struct {
+				at  time.Time
+				err error
+			}
+			got := make(chan push, 1)
+			go func() {
+				select {
+				case ev, ok := <-sub.Events():
+					at := time.Now()
+					switch {
+					case !ok:
+						got <- push{err: fmt.Errorf("subscription closed: %v", sub.Err())}
+					case len(ev.Messages) != 1:
+						got <- push{err: fmt.Errorf("pushed %d messages, want 1", len(ev.Messages))}
+					default:
+						got <- push{at: at}
+					}
+				case <-time.After(30 * time.Second):
+					got <- push{err: fmt.Errorf("no push within 30s")}
+				}
+			}()
 			t0 := time.Now()
 			if _, err := sender.Send(ctx, "e2e1", body200, nil); err != nil {
+				<-got
 				return 0, err
 			}
-			select {
-			case ev, ok := <-sub.Events():
-				if !ok {
-					return 0, fmt.Errorf("subscription closed: %v", sub.Err())
-				}
-				if len(ev.Messages) != 1 {
-					return 0, fmt.Errorf("pushed %d messages, want 1", len(ev.Messages))
-				}
-			case <-time.After(30 * time.Second):
-				return 0, fmt.Errorf("no push within 30s")
-			}
-			return time.Since(t0), nil
+			p := <-got
+			return p.at.Sub(t0), p.err
 		})
 	})
 }
@@ -237,7 +251,8 @@ func benchE2ESocket(ctx context.Context, b *bench) error {
 // mcpChild is an `ipc mcp` subprocess spoken to in JSON-RPC.
 type mcpChild struct {
 	*child
-	next int
+	next    int
+	replyAt time.Time // when the last call's reply arrived
 }
 
 func startBenchMCP(root, id string) (*mcpChild, error) {
@@ -274,12 +289,13 @@ func (m *mcpChild) call(method string, params any) (json.RawMessage, error) {
 			Result json.RawMessage `json:"result"`
 			Error  json.RawMessage `json:"error"`
 		}
-		if json.Unmarshal([]byte(l), &rep) != nil || rep.ID != m.next {
+		if json.Unmarshal([]byte(l.text), &rep) != nil || rep.ID != m.next {
 			continue // a notification
 		}
 		if rep.Error != nil {
 			return nil, fmt.Errorf("%s: %s", method, rep.Error)
 		}
+		m.replyAt = l.at
 		return rep.Result, nil
 	}
 }
@@ -344,7 +360,7 @@ func benchE2EMCP(ctx context.Context, b *bench) error {
 			return 0, err
 		}
 		err := <-got
-		return time.Since(t0), err
+		return bob.replyAt.Sub(t0), err
 	})
 }
 
