@@ -342,10 +342,19 @@ func (s *Session) Wait(ctx context.Context) error {
 // subscribe watches dir through the Store's notifier, created on first use.
 func (st *Store) subscribe(dir string) (<-chan struct{}, func(), error) {
 	st.watchOnce.Do(func() {
-		st.watcher = newNotifier(st.opts.Poll || st.fs.Remote, st.opts.PollInterval, st.opts.Logf)
+		st.watcher.Store(newNotifier(st.opts.Poll || st.fs.Remote, st.opts.PollInterval, st.opts.Logf))
 	})
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, err
 	}
-	return st.watcher.subscribe(dir)
+	return st.watcher.Load().subscribe(dir)
+}
+
+// hint tells this process's waiters on dir that it just changed, ahead of
+// the kernel's event or the next poll: mail delivered here is seen here at
+// once, even where events do not cross (polling).
+func (st *Store) hint(dir string) {
+	if w := st.watcher.Load(); w != nil {
+		w.hint(dir)
+	}
 }

@@ -95,7 +95,7 @@ type Store struct {
 	commit   *committer // group commit under the batch policy
 
 	watchOnce sync.Once
-	watcher   *notifier
+	watcher   atomic.Pointer[notifier] // set on first use, under watchOnce
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -166,8 +166,8 @@ func (st *Store) Close() error {
 	st.cancel()
 	st.wg.Wait()
 	st.watchOnce.Do(func() {}) // no watcher starts after Close
-	if st.watcher != nil {
-		return st.watcher.close()
+	if w := st.watcher.Load(); w != nil {
+		return w.close()
 	}
 	return nil
 }
@@ -248,6 +248,7 @@ func (st *Store) deliverOnce(m *Message) error {
 		return err
 	}
 	m.Path = dst
+	st.hint(filepath.Dir(dst))
 	return st.syncDir(filepath.Dir(dst))
 }
 

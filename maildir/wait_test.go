@@ -51,3 +51,44 @@ func TestWaitWakesOnDelivery(t *testing.T) {
 		})
 	}
 }
+
+// TestWaitWakesOnDeliveryFromItsOwnProcess: mail delivered by the Store a
+// waiter uses wakes it at once, without the kernel's event or the next
+// poll. Polling here is hourly, so only the delivery's own hint can wake it.
+func TestWaitWakesOnDeliveryFromItsOwnProcess(t *testing.T) {
+	st := mustOpen(t, Options{Poll: true, PollInterval: time.Hour})
+	bob := mustLogin(t, st, "bob")
+	alice := mustLogin(t, st, "alice")
+	woke := make(chan error, 1)
+	go func() { woke <- bob.Wait(context.Background()) }()
+	// Deliver only once the waiter is subscribed; before that, its first
+	// listing would find the mail whatever hint does.
+	deadline := time.Now().Add(10 * time.Second)
+	for !watching(st, st.boxPath("bob", dirNew)) {
+		if time.Now().After(deadline) {
+			t.Fatal("Wait never subscribed")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	mustSend(t, alice, "bob", "from next door")
+	select {
+	case err := <-woke:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Wait did not wake after a delivery by its own Store")
+	}
+}
+
+// watching reports whether st's notifier has a subscriber for dir.
+func watching(st *Store, dir string) bool {
+	w := st.watcher.Load()
+	if w == nil {
+		return false
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	d := w.dirs[w.keys[dir]]
+	return d != nil && len(d.subs) > 0
+}

@@ -35,8 +35,9 @@ type notifier struct {
 	// the event loop, which takes mu). The event loop and pollers never take opMu.
 	opMu sync.Mutex
 
-	mu     sync.Mutex              // guards dirs, closed and every notifierDir.subs
+	mu     sync.Mutex              // guards dirs, keys, closed and every notifierDir.subs
 	dirs   map[string]*notifierDir // by resolved absolute path
+	keys   map[string]string       // subscribers' spellings of a dir -> its key, for hint
 	closed bool
 
 	wg sync.WaitGroup // event loop and pollers
@@ -148,6 +149,7 @@ func startNotifier(poll bool, interval time.Duration, logf func(format string, a
 		interval: interval,
 		logf:     logf,
 		dirs:     make(map[string]*notifierDir),
+		keys:     make(map[string]string),
 	}
 	if poll {
 		return n
@@ -210,12 +212,25 @@ func (n *notifier) subscribe(dir string) (ch <-chan struct{}, cancel func(), err
 	s.ch <- struct{}{} // rescan at start; the watch is already in place
 	n.mu.Lock()
 	n.dirs[path] = d
+	n.keys[dir] = path
 	d.subs[s] = struct{}{}
 	n.mu.Unlock()
 
 	var once sync.Once
 	cancel = func() { once.Do(func() { n.unsubscribe(d, s) }) }
 	return s.ch, cancel, nil
+}
+
+// hint wakes the subscribers of dir at once: the caller has just changed it
+// in this process, so no event from the kernel (or the next poll) is needed
+// for them to see it. dir is spelled as subscribers spell it (the Store's
+// paths); a directory nobody watches costs a map lookup.
+func (n *notifier) hint(dir string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if d := n.dirs[n.keys[dir]]; d != nil {
+		d.wakeLocked()
+	}
 }
 
 // startWatch sets up the watch for a directory that has no subscribers yet.
