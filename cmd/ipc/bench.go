@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -23,10 +24,24 @@ func runBench(ctx context.Context, c *cli, args []string) error {
 	fs := flags("bench")
 	quick := fs.Bool("quick", false, "a smaller run (under a minute)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	only := fs.String("only", "", "comma-separated scenario names to run")
+	var names []string
+	for _, sc := range (&bench{}).scenarios(true) {
+		names = append(names, sc.name)
+	}
+	only := fs.String("only", "", "comma-separated scenarios to run: "+strings.Join(names, ", "))
 	peers := fs.Bool("peers", true, "also run the peer systems (NATS JetStream, Redis) from bench/")
 	if _, err := parse(fs, args); err != nil {
 		return err
+	}
+	want := map[string]bool{}
+	for _, s := range strings.Split(*only, ",") {
+		if s == "" {
+			continue
+		}
+		if !slices.Contains(names, s) {
+			return usageError("bench: unknown scenario %q (known: %s)", s, strings.Join(names, ", "))
+		}
+		want[s] = true
 	}
 	scratch, err := os.MkdirTemp("", "ipc-bench-")
 	if err != nil {
@@ -40,12 +55,6 @@ func runBench(ctx context.Context, c *cli, args []string) error {
 	b.trials = 5
 	if b.quick {
 		b.trials = 2
-	}
-	want := map[string]bool{}
-	for _, s := range strings.Split(*only, ",") {
-		if s != "" {
-			want[s] = true
-		}
 	}
 	start := time.Now()
 	for _, sc := range b.scenarios(*peers) {

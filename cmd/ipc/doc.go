@@ -39,8 +39,11 @@ Upkeep:
   doctor                   check filesystem, watching mode, permissions,
                            disk space, server
   demo [--keep]            a guided tour in a temporary mailbox
+  bench [--quick] [--json] benchmarks: the bare fsync loop, every door,
+                           and NATS JetStream / Redis when available
   version
 
+ipc help COMMAND (or ipc COMMAND --help) shows a command's flags.
 Exit codes: 0 ok, 1 failure, 2 usage. Errors: "ipc: <kind>: <sentence>".
 Examples:
   IPC_ID=alice ipc send bob: need help with auth

@@ -56,7 +56,7 @@ func commands() map[string]command {
 		"gc":        {runGC, "gc — apply retention now"},
 		"doctor":    {runDoctor, "doctor — filesystem, watching mode, permissions, disk, server"},
 		"demo":      {runDemo, "demo — a guided tour in a temporary mailbox"},
-		"bench":     {runBench, "bench [--quick] [--json] — benchmarks against the physical limit and peers"},
+		"bench":     {runBench, "bench [--quick] [--json] [--only a,b] [--peers=false] — benchmarks against the physical limit and peers"},
 		"mcp":       {runMCP, "mcp — the MCP stdio server (for Claude Code, Gemini CLI, Codex)"},
 		"serve":     {runServe, "serve — the socket server (TCP 127.0.0.1:9876 and a Unix socket)"},
 		"hook":      {runHook, "hook — Claude Code hook: inject unread mail into the conversation"},
@@ -94,6 +94,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if c.as == "" {
 		c.as = getenv(maildir.EnvID)
 	}
+	if args[0] == "help" { // ipc help [COMMAND]
+		if len(args) > 1 {
+			return run(ctx, []string{args[1], "--help"}, stdin, stdout, stderr, getenv)
+		}
+		c.usage(stdout)
+		return 0
+	}
 	cmd, ok := commands()[args[0]]
 	if !ok {
 		return c.fail(usageError("unknown command %q (run ipc -h)", args[0]))
@@ -117,6 +124,23 @@ func usageError(format string, args ...any) error {
 	return usageErr{fmt.Sprintf(format, args...)}
 }
 
+// helpRequest is -h or --help after a command: its usage goes to stdout.
+type helpRequest struct{ fs *flag.FlagSet }
+
+func (h helpRequest) Error() string { return "help requested" }
+
+// commandHelp prints a command's summary and its flags.
+func (c *cli) commandHelp(fs *flag.FlagSet) {
+	fmt.Fprintf(c.stdout, "usage: ipc %s\n", commands()[fs.Name()].summary)
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n > 0 {
+		fmt.Fprintln(c.stdout, "\nflags:")
+		fs.SetOutput(c.stdout)
+		fs.PrintDefaults()
+	}
+}
+
 // exitStatus ends a command with a given status and no error message (a
 // hook's exit 2 that asks Claude Code to wake the session).
 type exitStatus int
@@ -128,6 +152,11 @@ func (c *cli) fail(err error) int {
 	var st exitStatus
 	if errors.As(err, &st) {
 		return int(st)
+	}
+	var h helpRequest
+	if errors.As(err, &h) {
+		c.commandHelp(h.fs)
+		return 0
 	}
 	var u usageErr
 	if errors.As(err, &u) {
@@ -144,6 +173,9 @@ func (c *cli) fail(err error) int {
 }
 
 func runVersion(ctx context.Context, c *cli, args []string) error {
+	if _, err := parse(flags("version"), args); err != nil {
+		return err
+	}
 	fmt.Fprintln(c.stdout, "ipc", version)
 	return nil
 }

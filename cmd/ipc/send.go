@@ -20,7 +20,7 @@ func runSend(ctx context.Context, c *cli, args []string) error {
 	data := fs.String("data", "", "structured data, a JSON object")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if err := fs.Parse(args); err != nil {
-		return usageError("send: %v", err)
+		return flagError(fs, err)
 	}
 	to, content, err := splitRecipient(fs.Args())
 	if err != nil {
@@ -85,7 +85,7 @@ func runBroadcast(ctx context.Context, c *cli, args []string) error {
 	fs := flags("broadcast")
 	data := fs.String("data", "", "structured data, a JSON object")
 	if err := fs.Parse(args); err != nil {
-		return usageError("broadcast: %v", err)
+		return flagError(fs, err)
 	}
 	if fs.NArg() == 0 {
 		return usageError("broadcast: missing message: ipc broadcast MESSAGE...")

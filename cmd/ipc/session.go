@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"io"
 
@@ -58,13 +59,22 @@ func flags(name string) *flag.FlagSet {
 	return fs
 }
 
+// flagError turns a flag parsing error into a usage error, or into a
+// request for the command's help (-h, --help).
+func flagError(fs *flag.FlagSet, err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return helpRequest{fs}
+	}
+	return usageError("%s: %v (run ipc %s --help)", fs.Name(), err, fs.Name())
+}
+
 // parse parses args, accepting flags before and after positional
 // arguments (ipc check --json, ipc send bob hi --data {}).
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, usageError("%s: %v", fs.Name(), err)
+			return nil, flagError(fs, err)
 		}
 		args = fs.Args()
 		if len(args) == 0 {
