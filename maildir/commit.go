@@ -10,7 +10,7 @@ import (
 // things made durable, in order: its file in tmp/ (before it is published)
 // and then the new/ directory holding the published name. Each caller hands
 // its item to the committer and waits until a commit that started after the
-// item was queued has finished; it gets that commit's error.
+// item was queued has finished; it gets its own item's outcome.
 //
 // Items queue in an open batch; one commit runs at a time and takes the
 // whole batch. A commit of one item fsyncs exactly that item, so a lone
@@ -18,14 +18,19 @@ import (
 // the whole filesystem once (syncfs on Linux): one round of writes and one
 // device flush for the group, where fsyncing each item would flush the
 // device once per item. The price is that the group's commit also writes out
-// whatever else is dirty on that filesystem; IPC_SYNC=full avoids grouping.
+// whatever else is dirty on that filesystem, and that a write error anywhere
+// on it fails the whole group; IPC_SYNC=full avoids grouping.
 //
 // Gathering: the deliveries of the commit that just finished come back a
 // moment later with their next item (the directory after the file, or the
 // next message's file). A commit that started without them would make them
-// wait a whole commit, so the next commit waits until every delivery under
-// way has queued an item, for at most about one commit's duration. A lone
-// delivery never waits.
+// wait a whole commit, so while several deliveries are under way the next
+// commit waits until each has queued an item, for at most about one
+// commit's duration. A lone delivery never waits.
+//
+// The filesystem sync is used only where it is known to reach stable
+// storage and to report write errors (fsSync); elsewhere every item gets
+// its own fsync.
 type committer struct {
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -34,28 +39,36 @@ type committer struct {
 	active  int           // deliveries under way (enter/leave)
 	took    time.Duration // recent commit duration, smoothed
 	last    int           // items in the last commit
+	fs      *fsSync       // one sync for many items; nil where not trusted
 }
 
-// batch is the items one commit makes durable, and its outcome.
+// batch is the items one commit makes durable.
 type batch struct {
-	items []commitItem
+	items []*commitItem
 	late  bool        // stop gathering
 	timer *time.Timer // sets late
 	done  bool
-	err   error
 }
 
 // commitItem is a file still open after its write, or a directory whose
-// entries changed.
+// entries changed, and the outcome of making it durable.
 type commitItem struct {
 	file *os.File
 	dir  string
+	err  error
 }
 
-func newCommitter() *committer {
-	c := &committer{}
+// newCommitter makes the committer of the mailbox at root, whose
+// filesystem is fsType (as detectFS names it).
+func newCommitter(root, fsType string) *committer {
+	c := &committer{fs: newFSSync(root, fsType)}
 	c.cond = sync.NewCond(&c.mu)
 	return c
+}
+
+// close releases the descriptor held for filesystem syncs.
+func (c *committer) close() {
+	c.fs.close()
 }
 
 // enter and leave bracket a delivery, so a commit knows who is coming.
@@ -72,9 +85,12 @@ func (c *committer) leave() {
 	c.mu.Unlock()
 }
 
-// commit returns once it is durable, or with the error of the commit that
-// covered it.
-func (c *committer) commit(it commitItem) error {
+// commit returns once it is durable, or with the error met making it so.
+// Items fail alone: an item that cannot be made durable (its directory
+// was removed, say) does not fail the others of its commit, except where a
+// single filesystem sync covering several items reports an error, which
+// then reaches each of them.
+func (c *committer) commit(it *commitItem) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.open == nil {
@@ -88,7 +104,7 @@ func (c *committer) commit(it commitItem) error {
 			c.cond.Wait()
 			continue
 		}
-		if len(b.items) < max(c.active, c.last) && !b.late && c.took > 0 {
+		if c.gathering(b) {
 			if b.timer == nil {
 				b.timer = time.AfterFunc(c.took, func() {
 					c.mu.Lock()
@@ -107,45 +123,56 @@ func (c *committer) commit(it commitItem) error {
 		c.running = true
 		c.mu.Unlock()
 		start := time.Now()
-		err := syncItems(b.items)
+		c.syncItems(b.items)
 		took := time.Since(start)
 		c.mu.Lock()
 		c.running = false
 		c.took = (c.took*7 + took) / 8
 		c.last = len(b.items)
-		b.done, b.err = true, err
+		b.done = true
 		c.cond.Broadcast()
 	}
-	return b.err
+	return it.err
 }
 
-// syncItems makes every item durable: one fsync for a single item (or for
-// several items that are the same directory), one filesystem sync for more.
-func syncItems(items []commitItem) error {
-	items = uniqueDirs(items)
-	if len(items) == 1 {
-		return items[0].sync()
-	}
-	return syncAll(items)
+// gathering reports whether b should wait for more items: other
+// deliveries are under way, fewer items are queued than there are
+// deliveries (or than the last commit took, when deliveries come and go
+// between steps, as over a socket), and the wait has not run out.
+func (c *committer) gathering(b *batch) bool {
+	return c.active > 1 && !b.late && c.took > 0 && len(b.items) < max(c.active, c.last)
 }
 
-// uniqueDirs drops repeated directories, which one fsync covers.
-func uniqueDirs(items []commitItem) []commitItem {
-	out := items[:0:0]
-	seen := make(map[string]bool)
+// syncItems makes every item durable and records each outcome: one fsync
+// for a single item (or for several items that are the same directory),
+// one filesystem sync for more where the filesystem's sync is trusted.
+func (c *committer) syncItems(items []*commitItem) {
+	var uniq []*commitItem
+	first := make(map[string]*commitItem)
 	for _, it := range items {
-		if it.file == nil {
-			if seen[it.dir] {
-				continue
-			}
-			seen[it.dir] = true
+		if it.file == nil && first[it.dir] != nil {
+			continue
 		}
-		out = append(out, it)
+		if it.file == nil {
+			first[it.dir] = it
+		}
+		uniq = append(uniq, it)
 	}
-	return out
+	if len(uniq) > 1 && c.fs != nil {
+		c.fs.syncAll(uniq)
+	} else {
+		for _, it := range uniq {
+			it.err = it.sync()
+		}
+	}
+	for _, it := range items {
+		if f := first[it.dir]; it.file == nil && f != it {
+			it.err = f.err
+		}
+	}
 }
 
-func (it commitItem) sync() error {
+func (it *commitItem) sync() error {
 	if it.file != nil {
 		return it.file.Sync()
 	}

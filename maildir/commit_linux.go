@@ -2,74 +2,109 @@ package maildir
 
 import (
 	"os"
+	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
 
-// syncAll makes several items durable with one syncfs per filesystem they
-// live on (normally one: everything is under the mailbox root). A
-// filesystem holding a single item gets that item's own fsync.
-func syncAll(items []commitItem) error {
-	byDev := make(map[uint64][]commitItem)
-	var order []uint64
-	for _, it := range items {
-		var s unix.Stat_t
-		if err := it.stat(&s); err != nil {
-			return err
-		}
-		if byDev[s.Dev] == nil {
-			order = append(order, s.Dev)
-		}
-		byDev[s.Dev] = append(byDev[s.Dev], it)
-	}
-	var first error
-	for _, dev := range order {
-		group := byDev[dev]
-		var err error
-		if len(group) == 1 {
-			err = group[0].sync()
-		} else {
-			err = group[0].syncfs()
-		}
-		if err != nil && first == nil {
-			first = err
-		}
-	}
-	return first
+// fsSync is one syncfs for many items, on the filesystem of the mailbox
+// root. It exists only where syncfs is trusted: on local filesystems whose
+// sync writes to stable storage (9p and FUSE return from syncfs without
+// flushing the host's or the server's files, where fsync does), and on
+// kernels from 5.8 on, whose syncfs reports the write errors that happened
+// on the filesystem since the descriptor was opened. The descriptor is
+// opened before the Store writes anything and kept, so no error of this
+// Store's writes can slip through.
+type fsSync struct {
+	f   *os.File
+	dev uint64
 }
 
-func (it commitItem) stat(s *unix.Stat_t) error {
-	if it.file == nil {
-		return wrapPath("stat", it.dir, unix.Stat(it.dir, s))
-	}
-	var err error
-	if cerr := it.withFd(func(fd int) { err = unix.Fstat(fd, s) }); cerr != nil {
-		return cerr
-	}
-	return wrapPath("stat", it.file.Name(), err)
-}
+// syncfsTypes are the filesystems whose syncfs writes out data and
+// metadata and flushes the device (names as detectFS gives them).
+var syncfsTypes = map[string]bool{"ext4": true, "xfs": true, "f2fs": true, "tmpfs": true, "ramfs": true}
 
-// syncfs syncs the whole filesystem the item lives on.
-func (it commitItem) syncfs() error {
-	if it.file == nil {
-		f, err := os.Open(it.dir)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		it = commitItem{file: f}
+func newFSSync(root, fsType string) *fsSync {
+	if !syncfsTypes[fsType] || !kernelAtLeast(5, 8) {
+		return nil
 	}
-	var err error
-	if cerr := it.withFd(func(fd int) { err = unix.Syncfs(fd) }); cerr != nil {
-		return cerr
-	}
-	return wrapPath("syncfs", it.file.Name(), err)
-}
-
-func (it commitItem) withFd(fn func(fd int)) error {
-	rc, err := it.file.SyscallConn()
+	f, err := os.Open(root)
 	if err != nil {
-		return err
+		return nil
 	}
-	return rc.Control(func(fd uintptr) { fn(int(fd)) })
+	var s unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &s); err != nil {
+		f.Close()
+		return nil
+	}
+	return &fsSync{f: f, dev: s.Dev}
+}
+
+func (s *fsSync) close() {
+	if s != nil {
+		s.f.Close()
+	}
+}
+
+// syncAll makes items durable: those on the root's filesystem with one
+// syncfs (its error goes to each of them), any others (a maildir that is a
+// mount point of its own) with their own fsyncs. An item that cannot be
+// examined fails alone.
+func (s *fsSync) syncAll(items []*commitItem) {
+	var group []*commitItem
+	for _, it := range items {
+		var st unix.Stat_t
+		if it.err = it.stat(&st); it.err != nil {
+			continue
+		}
+		if st.Dev == s.dev {
+			group = append(group, it)
+		} else {
+			it.err = it.sync()
+		}
+	}
+	switch len(group) {
+	case 0:
+	case 1:
+		group[0].err = group[0].sync()
+	default:
+		err := wrapPath("syncfs", s.f.Name(), ignoringEINTR(func() error { return unix.Syncfs(int(s.f.Fd())) }))
+		for _, it := range group {
+			it.err = err
+		}
+	}
+}
+
+func (it *commitItem) stat(s *unix.Stat_t) error {
+	if it.file == nil {
+		return wrapPath("stat", it.dir, ignoringEINTR(func() error { return unix.Stat(it.dir, s) }))
+	}
+	return wrapPath("stat", it.file.Name(), ignoringEINTR(func() error { return unix.Fstat(int(it.file.Fd()), s) }))
+}
+
+// kernelAtLeast reports whether the running kernel's version is at least
+// major.minor.
+func kernelAtLeast(major, minor int) bool {
+	var u unix.Utsname
+	if unix.Uname(&u) != nil {
+		return false
+	}
+	return releaseAtLeast(unix.ByteSliceToString(u.Release[:]), major, minor)
+}
+
+// releaseAtLeast compares a kernel release ("6.8.0-45-generic", "5.8-rc1")
+// with major.minor; an unreadable release is not at least anything.
+func releaseAtLeast(release string, major, minor int) bool {
+	parts := strings.SplitN(release, ".", 3)
+	if len(parts) < 2 {
+		return false
+	}
+	digits := func(s string) string { return s[:len(s)-len(strings.TrimLeft(s, "0123456789"))] }
+	ma, err1 := strconv.Atoi(digits(parts[0]))
+	mi, err2 := strconv.Atoi(digits(parts[1]))
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return ma > major || ma == major && mi >= minor
 }

@@ -12,8 +12,9 @@ import (
 // gatherForever makes a committer that, once it has gathering to do, would
 // wait an hour for deliveries that never queue: a test that finishes shows
 // the commit did not wait for them.
-func gatherForever() *committer {
-	c := newCommitter()
+func gatherForever(t *testing.T) *committer {
+	c := newCommitter(t.TempDir(), "ext4")
+	t.Cleanup(c.close)
 	c.took = time.Hour
 	return c
 }
@@ -47,12 +48,12 @@ func within(t *testing.T, d time.Duration, fn func()) {
 }
 
 func TestCommitLoneDeliveryDoesNotWait(t *testing.T) {
-	c := gatherForever()
+	c := gatherForever(t)
 	f := tempFile(t, t.TempDir(), 0)
 	within(t, 10*time.Second, func() {
 		c.enter()
 		defer c.leave()
-		if err := c.commit(commitItem{file: f}); err != nil {
+		if err := c.commit(&commitItem{file: f}); err != nil {
 			t.Error(err)
 		}
 	})
@@ -63,7 +64,7 @@ func TestCommitLoneDeliveryDoesNotWait(t *testing.T) {
 
 func TestCommitGathersEveryDeliveryUnderWay(t *testing.T) {
 	const n = 16
-	c := gatherForever()
+	c := gatherForever(t)
 	dir := t.TempDir()
 	files := make([]*os.File, n)
 	for i := range files {
@@ -77,9 +78,9 @@ func TestCommitGathersEveryDeliveryUnderWay(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				defer c.leave()
-				it := commitItem{file: f}
+				it := &commitItem{file: f}
 				if i%2 == 1 {
-					it = commitItem{dir: dir} // the same directory many times: one fsync
+					it = &commitItem{dir: dir} // the same directory many times: one fsync
 				}
 				if err := c.commit(it); err != nil {
 					t.Error(err)
@@ -94,13 +95,13 @@ func TestCommitGathersEveryDeliveryUnderWay(t *testing.T) {
 }
 
 func TestCommitStopsGatheringWhenADeliveryLeaves(t *testing.T) {
-	c := gatherForever()
+	c := gatherForever(t)
 	f := tempFile(t, t.TempDir(), 0)
 	c.enter()
 	c.enter()
 	within(t, 10*time.Second, func() {
 		errc := make(chan error, 1)
-		go func() { errc <- c.commit(commitItem{file: f}) }()
+		go func() { errc <- c.commit(&commitItem{file: f}) }()
 		// The other delivery gives up before queuing anything (its write
 		// failed): the waiting commit must go ahead without it.
 		c.leave()
@@ -111,37 +112,119 @@ func TestCommitStopsGatheringWhenADeliveryLeaves(t *testing.T) {
 	})
 }
 
-func TestCommitErrorReachesTheWholeBatchOnly(t *testing.T) {
-	c := gatherForever()
+// TestCommitItemsFailAlone: in one commit, an item that cannot be made
+// durable (a closed file, a directory removed meanwhile) fails, and the
+// others succeed. A delivery told its directory vanished writes its message
+// again, so an error reaching the others would duplicate their mail.
+func TestCommitItemsFailAlone(t *testing.T) {
+	c := gatherForever(t)
 	dir := t.TempDir()
 	good := tempFile(t, dir, 0)
 	bad := tempFile(t, dir, 1)
 	bad.Close()
-	c.enter()
-	c.enter()
-	var errGood, errBad error
+	gone := filepath.Join(dir, "gone")
+	items := []*commitItem{{file: good}, {file: bad}, {dir: dir}, {dir: gone}, {dir: dir}}
+	for range items {
+		c.enter()
+	}
 	within(t, 10*time.Second, func() {
 		var wg sync.WaitGroup
-		wg.Add(2)
-		go func() { defer wg.Done(); defer c.leave(); errGood = c.commit(commitItem{file: good}) }()
-		go func() { defer wg.Done(); defer c.leave(); errBad = c.commit(commitItem{file: bad}) }()
+		for _, it := range items {
+			wg.Add(1)
+			go func() { defer wg.Done(); defer c.leave(); c.commit(it) }()
+		}
 		wg.Wait()
 	})
-	if errBad == nil {
-		t.Error("a closed file's commit reported success")
+	if c.last != len(items) {
+		t.Fatalf("last commit had %d items, want all %d in one", c.last, len(items))
 	}
-	if errGood == nil {
-		t.Error("a commit that failed reported success to a caller it covered")
+	for i, it := range items {
+		wantErr := it.file == bad || it.dir == gone
+		if (it.err != nil) != wantErr {
+			t.Errorf("item %d (%s%s): err = %v, want error: %v", i, it.dir, fileName(it.file), it.err, wantErr)
+		}
 	}
-	// The failure belongs to that commit: the next one succeeds. (After a
-	// commit of two, a lone delivery waits up to one commit's duration for
-	// a second one: give it a real duration.)
-	c.took = time.Millisecond
+	// The next commit is unaffected, and a lone delivery does not wait for
+	// company although the last commit had five items (took is an hour).
 	within(t, 10*time.Second, func() {
 		c.enter()
 		defer c.leave()
-		if err := c.commit(commitItem{file: good}); err != nil {
+		if err := c.commit(&commitItem{file: good}); err != nil {
 			t.Errorf("next commit: %v", err)
 		}
 	})
+}
+
+func fileName(f *os.File) string {
+	if f == nil {
+		return ""
+	}
+	return f.Name()
+}
+
+// TestGroupedSendsSurviveAnotherMaildirVanishing: while senders deliver to
+// x, y's maildir keeps being removed under deliveries to y. Every send to x
+// that reports success is in x's new/ exactly once: the failures of y's
+// directory syncs stay with y's deliveries.
+func TestGroupedSendsSurviveAnotherMaildirVanishing(t *testing.T) {
+	const senders, each = 6, 200
+	st := mustOpen(t, Options{RateBurst: -1})
+	mustLogin(t, st, "x")
+	mustLogin(t, st, "y")
+	vandal := mustLogin(t, st, "vandal")
+	done := make(chan struct{})
+	var vandalism sync.WaitGroup
+	vandalism.Add(2)
+	go func() { // mail for y, whose maildir
+		defer vandalism.Done()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			vandal.Send(ctx, "y", "doomed", nil) // may fail: its maildir is going
+		}
+	}()
+	go func() { // keeps being removed
+		defer vandalism.Done()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			os.RemoveAll(st.boxPath("y"))
+		}
+	}()
+	var wg sync.WaitGroup
+	sent := make([]int, senders)
+	for i := range senders {
+		s := mustLogin(t, st, fmt.Sprintf("s%d", i))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range each {
+				if _, err := s.Send(ctx, "x", fmt.Sprintf("%d/%d", i, j), nil); err != nil {
+					t.Errorf("send to x: %v", err)
+					return
+				}
+				sent[i]++
+			}
+		}()
+	}
+	wg.Wait()
+	close(done)
+	vandalism.Wait()
+	names, err := listDir(st.boxPath("x", dirNew))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for _, n := range sent {
+		want += n
+	}
+	if len(names) != want {
+		t.Errorf("x holds %d messages after %d successful sends", len(names), want)
+	}
 }

@@ -37,10 +37,21 @@ func replaceFile(path string, data []byte) error {
 // refuse a directory target, which in a cur/ holding a long history is a
 // second directory search per claim. dst is never a directory here.
 func rename(src, dst string) error {
-	if err := syscall.Rename(src, dst); err != nil {
+	if err := ignoringEINTR(func() error { return syscall.Rename(src, dst) }); err != nil {
 		return &os.LinkError{Op: "rename", Old: src, New: dst, Err: err}
 	}
 	return nil
+}
+
+// ignoringEINTR retries a system call interrupted by a signal (the Go
+// runtime's preemption signals interrupt slow calls on FUSE and CIFS), as
+// the os package does for its own calls.
+func ignoringEINTR(call func() error) error {
+	for {
+		if err := call(); !errors.Is(err, syscall.EINTR) {
+			return err
+		}
+	}
 }
 
 // isNoSpace reports a full disk, an exceeded quota or a read-only filesystem.

@@ -132,10 +132,10 @@ func Open(root string, opts Options) (*Store, error) {
 		nonce:    hex.EncodeToString(nonce[:]),
 		live:     make(map[string]*Session),
 		boxes:    make(map[string]bool),
-		commit:   newCommitter(),
 		regTimes: make(map[string][]time.Time),
 	}
 	st.fs, _ = detectFS(abs)
+	st.commit = newCommitter(abs, st.fs.Type)
 	st.agents = newIndex(st, "agents", func() agentsIndex { return agentsIndex{} }, st.rebuildAgents)
 	st.forward = newIndex(st, "forward", func() forwardIndex { return forwardIndex{} }, st.rebuildForward)
 	st.sessions = newIndex(st, "sessions", func() sessionsIndex { return sessionsIndex{} }, nil)
@@ -165,6 +165,7 @@ func (st *Store) Close() error {
 	}
 	st.cancel()
 	st.wg.Wait()
+	st.commit.close()
 	st.watchOnce.Do(func() {}) // no watcher starts after Close
 	if w := st.watcher.Load(); w != nil {
 		return w.close()
@@ -260,7 +261,7 @@ func (st *Store) syncFile(f *os.File) error {
 	case SyncFull:
 		return f.Sync()
 	}
-	return st.commit.commit(commitItem{file: f})
+	return st.commit.commit(&commitItem{file: f})
 }
 
 // syncDir makes a directory's entries durable according to the policy.
@@ -271,7 +272,7 @@ func (st *Store) syncDir(dir string) error {
 	case SyncFull:
 		return syncDir(dir)
 	}
-	return st.commit.commit(commitItem{dir: dir})
+	return st.commit.commit(&commitItem{dir: dir})
 }
 
 // background runs periodic work owned by the Store: presence heartbeats

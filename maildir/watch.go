@@ -283,6 +283,11 @@ func (n *notifier) unsubscribe(d *notifierDir, s *notifierSub) {
 	last := len(d.subs) == 0
 	if last {
 		delete(n.dirs, d.path)
+		for name, key := range n.keys {
+			if key == d.path {
+				delete(n.keys, name)
+			}
+		}
 	}
 	closed, stop, lost := n.closed, d.stop, d.lost
 	n.mu.Unlock()
