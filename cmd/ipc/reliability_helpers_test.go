@@ -47,24 +47,6 @@ func figures(t *testing.T, format string, args ...any) {
 	t.Logf("figures: %s: %s", t.Name(), fmt.Sprintf(format, args...))
 }
 
-// syncBuffer is a bytes.Buffer safe for a process's writes and our reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // serveProc is a running `ipc serve`.
 type serveProc struct {
 	t      *testing.T
