@@ -62,6 +62,10 @@ func (e *ErrRunning) Error() string {
 	return fmt.Sprintf("a server for %s is already running: pid %d on %s, listening on %s", e.Root, e.State.PID, e.State.Host, where)
 }
 
+// runLockPatience is how long AcquireRunLock keeps trying a lock that a
+// prober may hold.
+const runLockPatience = 250 * time.Millisecond
+
 // AcquireRunLock makes this process the server of the mailbox at root, or
 // returns *ErrRunning.
 func AcquireRunLock(root string) (*RunLock, error) {
@@ -69,15 +73,24 @@ func AcquireRunLock(root string) (*RunLock, error) {
 		return nil, fmt.Errorf("socket: %w", err)
 	}
 	fl := flock.New(filepath.Join(root, RunLockFile), flock.SetPermissions(0o600))
-	ok, err := fl.TryLock()
-	if err != nil {
-		return nil, fmt.Errorf("socket: lock %s: %w", fl.Path(), err)
+	// Running probes with a shared lock held for an instant, so a refusal
+	// is only believed once it has lasted a moment: a server holds the lock
+	// for its whole life.
+	deadline := time.Now().Add(runLockPatience)
+	for {
+		ok, err := fl.TryLock()
+		if err != nil {
+			return nil, fmt.Errorf("socket: lock %s: %w", fl.Path(), err)
+		}
+		if ok {
+			return &RunLock{root: root, fl: fl}, nil
+		}
+		if time.Now().After(deadline) {
+			rs, _, _ := readRunState(root)
+			return nil, &ErrRunning{Root: root, State: rs}
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
-	if !ok {
-		rs, _, _ := readRunState(root)
-		return nil, &ErrRunning{Root: root, State: rs}
-	}
-	return &RunLock{root: root, fl: fl}, nil
 }
 
 // Publish records rs in RunStateFile, atomically.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gofrs/flock"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -252,6 +253,38 @@ func TestRunLock(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(root, RunStateFile)); !os.IsNotExist(err) {
 		t.Fatalf("state file left behind: %v", err)
+	}
+}
+
+// TestRunLockNotFooledByAProbe: Running holds the run lock shared for an
+// instant; a server starting at that instant still becomes the server, and
+// the probe then sees it.
+func TestRunLockNotFooledByAProbe(t *testing.T) {
+	root := t.TempDir()
+	probe := flock.New(filepath.Join(root, RunLockFile), flock.SetPermissions(0o600))
+	if ok, err := probe.TryRLock(); !ok || err != nil {
+		t.Fatalf("probe lock: %v %v", ok, err)
+	}
+	got := make(chan error, 1)
+	var l *RunLock
+	go func() {
+		var err error
+		l, err = AcquireRunLock(root)
+		got <- err
+	}()
+	time.Sleep(runLockPatience / 10) // the server is retrying now, or has not tried yet
+	probe.Unlock()
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatalf("AcquireRunLock after a probe: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("AcquireRunLock did not return")
+	}
+	defer l.Release()
+	if _, ok, err := Running(root); !ok || err != nil {
+		t.Fatalf("Running = %v, %v; want the new server", ok, err)
 	}
 }
 
