@@ -51,7 +51,7 @@ func FuzzSplitRecipient(f *testing.F) {
 // FuzzParseArgs: flags before and after positional arguments never panic,
 // and the positional arguments returned are input words, in their order.
 func FuzzParseArgs(f *testing.F) {
-	for _, s := range []string{"--json", "bob\x00--json\x00hi", "--wait\x0030s\x00--max\x005", "--\x00--json", "-n\x00-5", "--wait=", "---x", "-", "--max\x00"} {
+	for _, s := range []string{"--json", "bob\x00--json\x00hi", "--wait\x0030s\x00--max\x005", "--\x00--json", "-n\x00-5", "--wait=", "---x", "-", "--max\x00", "-h", "bob\x00--help"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -62,8 +62,10 @@ func FuzzParseArgs(f *testing.F) {
 		fs.Bool("json", false, "")
 		pos, err := parse(fs, args)
 		if err != nil {
-			if _, ok := err.(usageErr); !ok {
-				t.Fatalf("parse(%q): %T %v, want a usage error", args, err, err)
+			_, usage := err.(usageErr)
+			_, help := err.(helpRequest)
+			if !usage && !help {
+				t.Fatalf("parse(%q): %T %v, want a usage error or a help request", args, err, err)
 			}
 			return
 		}
