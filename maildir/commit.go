@@ -18,8 +18,9 @@ import (
 // the whole filesystem once (syncfs on Linux): one round of writes and one
 // device flush for the group, where fsyncing each item would flush the
 // device once per item. The price is that the group's commit also writes out
-// whatever else is dirty on that filesystem, and that a write error anywhere
-// on it fails the whole group; IPC_SYNC=full avoids grouping.
+// whatever else is dirty on that filesystem (syncGate falls back to fsyncs
+// while that makes it slow), and that a write error anywhere on it fails the
+// whole group; IPC_SYNC=full avoids grouping.
 //
 // Gathering: the deliveries of the commit that just finished come back a
 // moment later with their next item (the directory after the file, or the
@@ -29,8 +30,9 @@ import (
 // commit's duration. A lone delivery never waits.
 //
 // The filesystem sync is used only where it is known to reach stable
-// storage and to report write errors (fsSync); elsewhere every item gets
-// its own fsync.
+// storage and to report write errors (fsSync), and only while it costs less
+// than the items' own fsyncs would (syncGate); otherwise every item gets its
+// own fsync, concurrently.
 type committer struct {
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -40,6 +42,7 @@ type committer struct {
 	took    time.Duration // recent commit duration, smoothed
 	last    int           // items in the last commit
 	fs      *fsSync       // one sync for many items; nil where not trusted
+	gate    syncGate      // whether fs pays now; used by the running commit only
 }
 
 // batch is the items one commit makes durable.
@@ -127,7 +130,7 @@ func (c *committer) commit(it *commitItem) error {
 		took := time.Since(start)
 		c.mu.Lock()
 		c.running = false
-		c.took = (c.took*7 + took) / 8
+		c.took = smooth(c.took, took)
 		c.last = len(b.items)
 		b.done = true
 		c.cond.Broadcast()
@@ -158,18 +161,39 @@ func (c *committer) syncItems(items []*commitItem) {
 		}
 		uniq = append(uniq, it)
 	}
-	if len(uniq) > 1 && c.fs != nil {
+	switch {
+	case len(uniq) == 1:
+		start := time.Now()
+		uniq[0].err = uniq[0].sync()
+		c.gate.single(time.Since(start))
+	case c.fs != nil && c.gate.open(time.Now()):
+		start := time.Now()
 		c.fs.syncAll(uniq)
-	} else {
-		for _, it := range uniq {
-			it.err = it.sync()
-		}
+		end := time.Now()
+		c.gate.group(end, end.Sub(start))
+	default:
+		syncEach(uniq)
 	}
 	for _, it := range items {
 		if f := first[it.dir]; it.file == nil && f != it {
 			it.err = f.err
 		}
 	}
+}
+
+// syncEach makes each item durable with its own fsync, all at once: the
+// filesystem may serve concurrent flushes together (a journal commits them
+// in one transaction).
+func syncEach(items []*commitItem) {
+	var wg sync.WaitGroup
+	for _, it := range items {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			it.err = it.sync()
+		}()
+	}
+	wg.Wait()
 }
 
 func (it *commitItem) sync() error {

@@ -52,7 +52,7 @@ func (s *fsSync) close() {
 // mount point of its own) with their own fsyncs. An item that cannot be
 // examined fails alone.
 func (s *fsSync) syncAll(items []*commitItem) {
-	var group []*commitItem
+	var group, others []*commitItem
 	for _, it := range items {
 		var st unix.Stat_t
 		if it.err = it.stat(&st); it.err != nil {
@@ -61,9 +61,10 @@ func (s *fsSync) syncAll(items []*commitItem) {
 		if st.Dev == s.dev {
 			group = append(group, it)
 		} else {
-			it.err = it.sync()
+			others = append(others, it)
 		}
 	}
+	syncEach(others)
 	switch len(group) {
 	case 0:
 	case 1:

@@ -11,8 +11,4 @@ func newFSSync(root, fsType string) *fsSync { return nil }
 
 func (*fsSync) close() {}
 
-func (*fsSync) syncAll(items []*commitItem) {
-	for _, it := range items {
-		it.err = it.sync()
-	}
-}
+func (*fsSync) syncAll(items []*commitItem) { syncEach(items) }
