@@ -26,11 +26,12 @@
 // fsynced, then published into new/ without overwriting (renameat2
 // RENAME_NOREPLACE, or link+unlink), then the directory is fsynced as the
 // SyncPolicy says; under the default policy concurrent deliveries share
-// these flushes (committer). A reader never sees a partial file. Reading claims a
-// message by renaming it from new/ to cur/ with the "!2,S" suffix: exactly one
-// concurrent reader wins. Read mail stays in cur/ until retention removes it,
-// so a reply lost on the way to the reader loses nothing. ":" is accepted as
-// the info separator on read, for files other tools moved.
+// these flushes (committer). A reader never sees a partial file. Reading
+// claims a message by renaming it from new/ to cur/ with the "!2,S" suffix:
+// exactly one concurrent reader wins. Read mail stays in cur/ until
+// retention removes it, so a reply lost on the way to the reader loses
+// nothing. ":" is accepted as the info separator on read, for files other
+// tools moved.
 //
 // Delivery and claiming rely only on unique names and atomic link/rename, so
 // they stay correct where flock does not cross (WSL /mnt/c shared with
