@@ -10,12 +10,13 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/ipc-dev/ipc/internal/ipctest"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
 func mustOpenAt(tb testing.TB, root string) *maildir.Store {
 	tb.Helper()
-	st, err := maildir.Open(root, testOptions(maildir.Options{Sync: maildir.SyncNone}))
+	st, err := maildir.Open(root, ipctest.Options(maildir.Options{Sync: maildir.SyncNone}))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -8,23 +8,13 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ipc-dev/ipc/internal/ipctest"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
-// hostileIDs are instance ids no door may accept: path tricks, control
-// characters, Unicode look-alikes of valid names, and names too long.
-var hostileIDs = []string{
-	"../etc", "..", ".", "a/b", `a\b`, "/abs", "a\x00b", "\x00", "alice\n", "\nalice", "alice\r", " alice", "alice ", "al ice",
-	"\u0430lice",  // Cyrillic а
-	"\uff41lice",  // fullwidth a
-	"alice\u200b", // zero-width space
-	"alic\u0435",  // Cyrillic е
-	"a\u0301lice", // combining accent
-	"alice\u202e", // right-to-left override
-	"al.ice", "alice:", "alice!2,S", "*", "?", "con:", "a%2fb",
-	strings.Repeat("a", 33), strings.Repeat("a", 1000), strings.Repeat("a", 64<<10),
-	"", "\xff\xfe", "\u00e9",
-}
+// hostileIDs are the ids of ipctest, the longest 64 KiB, and bytes that
+// are not UTF-8.
+var hostileIDs = append(ipctest.HostileIDs(64<<10), "\xff\xfe")
 
 // nested returns a JSON object nested depth levels deep.
 func nested(depth int) string {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/ipctest"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -35,7 +36,7 @@ func TestMain(m *testing.M) {
 // runHelper runs a role with arguments "root,arg,arg...".
 func runHelper(role, args string) error {
 	a := strings.Split(args, ",")
-	opts := testOptions(maildir.Options{RateBurst: -1})
+	opts := ipctest.Options(maildir.Options{RateBurst: -1})
 	st, err := maildir.Open(a[0], opts)
 	if err != nil {
 		return err
@@ -105,7 +106,7 @@ func mustStore(tb testing.TB, root string, opts maildir.Options) *maildir.Store 
 	if root == "" {
 		root = tb.TempDir()
 	}
-	st, err := maildir.Open(root, testOptions(opts))
+	st, err := maildir.Open(root, ipctest.Options(opts))
 	if err != nil {
 		tb.Fatalf("maildir.Open(%s): %v", root, err)
 	}

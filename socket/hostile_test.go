@@ -12,23 +12,12 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ipc-dev/ipc/internal/ipctest"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
-// hostileIDs are instance ids no door may accept: path tricks, control
-// characters, Unicode look-alikes of valid names, and names too long.
-var hostileIDs = []string{
-	"../etc", "..", ".", "a/b", `a\b`, "/abs", "a\x00b", "\x00", "alice\n", "\nalice", "alice\r", " alice", "alice ", "al ice",
-	"\u0430lice",  // Cyrillic а
-	"\uff41lice",  // fullwidth a
-	"alice\u200b", // zero-width space
-	"alic\u0435",  // Cyrillic е
-	"a\u0301lice", // combining accent
-	"alice\u202e", // right-to-left override
-	"al.ice", "alice:", "alice!2,S", "*", "?", "con:", "a%2fb",
-	strings.Repeat("a", 33), strings.Repeat("a", 1000), strings.Repeat("a", 1<<20),
-	"", "\u00e9",
-}
+// hostileIDs are the ids of ipctest, the longest 1 MiB.
+var hostileIDs = ipctest.HostileIDs(1 << 20)
 
 // deep returns a JSON value nested depth levels deep (objects or arrays).
 func deep(depth int, array bool) string {

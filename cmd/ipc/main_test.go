@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ipc-dev/ipc/internal/ipctest"
 )
 
 // ipcBin is the binary built once for the end-to-end tests.
@@ -63,7 +65,7 @@ func ipcCmd(home, as string, args ...string) *exec.Cmd {
 	if as != "" {
 		env = append(env, "IPC_ID="+as)
 	}
-	cmd.Env = append(env, pollEnv()...)
+	cmd.Env = append(env, ipctest.PollEnv()...)
 	return cmd
 }
 

@@ -20,6 +20,8 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/ipc-dev/ipc/internal/ipctest"
 )
 
 // mcpProc is a real "ipc mcp" process driven by mcp-go's client over its
@@ -42,7 +44,7 @@ type mcpProc struct {
 func startMCP(t *testing.T, home string, env ...string) *mcpProc {
 	t.Helper()
 	cmd := exec.Command(ipcBin, "mcp")
-	cmd.Env = append(append([]string{"IPC_HOME=" + home, "HOME=" + home, "PATH=" + os.Getenv("PATH"), "IPC_AUTOSTART=0", "GORACE=atexit_sleep_ms=0"}, pollEnv()...), env...)
+	cmd.Env = append(append([]string{"IPC_HOME=" + home, "HOME=" + home, "PATH=" + os.Getenv("PATH"), "IPC_AUTOSTART=0", "GORACE=atexit_sleep_ms=0"}, ipctest.PollEnv()...), env...)
 	p := &mcpProc{t: t, cmd: cmd, noted: make(chan struct{}, 10000)}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
