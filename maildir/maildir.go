@@ -26,7 +26,10 @@
 // fsynced, then published into new/ without overwriting (renameat2
 // RENAME_NOREPLACE, or link+unlink), then the directory is fsynced as the
 // SyncPolicy says; under the default policy concurrent deliveries share
-// these flushes (committer). A reader never sees a partial file. Reading
+// these flushes (committer). Every step goes through a descriptor of the
+// maildir opened first, so a rename moving it meanwhile moves the delivery
+// with it, and a published message is never written again (box.go). A
+// reader never sees a partial file. Reading
 // claims a message by renaming it from new/ to cur/ with the "!2,S" suffix:
 // exactly one concurrent reader wins. Read mail stays in cur/ until
 // retention removes it, so a reply lost on the way to the reader loses
@@ -94,6 +97,10 @@ type Store struct {
 	boxes    map[string]bool     // maildirs known to exist
 	regTimes map[string][]time.Time
 	commit   *committer // group commit under the batch policy
+
+	// onPublished, set by tests, runs after a delivery published its
+	// message and before new/ is made durable.
+	onPublished func(*Message)
 
 	watchOnce sync.Once
 	watcher   atomic.Pointer[notifier] // set on first use, under watchOnce
@@ -203,77 +210,6 @@ func (st *Store) forgetBox(id string) {
 	st.mu.Lock()
 	delete(st.boxes, id)
 	st.mu.Unlock()
-}
-
-// deliver writes m into the maildir of m.To and returns once it is
-// published and as durable as the sync policy says. m.ID is set.
-func (st *Store) deliver(m *Message) error {
-	if st.opts.Sync == SyncBatch {
-		st.commit.enter()
-		defer st.commit.leave()
-	}
-	for attempt := 0; ; attempt++ {
-		err := st.deliverOnce(m)
-		if err == nil || attempt > 0 || !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		// The maildir vanished (a human removed it, or a rename moved it
-		// away): recreate it and write the message again from the start.
-		st.forgetBox(m.To)
-	}
-}
-
-func (st *Store) deliverOnce(m *Message) error {
-	if err := st.ensureBox(m.To); err != nil {
-		return err
-	}
-	m.ID = st.names.next(st.now())
-	body := m.format()
-	tmp := st.boxPath(m.To, dirTmp, m.ID)
-	dst := st.boxPath(m.To, dirNew, m.ID)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(body)
-	if err == nil {
-		err = st.syncFile(f)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = publish(tmp, dst)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	m.Path = dst
-	st.hint(filepath.Dir(dst))
-	return st.syncDir(filepath.Dir(dst))
-}
-
-// syncFile makes a file just written durable according to the policy.
-func (st *Store) syncFile(f *os.File) error {
-	switch st.opts.Sync {
-	case SyncNone:
-		return nil
-	case SyncFull:
-		return f.Sync()
-	}
-	return st.commit.commit(&commitItem{file: f})
-}
-
-// syncDir makes a directory's entries durable according to the policy.
-func (st *Store) syncDir(dir string) error {
-	switch st.opts.Sync {
-	case SyncNone:
-		return nil
-	case SyncFull:
-		return syncDir(dir)
-	}
-	return st.commit.commit(&commitItem{dir: dir})
 }
 
 // background runs periodic work owned by the Store: presence heartbeats

@@ -63,7 +63,7 @@ func (s *Session) Send(ctx context.Context, to, content string, data json.RawMes
 	if err := s.st.deliver(&m); err != nil {
 		return SendResult{}, ioError(op, final, err)
 	}
-	res.ID = m.ID
+	res.ID, res.To, res.Forwarded = m.ID, m.To, m.To != to
 	return res, nil
 }
 
