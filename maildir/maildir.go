@@ -11,6 +11,7 @@
 //	  mail/<id>/new/          unread messages, one file each
 //	  mail/<id>/cur/          read messages, "<unique>!2,S"
 //	  large/                  content over 10,240 bytes, as markdown files
+//	  dedupe/<id>/            results of sends with an idempotency key (dedupe.go)
 //	  presence/<id>.json      an agent's record: registration, rename, holder
 //	  presence/<id>.lock      flock held by the process acting as <id>
 //	  index/agents.json       cache of the registered agents (from presence/)
@@ -98,6 +99,9 @@ type Store struct {
 	regTimes map[string][]time.Time
 	commit   *committer // group commit under the batch policy
 
+	dedupeLocks map[string]*fileLock // idempotency key buckets, by lock file
+	dedupeSwept map[string]time.Time // sender directory -> last sweep
+
 	// onPublished, set by tests, runs after a delivery published its
 	// message and before new/ is made durable.
 	onPublished func(*Message)
@@ -141,6 +145,9 @@ func Open(root string, opts Options) (*Store, error) {
 		live:     make(map[string]*Session),
 		boxes:    make(map[string]bool),
 		regTimes: make(map[string][]time.Time),
+
+		dedupeLocks: make(map[string]*fileLock),
+		dedupeSwept: make(map[string]time.Time),
 	}
 	st.fs, _ = detectFS(abs)
 	st.commit = newCommitter(abs, st.fs.Type)

@@ -59,6 +59,16 @@ func runHelper(role, args string) error {
 			fmt.Fprintf(out, "sent %d %s\n", i, r.ID)
 			out.Flush()
 		}
+	case "sendonce": // root,id,to,key: one send with an idempotency key; prints "<message id> <replayed>"
+		s, err := st.Login(context.Background(), a[1], "")
+		if err != nil {
+			return err
+		}
+		r, err := s.SendOnce(context.Background(), a[3], a[2], "keyed", nil)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%s %v\n", r.ID, r.Replayed)
 	case "check": // root,inbox,stopfile: claims until stopfile exists and the inbox is empty
 		ch, cancel, err := st.subscribe(st.boxPath(a[1], dirNew))
 		if err != nil {

@@ -17,6 +17,7 @@ type SendResult struct {
 	Forwarded bool   // To differs from Requested because of a rename
 	Queued    bool   // To is not registered yet: it gets the message when it registers
 	LargeFile string // the markdown file holding the full content, if it was large
+	Replayed  bool   `json:"-"` // an earlier call with the same idempotency key did this: nothing was sent now
 }
 
 // Send delivers content (and optional data, a JSON object) to to, following
@@ -26,6 +27,14 @@ type SendResult struct {
 // Errors: Invalid (recipient), BadRequest (content or data), TooLarge,
 // RateLimited, Closed, Expired, NoSpace, Internal.
 func (s *Session) Send(ctx context.Context, to, content string, data json.RawMessage) (SendResult, error) {
+	return s.SendOnce(ctx, "", to, content, data)
+}
+
+// SendOnce is Send with an idempotency key: a call repeating key within
+// DedupeWindow returns the first call's result, Replayed, and sends
+// nothing (dedupe.go). An empty key is no key. Errors: as Send, and
+// BadRequest for a bad key or one used for a different message.
+func (s *Session) SendOnce(ctx context.Context, key, to, content string, data json.RawMessage) (SendResult, error) {
 	const op = "send"
 	if err := s.begin(op); err != nil {
 		return SendResult{}, err
@@ -36,10 +45,22 @@ func (s *Session) Send(ctx context.Context, to, content string, data json.RawMes
 	if to == SystemID {
 		return SendResult{}, errorf(op, Invalid, to, "%q is the mailbox's own notice sender and cannot receive mail", to)
 	}
+	if err := checkIdempotencyKey(op, s.ID(), key); err != nil {
+		return SendResult{}, err
+	}
 	data, err := s.st.checkPayload(op, s.ID(), content, data)
 	if err != nil {
 		return SendResult{}, err
 	}
+	return once(s, op, key, fingerprint(op, to, content, string(data)),
+		func() (SendResult, error) { return s.send(to, content, data) },
+		func(_ SendResult, err error) bool { return err == nil },
+		func(r *SendResult) { r.Replayed = true })
+}
+
+// send delivers a checked message.
+func (s *Session) send(to, content string, data json.RawMessage) (SendResult, error) {
+	const op = "send"
 	if err := s.allow(op, 1); err != nil {
 		return SendResult{}, err
 	}
@@ -67,24 +88,97 @@ func (s *Session) Send(ctx context.Context, to, content string, data json.RawMes
 	return res, nil
 }
 
-// BroadcastResult describes a broadcast.
+// BroadcastResult describes a broadcast: one outcome per recipient.
 type BroadcastResult struct {
-	To        []string // the agents that received a copy
+	To        []string    // the agents that received a copy, sorted
+	Outcomes  []Recipient // every recipient, sorted by name: its copy or why it got none
 	LargeFile string
+	Replayed  bool `json:"-"` // an earlier call with the same idempotency key did this: nothing was sent now
+}
+
+// Failed returns the recipients that got no copy.
+func (r BroadcastResult) Failed() []Recipient {
+	var out []Recipient
+	for _, o := range r.Outcomes {
+		if o.Err != nil {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// Recipient is the outcome of one copy of a broadcast.
+type Recipient struct {
+	Agent string // the registered name
+	ID    string // the id of its copy; "" when it got none
+	Err   error  // why it got none (an *Error); nil when it got one
+}
+
+// recipientJSON is a Recipient as an idempotency record keeps it.
+type recipientJSON struct {
+	Agent string `json:"agent"`
+	ID    string `json:"id,omitempty"`
+	Kind  Kind   `json:"kind,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+// MarshalJSON keeps the error's kind and sentence.
+func (r Recipient) MarshalJSON() ([]byte, error) {
+	j := recipientJSON{Agent: r.Agent, ID: r.ID}
+	if r.Err != nil {
+		j.Kind, j.Error = KindOf(r.Err), r.Err.Error()
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON restores an error as an *Error of the recorded kind.
+func (r *Recipient) UnmarshalJSON(b []byte) error {
+	var j recipientJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*r = Recipient{Agent: j.Agent, ID: j.ID}
+	if j.Kind != "" {
+		r.Err = &Error{Op: "broadcast", Kind: j.Kind, Agent: j.Agent, Msg: j.Error}
+	}
+	return nil
 }
 
 // Broadcast sends one copy to every registered agent except the sender.
-// Errors: as Send; on a partial failure the result lists who got a copy.
+// A recipient whose copy fails does not stop the others: the result says
+// per recipient what happened (Outcomes, Failed), and the error is nil as
+// long as one copy was delivered or there was nobody to send to. When every
+// copy failed, the error is the first recipient's. Errors: as Send.
 func (s *Session) Broadcast(ctx context.Context, content string, data json.RawMessage) (BroadcastResult, error) {
+	return s.BroadcastOnce(ctx, "", content, data)
+}
+
+// BroadcastOnce is Broadcast with an idempotency key (see SendOnce). A
+// broadcast that delivered at least one copy is recorded, so its repeat
+// delivers nothing and reports the same outcomes.
+func (s *Session) BroadcastOnce(ctx context.Context, key, content string, data json.RawMessage) (BroadcastResult, error) {
 	const op = "broadcast"
 	if err := s.begin(op); err != nil {
 		return BroadcastResult{}, err
 	}
 	me := s.ID()
+	if err := checkIdempotencyKey(op, me, key); err != nil {
+		return BroadcastResult{}, err
+	}
 	data, err := s.st.checkPayload(op, me, content, data)
 	if err != nil {
 		return BroadcastResult{}, err
 	}
+	return once(s, op, key, fingerprint(op, content, string(data)),
+		func() (BroadcastResult, error) { return s.broadcast(content, data) },
+		func(r BroadcastResult, _ error) bool { return len(r.To) > 0 },
+		func(r *BroadcastResult) { r.Replayed = true })
+}
+
+// broadcast delivers a checked message to everyone else.
+func (s *Session) broadcast(content string, data json.RawMessage) (BroadcastResult, error) {
+	const op = "broadcast"
+	me := s.ID()
 	if err := s.allow(op, 1); err != nil {
 		return BroadcastResult{}, err
 	}
@@ -104,46 +198,67 @@ func (s *Session) Broadcast(ctx context.Context, content string, data json.RawMe
 	if res.LargeFile, err = s.st.makeLarge(&tmpl, "all"); err != nil {
 		return res, ioError(op, me, err)
 	}
-	res.To, err = s.st.deliverAll(tmpl, to)
-	return res, ioError(op, me, err)
+	res.Outcomes = s.st.deliverEach(op, tmpl, to)
+	for _, o := range res.Outcomes {
+		if o.Err == nil {
+			res.To = append(res.To, o.Agent)
+		}
+	}
+	if len(res.To) == 0 && len(to) > 0 {
+		return res, res.Outcomes[0].Err
+	}
+	return res, nil
 }
 
-// deliverAll delivers a copy of tmpl to each recipient, several at a time
-// so that their directory fsyncs overlap, and returns who got one.
+// deliverAll delivers a copy of tmpl to each recipient and returns who got
+// one, sorted, and the first failure.
 func (st *Store) deliverAll(tmpl Message, to []string) ([]string, error) {
+	var done []string
+	var first error
+	for _, o := range st.deliverEach("", tmpl, to) {
+		switch {
+		case o.Err == nil:
+			done = append(done, o.Agent)
+		case first == nil:
+			first = o.Err
+		}
+	}
+	return done, first
+}
+
+// deliverEach delivers a copy of tmpl to each recipient, several at a time
+// so that their directory fsyncs overlap, and returns every outcome in the
+// order of to. Errors are wrapped for op, when given.
+func (st *Store) deliverEach(op string, tmpl Message, to []string) []Recipient {
 	const workers = 8
-	var (
-		mu       sync.Mutex
-		done     []string
-		firstErr error
-		wg       sync.WaitGroup
-		next     = make(chan string)
-	)
+	out := make([]Recipient, len(to))
+	var wg sync.WaitGroup
+	next := make(chan int)
 	for w := 0; w < min(workers, len(to)); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for id := range next {
+			for i := range next {
 				m := tmpl
-				m.To = id
-				err := st.deliver(&m)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-				} else if err == nil {
-					done = append(done, id)
+				m.To = to[i]
+				out[i] = Recipient{Agent: to[i]}
+				switch err := st.deliver(&m); {
+				case err == nil:
+					out[i].ID = m.ID
+				case op != "":
+					out[i].Err = ioError(op, to[i], err)
+				default:
+					out[i].Err = err
 				}
-				mu.Unlock()
 			}
 		}()
 	}
-	for _, id := range to {
-		next <- id
+	for i := range to {
+		next <- i
 	}
 	close(next)
 	wg.Wait()
-	sort.Strings(done)
-	return done, firstErr
+	return out
 }
 
 // checkPayload validates content and data and returns data compacted
