@@ -194,4 +194,3 @@ func TestMultiProcessSendOnce(t *testing.T) {
 		t.Fatalf("bob got %q, want one copy", got)
 	}
 }
-
