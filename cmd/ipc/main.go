@@ -65,7 +65,8 @@ func commands() map[string]command {
 }
 
 // run executes the command line and returns the exit code: 0 ok, 1
-// failure, 2 usage. Errors go to stderr as "ipc: <kind>: <sentence>".
+// failure, 2 usage, 3 a broadcast that reached only some recipients.
+// Errors go to stderr as "ipc: <kind>: <sentence>".
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
 	fs := flag.NewFlagSet("ipc", flag.ContinueOnError)
@@ -162,6 +163,11 @@ func (c *cli) fail(err error) int {
 	if errors.As(err, &u) {
 		fmt.Fprintf(c.stderr, "ipc: usage: %s\n", u.msg)
 		return 2
+	}
+	var p partialError
+	if errors.As(err, &p) {
+		fmt.Fprintf(c.stderr, "ipc: partial: %s\n", p)
+		return 3
 	}
 	if errors.Is(err, context.Canceled) {
 		return 1
