@@ -35,6 +35,7 @@ const (
 	instanceIDDoc = "Your own instance id, the name you registered (e.g. 'wsl1')."
 	toIDDoc       = "The recipient's instance id: 1-32 characters from A-Z a-z 0-9 - _. Names not registered yet are queued for 7 days."
 	dataDoc       = "Optional structured data, a JSON object (e.g. {\"ticket\": 42}), delivered alongside the content."
+	keyDoc        = "Optional unique string (e.g. a UUID): a retry with the same key within 2 minutes sends nothing and returns the first result."
 )
 
 // tools is the table of contents of the MCP door: the nine tools of the
@@ -58,6 +59,7 @@ func (s *Server) tools() []server.ServerTool {
 			mcpgo.WithString("to_id", mcpgo.Required(), mcpgo.Description(toIDDoc)),
 			mcpgo.WithString("content", mcpgo.Required(), mcpgo.Description("Message content (text).")),
 			mcpgo.WithObject("data", mcpgo.Description(dataDoc)),
+			mcpgo.WithString("idempotency_key", mcpgo.Description(keyDoc)),
 			hints("Send a message", false, false, false, false),
 		), s.sendTool),
 
@@ -67,6 +69,7 @@ func (s *Server) tools() []server.ServerTool {
 			mcpgo.WithString("from_id", mcpgo.Required(), mcpgo.Description(fromIDDoc)),
 			mcpgo.WithString("content", mcpgo.Required(), mcpgo.Description("Message content (text).")),
 			mcpgo.WithObject("data", mcpgo.Description(dataDoc)),
+			mcpgo.WithString("idempotency_key", mcpgo.Description(keyDoc)),
 			hints("Broadcast", false, false, false, false),
 		), s.broadcastTool),
 
@@ -206,10 +209,11 @@ func (s *Server) registerTool(ctx context.Context, a registerArgs) (string, erro
 }
 
 type sendArgs struct {
-	FromID  string          `json:"from_id"`
-	ToID    string          `json:"to_id"`
-	Content string          `json:"content"`
-	Data    json.RawMessage `json:"data"`
+	FromID         string          `json:"from_id"`
+	ToID           string          `json:"to_id"`
+	Content        string          `json:"content"`
+	Data           json.RawMessage `json:"data"`
+	IdempotencyKey string          `json:"idempotency_key"`
 }
 
 func (s *Server) sendTool(ctx context.Context, a sendArgs) (string, error) {
@@ -217,11 +221,19 @@ func (s *Server) sendTool(ctx context.Context, a sendArgs) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	res, err := sess.Send(ctx, a.ToID, a.Content, a.Data)
+	res, err := sess.SendOnce(ctx, a.IdempotencyKey, a.ToID, a.Content, a.Data)
 	if err != nil {
 		return "", err
 	}
-	return res.Summary() + largeNote(res.To, res.LargeFile), nil
+	return res.Summary() + largeNote(res.To, res.LargeFile) + replayedNote(res.Replayed), nil
+}
+
+// replayedNote marks the result of a call repeating an idempotency key.
+func replayedNote(replayed bool) string {
+	if !replayed {
+		return ""
+	}
+	return "\n(Same idempotency_key as an earlier call: this is its result; nothing was sent now.)"
 }
 
 // largeNote explains a message that was stored as a large-message file.
@@ -233,9 +245,10 @@ func largeNote(to, file string) string {
 }
 
 type broadcastArgs struct {
-	FromID  string          `json:"from_id"`
-	Content string          `json:"content"`
-	Data    json.RawMessage `json:"data"`
+	FromID         string          `json:"from_id"`
+	Content        string          `json:"content"`
+	Data           json.RawMessage `json:"data"`
+	IdempotencyKey string          `json:"idempotency_key"`
 }
 
 func (s *Server) broadcastTool(ctx context.Context, a broadcastArgs) (string, error) {
@@ -243,17 +256,26 @@ func (s *Server) broadcastTool(ctx context.Context, a broadcastArgs) (string, er
 	if err != nil {
 		return "", err
 	}
-	res, err := sess.Broadcast(ctx, a.Content, a.Data)
+	res, err := sess.BroadcastOnce(ctx, a.IdempotencyKey, a.Content, a.Data)
 	if err != nil {
 		return "", err
 	}
-	text := res.Summary()
-	if len(res.To) > 0 {
+	text := fmt.Sprintf("Broadcast to %d instances", len(res.To))
+	switch {
+	case len(res.To) > 0:
 		text += ": " + strings.Join(res.To, ", ")
-	} else {
+	case len(res.Outcomes) == 0:
 		text += " (no other agent is registered yet)"
 	}
-	return text + largeNote("each", res.LargeFile), nil
+	if failed := res.Failed(); len(failed) > 0 {
+		var names []string
+		for _, f := range failed {
+			text += fmt.Sprintf("\nNot delivered to %s: %s: %s", f.Agent, maildir.KindOf(f.Err), f.Err)
+			names = append(names, f.Agent)
+		}
+		text += fmt.Sprintf("\nThe others have it: do not broadcast again; send to %s once fixed.", strings.Join(names, ", "))
+	}
+	return text + largeNote("each", res.LargeFile) + replayedNote(res.Replayed), nil
 }
 
 type checkArgs struct {
