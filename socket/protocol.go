@@ -280,6 +280,8 @@ type Reply struct {
 	Messages     []maildir.LegacyMessage `json:"messages,omitzero"`
 	Instances    []maildir.LegacyAgent   `json:"instances,omitzero"`
 	Remaining    *int                    `json:"remaining,omitempty"`
+	Recipients   []RecipientReply        `json:"recipients,omitzero"` // broadcast: per recipient
+	Replayed     bool                    `json:"replayed,omitempty"`  // a repeated idempotency_key: nothing was sent now
 	ErrorCode    string                  `json:"error_code,omitempty"`
 	Recoverable  *bool                   `json:"recoverable,omitempty"`
 	Version      int                     `json:"version,omitempty"`

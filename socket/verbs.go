@@ -103,6 +103,9 @@ func (c *call) message() (string, json.RawMessage, error) {
 	return content, m.Data, nil
 }
 
+// send delivers "message" to "to_id". An optional "idempotency_key"
+// makes a repeat within the dedupe window return the first reply, with
+// "replayed": true, and send nothing.
 func (c *call) send() (Reply, error) {
 	to, err := c.req.need(c.action, "to_id")
 	if err != nil {
@@ -112,23 +115,62 @@ func (c *call) send() (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	res, err := c.s().Send(c.ctx, to, content, data)
+	key, _, err := c.req.str(c.action, "idempotency_key")
 	if err != nil {
 		return Reply{}, err
 	}
-	return ok(res.Summary()), nil
+	res, err := c.s().SendOnce(c.ctx, key, to, content, data)
+	if err != nil {
+		return Reply{}, err
+	}
+	rep := ok(res.Summary())
+	rep.Replayed = res.Replayed
+	return rep, nil
 }
 
+// broadcast delivers "message" to every other agent. The reply is ok when
+// at least one copy was delivered; "recipients" says per recipient what
+// happened (always on the fast path; on the legacy door when one failed,
+// so that the original's reply is unchanged otherwise).
 func (c *call) broadcast() (Reply, error) {
 	content, data, err := c.message()
 	if err != nil {
 		return Reply{}, err
 	}
-	res, err := c.s().Broadcast(c.ctx, content, data)
+	key, _, err := c.req.str(c.action, "idempotency_key")
 	if err != nil {
 		return Reply{}, err
 	}
-	return ok(res.Summary()), nil
+	res, err := c.s().BroadcastOnce(c.ctx, key, content, data)
+	if err != nil {
+		return Reply{}, err
+	}
+	rep := ok(res.Summary())
+	rep.Replayed = res.Replayed
+	if c.conn.fast || len(res.Failed()) > 0 {
+		rep.Recipients = recipientReplies(res.Outcomes)
+	}
+	return rep, nil
+}
+
+// RecipientReply is the outcome of one copy of a broadcast.
+type RecipientReply struct {
+	ID        string `json:"id"`                   // the recipient's instance id
+	Status    string `json:"status"`               // ok or error
+	MessageID string `json:"message_id,omitempty"` // its copy
+	ErrorCode string `json:"error_code,omitempty"` // why it got none
+	Message   string `json:"message,omitempty"`
+}
+
+func recipientReplies(outcomes []maildir.Recipient) []RecipientReply {
+	out := make([]RecipientReply, len(outcomes))
+	for i, o := range outcomes {
+		out[i] = RecipientReply{ID: o.Agent, Status: StatusOK, MessageID: o.ID}
+		if o.Err != nil {
+			out[i] = RecipientReply{ID: o.Agent, Status: StatusError, ErrorCode: string(maildir.KindOf(o.Err)), Message: o.Err.Error()}
+		}
+	}
+	return out
 }
 
 // check claims unread messages. A legacy reply is bounded to one 64 KiB
