@@ -50,8 +50,8 @@
 // Request fields, by action (others are ignored):
 //
 //	register   instance_id, auth_token (secure mode)
-//	send       session_token, to_id, message {content, data}, from_id (optional)
-//	broadcast  session_token, message {content, data}, from_id (optional)
+//	send       session_token, to_id, message {content, data}, from_id (optional), idempotency_key (optional)
+//	broadcast  session_token, message {content, data}, from_id (optional), idempotency_key (optional)
 //	check      session_token, instance_id (optional)
 //	list       session_token, instance_id (optional)
 //	rename     session_token, new_id, old_id (optional)
@@ -110,8 +110,20 @@
 // summary followed by " Full content saved to: <path>", and data gets
 // "large_message_file" and "original_size_kb".
 //
+// idempotency_key (send and broadcast; a string of at most 256 bytes,
+// printable). A request repeating a key of the same identity within 2
+// minutes delivers nothing and gets the first request's reply with
+// "replayed": true; a repeat that arrives while the first is still served
+// waits for it. The same key with a different message is refused
+// ("bad_request"). A request that failed is not remembered.
+//
 // broadcast. One copy to every registered agent but the sender: "Broadcast
-// to <n> instances".
+// to <n> instances". A recipient whose copy fails does not fail the others:
+// the reply is still "ok", the message ends "; <k> failed: <ids>", and
+// "recipients" lists every recipient as {"id", "status": "ok", "message_id"}
+// or {"id", "status": "error", "error_code", "message"}. On the fast path
+// "recipients" is always present; on the legacy door only when a copy
+// failed. When every copy fails, the reply is the first one's error.
 //
 // check. Returns unread messages, oldest first, and marks them read. A
 // legacy reply is at most 61,440 bytes, so that it arrives whole in the
