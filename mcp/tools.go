@@ -484,6 +484,9 @@ func sendReceipt(ctx context.Context, sess *maildir.Session, m maildir.Message) 
 }
 
 // unreadNotice is the line that ends every result while mail waits, or "".
+// Its cost does not grow with the backlog: the count comes from the
+// mailbox listing and only the oldest few messages are opened for their
+// senders ("…" says others may be waiting too).
 func (s *Server) unreadNotice(ctx context.Context) string {
 	sess := s.session()
 	if sess == nil {
@@ -493,11 +496,19 @@ func (s *Server) unreadNotice(ctx context.Context) string {
 	if err != nil || u.Count == 0 {
 		return ""
 	}
+	return fmt.Sprintf("📬 %d unread: from %s — call check", u.Count, senderList(u, 5))
+}
+
+// senderList names at most n senders of u, with "…" when there may be more.
+func senderList(u maildir.Unread, n int) string {
 	from := u.From
-	more := ""
-	if len(from) > 5 {
-		more = fmt.Sprintf(" and %d more", len(from)-5)
-		from = from[:5]
+	more := u.Partial
+	if len(from) > n {
+		from, more = from[:n], true
 	}
-	return fmt.Sprintf("📬 %d unread: from %s%s — call check", u.Count, strings.Join(from, ", "), more)
+	list := strings.Join(from, ", ")
+	if more {
+		list += ", …"
+	}
+	return list
 }
