@@ -31,6 +31,7 @@ func checkArguments(tool string, schema mcpgo.ToolInputSchema, raw json.RawMessa
 		}
 	}
 	var problems []string
+	rewritten := false
 	for _, name := range schema.Required {
 		if v, ok := args[name]; !ok || isNull(v) {
 			problems = append(problems, fmt.Sprintf("missing %s (%s)", name, propertyDoc(schema, name)))
@@ -53,6 +54,7 @@ func checkArguments(tool string, schema mcpgo.ToolInputSchema, raw json.RawMessa
 			var s string
 			if json.Unmarshal(v, &s) == nil && jsonType([]byte(s)) == "object" && json.Valid([]byte(s)) {
 				args[name] = json.RawMessage(s)
+				rewritten = true
 				continue
 			}
 		}
@@ -68,6 +70,9 @@ func checkArguments(tool string, schema mcpgo.ToolInputSchema, raw json.RawMessa
 	}
 	if len(problems) > 0 {
 		return nil, badArguments(tool, fmt.Errorf("%s", strings.Join(problems, "; ")))
+	}
+	if !rewritten && len(raw) > 0 && string(raw) != "null" {
+		return raw, nil // as sent: no copy of a large message
 	}
 	out, err := json.Marshal(args)
 	if err != nil {

@@ -129,23 +129,26 @@ func (s *Server) tools() []server.ServerTool {
 	}
 }
 
+// toolFunc runs one tool on the JSON of its arguments.
+type toolFunc func(ctx context.Context, raw json.RawMessage) *mcpgo.CallToolResult
+
 // newTool pairs a tool definition with its typed function: the handler
 // checks the arguments against the definition's schema, decodes them, runs
-// fn, maps its error once, and appends the unread notice.
+// fn, maps its error once, and appends the unread notice. The handler is
+// also recorded in s.run, where the stdio transport calls it with the
+// arguments as sent, without the SDK's decoding into maps.
 func newTool[A any](s *Server, def mcpgo.Tool, fn func(context.Context, A) (string, error)) server.ServerTool {
-	handler := func(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
+	run := func(ctx context.Context, raw json.RawMessage) *mcpgo.CallToolResult {
 		var (
-			raw  json.RawMessage
 			args A
 			text string
 		)
-		err := req.BindArguments(&raw)
-		if err != nil {
-			err = badArguments(def.Name, err)
-		} else if raw, err = checkArguments(def.Name, def.InputSchema, raw); err == nil {
+		raw, err := checkArguments(def.Name, def.InputSchema, raw)
+		if err == nil {
 			if err = json.Unmarshal(raw, &args); err != nil {
 				err = badArguments(def.Name, err)
 			} else {
+				raw = nil // args hold what is needed: let a large message's JSON go
 				text, err = fn(ctx, args)
 			}
 		}
@@ -158,7 +161,19 @@ func newTool[A any](s *Server, def mcpgo.Tool, fn func(context.Context, A) (stri
 			tc.Text = strings.TrimRight(tc.Text, "\n") + "\n\n" + notice
 			res.Content[0] = tc
 		}
-		return res, nil
+		return res
+	}
+	s.run[def.Name] = run
+	handler := func(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
+		var raw json.RawMessage
+		if err := req.BindArguments(&raw); err != nil {
+			res := toolError(badArguments(def.Name, err))
+			if notice := s.unreadNotice(ctx); notice != "" {
+				res.Content[0] = mcpgo.NewTextContent(res.Content[0].(mcpgo.TextContent).Text + "\n\n" + notice)
+			}
+			return res, nil
+		}
+		return run(ctx, raw), nil
 	}
 	return server.ServerTool{Tool: def, Handler: handler}
 }
