@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -73,11 +74,40 @@ func (c *cli) body(content string) (string, error) {
 	if content != "-" {
 		return content, nil
 	}
-	b, err := io.ReadAll(c.stdin)
-	if err != nil {
-		return "", fmt.Errorf("read stdin: %w", err)
+	return readBody(c.stdin, maildir.DefaultMaxContent)
+}
+
+// readBody reads a message body of at most max bytes. It reads in pieces
+// and joins them once, so that a body costs about twice its size while it
+// is read (a growing buffer costs three times, plus its garbage), and it
+// stops one byte past max: a longer body is refused without being held.
+func readBody(r io.Reader, max int) (string, error) {
+	var (
+		pieces [][]byte
+		total  int
+	)
+	for total <= max {
+		p := make([]byte, min(1<<20, max+1-total))
+		n, err := io.ReadFull(r, p)
+		pieces, total = append(pieces, p[:n]), total+n
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("read stdin: %w", err)
+		}
 	}
-	return string(b), nil
+	if total > max {
+		return "", &maildir.Error{Op: "send", Kind: maildir.TooLarge,
+			Msg: fmt.Sprintf("the message on stdin is over the %d-byte limit: share it as a file instead", max)}
+	}
+	var b strings.Builder
+	b.Grow(total)
+	for i, p := range pieces {
+		b.Write(p)
+		pieces[i] = nil
+	}
+	return b.String(), nil
 }
 
 // runBroadcast: ipc broadcast [--data JSON] MESSAGE...
