@@ -97,6 +97,7 @@ type Store struct {
 
 	watchOnce sync.Once
 	watcher   atomic.Pointer[notifier] // set on first use, under watchOnce
+	unreads   unreadCache              // summaries of new/ directories (unread.go)
 
 	ctx    context.Context
 	cancel context.CancelFunc

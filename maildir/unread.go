@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"os"
 	"path/filepath"
+	"slices"
+	"sync"
+	"time"
 )
 
 // Summaries of unread mail that cost the same whatever the backlog.
@@ -32,20 +36,82 @@ type Unread struct {
 }
 
 // unreadSummary counts the unread mail of the maildir of id by its entry
-// names and opens only the oldest UnreadSenders of them.
+// names and opens only the oldest UnreadSenders of them. While new/ has
+// not changed since a summary was made, that summary is the answer: one
+// stat instead of a listing (see unreadCache).
 func (st *Store) unreadSummary(op, id string) (Unread, error) {
 	st.sweepAliases(id)
 	dir := st.boxPath(id, dirNew)
+	info, statErr := os.Stat(dir)
+	cacheable := statErr == nil && !st.fs.Remote
+	if cacheable {
+		if u, ok := st.unreads.get(dir, info.ModTime()); ok {
+			return u, nil
+		}
+	}
+	listed := time.Now()
 	names, err := listDir(dir)
 	if err != nil {
 		return Unread{}, ioError(op, id, err)
 	}
 	oldest := oldestNames(names, UnreadSenders)
-	return Unread{
+	u := Unread{
 		Count:   len(names),
 		From:    sendersOf(dir, oldest),
 		Partial: len(names) > len(oldest),
-	}, nil
+	}
+	if cacheable {
+		st.unreads.put(dir, info.ModTime(), listed, u)
+	}
+	return u, nil
+}
+
+// racyWindow is how long after a directory's modification time a listing
+// of it is not trusted to stand for that time: timestamps are taken from a
+// clock that ticks in milliseconds (or seconds, on some filesystems), so
+// two changes within one tick can leave the same time.
+const racyWindow = 2 * time.Second
+
+// unreadCache keeps the last summary of each new/ directory with the
+// modification time the directory had before it was listed. Every
+// delivery, claim and move changes that time, so an equal time means the
+// same entries, provided the listing was made well after it (racyWindow,
+// as git trusts its index only for files older than the index). Remote
+// filesystems are not cached: their times come from another clock.
+type unreadCache struct {
+	mu sync.Mutex
+	m  map[string]unreadEntry
+}
+
+type unreadEntry struct {
+	mtime, listed time.Time
+	u             Unread
+}
+
+// get returns the summary of dir if dir still has modification time mtime
+// and it was listed more than racyWindow after that time.
+func (c *unreadCache) get(dir string, mtime time.Time) (Unread, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[dir]
+	if !ok || !e.mtime.Equal(mtime) || e.listed.Sub(mtime) <= racyWindow {
+		return Unread{}, false
+	}
+	u := e.u
+	u.From = slices.Clone(u.From)
+	return u, true
+}
+
+// put records the summary u of dir, listed at listed, when dir had
+// modification time mtime.
+func (c *unreadCache) put(dir string, mtime, listed time.Time, u Unread) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]unreadEntry{}
+	}
+	u.From = slices.Clone(u.From)
+	c.m[dir] = unreadEntry{mtime: mtime, listed: listed, u: u}
 }
 
 // sendersOf reads the From header of each named file of dir and returns the
