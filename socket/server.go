@@ -51,9 +51,12 @@ type Config struct {
 	WriteTimeout time.Duration // to write one reply or event
 	StreamIdle   time.Duration // fast path without a subscription: the longest silence between requests
 	SessionIdle  time.Duration // a session unused for this long is closed (its token still resumes it)
+	IdleExit     time.Duration // Run stops after this long with no live agent and no connection (0: never)
 
 	Version string                           // reported by hello, e.g. "ipc v1.0.0"
 	Logf    func(format string, args ...any) // diagnostics; nil discards
+
+	identity *Identity // reported by hello; set by Run
 }
 
 func (c *Config) setDefaults() {
@@ -111,6 +114,7 @@ type Server struct {
 	tcpAddr   *net.TCPAddr
 	sockPath  string
 	notice    string
+	lastConn  time.Time // when a connection last opened or closed
 
 	wg        sync.WaitGroup // accept loops, connections, the reaper
 	closeOnce sync.Once
@@ -259,6 +263,7 @@ func (srv *Server) startConn(nc net.Conn) {
 	default:
 		c := &conn{srv: srv, nc: nc}
 		srv.conns[c] = struct{}{}
+		srv.lastConn = time.Now()
 		srv.wg.Add(1)
 		go c.serve()
 	}
@@ -279,7 +284,16 @@ func (srv *Server) reject(nc net.Conn) {
 func (srv *Server) forget(c *conn) {
 	srv.mu.Lock()
 	delete(srv.conns, c)
+	srv.lastConn = time.Now()
 	srv.mu.Unlock()
+}
+
+// connActivity returns the number of connections open and when one last
+// opened or closed (zero if none ever did).
+func (srv *Server) connActivity() (open int, last time.Time) {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	return len(srv.conns), srv.lastConn
 }
 
 func (srv *Server) isClosing() bool {
