@@ -162,8 +162,10 @@
 //
 // hello may carry a session_token to resume a session (the reply then has
 // its instance_id). Its reply has "version" (2), "server" (the server's
-// name and version) and "max_frame" (the request size limit). A version
-// below 2 is refused; a client asking for more than 2 gets 2 and decides.
+// name and version), "max_frame" (the request size limit) and "mailbox",
+// the mailbox served: {"id": "<32 hex digits>", "root": "/home/u/.claude-ipc",
+// "pid": 1234}. A version below 2 is refused; a client asking for more than
+// 2 gets 2 and decides.
 //
 // The actions and fields are those of protocol 1, plus those below. A
 // connection is bound to a session by hello with a token, by register, or
@@ -226,6 +228,30 @@
 // Windows), never inside IPC_HOME, which may be on a Windows drive under
 // WSL where sockets cannot live; IPC_SOCKET overrides it. The socket is
 // 0600 in a 0700 directory.
+//
+// Which server: a port or a socket path says nothing about the mailbox
+// behind it (another mailbox's server, another user's, or the original
+// broker may hold 127.0.0.1:9876). A mailbox's server writes
+// IPC_HOME/mailbox.json, {"id": "<32 hex digits>", "dev": D, "ino": I}, the
+// device and inode being the root's (0 on Windows), before it listens. A
+// client that knows its IPC_HOME reads the id, ignores the file if dev and
+// ino name another directory (a copy), sends hello without a token, and
+// talks on only if the reply's mailbox.id is that id: nothing, not even a
+// name or a token, goes to another mailbox's server. With no id there is
+// no server for that mailbox. DialMailbox and the Python clients in tools/
+// do this; the original's scripts, which know nothing of it, keep using
+// 9876 with protocol 1.
+//
+// # Lifetime
+//
+// A server stops by itself when its IPC_HOME is removed, or renamed away and
+// replaced by another directory (its device and inode are watched: events
+// in the parent directory, and a check every 5 seconds), leaving the new
+// directory's files alone. With Config.IdleExit (ipc serve --idle-exit; the
+// CLI and ipc mcp start servers with 30m, IPC_IDLE_EXIT) it stops after
+// that long in which no connection was open or opened and no agent of the
+// mailbox was online (a live process acting as it, including the server's
+// own sessions for legacy clients, closed after 10 minutes unused).
 //
 // # Durability and concurrency
 //

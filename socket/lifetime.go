@@ -54,34 +54,43 @@ func (lt *lifetime) watch(ctx context.Context) error {
 			events, errs = w.Events, w.Errors
 		}
 	}
-	every := rootCheckEvery
+	rootTick := time.NewTicker(rootCheckEvery)
+	defer rootTick.Stop()
+	var idleTick <-chan time.Time
 	if lt.idle > 0 {
-		every = min(max(lt.idle/4, 10*time.Millisecond), every)
+		t := time.NewTicker(min(max(lt.idle/4, 10*time.Millisecond), time.Minute))
+		defer t.Stop()
+		idleTick = t.C
 	}
-	tick := time.NewTicker(every)
-	defer tick.Stop()
 	lt.quiet = time.Now()
+	if err := lt.rootGone(); err != nil {
+		return err
+	}
 	for {
-		if err := lt.rootGone(); err != nil {
-			return err
-		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case ev, ok := <-events:
 			if !ok {
 				events = nil
-			} else if filepath.Clean(ev.Name) != lt.root {
+				continue
+			}
+			if filepath.Clean(ev.Name) != lt.root {
 				continue // another entry of the parent
 			}
 		case _, ok := <-errs:
 			if !ok {
 				errs = nil
 			}
-		case <-tick.C:
+			continue
+		case <-rootTick.C:
+		case <-idleTick:
 			if err := lt.idleTooLong(ctx); err != nil {
 				return err
 			}
+		}
+		if err := lt.rootGone(); err != nil {
+			return err
 		}
 	}
 }

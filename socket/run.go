@@ -43,7 +43,9 @@ func Run(ctx context.Context, st *maildir.Store, cfg Config, grace time.Duration
 	srv, err := Listen(st, cfg)
 	if err != nil {
 		if cfg.TCP != "" && portBusy(err) {
-			return fmt.Errorf("%w; %s holds it", err, ProbePort(ctx, cfg.TCP))
+			if h := ProbePort(ctx, cfg.TCP); h.Kind != HolderNone {
+				return fmt.Errorf("%w; %s holds it", err, h)
+			}
 		}
 		return err
 	}

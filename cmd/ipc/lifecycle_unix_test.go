@@ -205,4 +205,13 @@ func TestForeignPortHolderNamed(t *testing.T) {
 	if !strings.Contains(string(out), "ok   server pid "+strconv.Itoa(o.rs.PID)+" serves this mailbox") || strings.Contains(string(out), "WARN") {
 		t.Fatalf("doctor of the mailbox served:\n%s", out)
 	}
+	// A server that had to move off the port: doctor fails with its notice.
+	s := startServe(t, home, filepath.Join(shortDir(t), "h.sock"), nil)
+	rs := s.rs
+	rs.Notice = "127.0.0.1:" + port + " is held by the ipc server of the mailbox " + other + " (test notice)"
+	forgeRunState(t, home, rs)
+	r = ipc(t, home, "", "", "doctor")
+	if r.code != 1 || !strings.Contains(r.stdout, "FAIL "+rs.Notice) {
+		t.Fatalf("doctor with a notice: %+v", r)
+	}
 }
