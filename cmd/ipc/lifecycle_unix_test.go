@@ -43,10 +43,12 @@ func TestServeStopsWhenHomeRemoved(t *testing.T) {
 	t.Run("removed", func(t *testing.T) {
 		home := filepath.Join(t.TempDir(), "home")
 		s := startServe(t, home, filepath.Join(shortDir(t), "r.sock"), nil)
+		start := time.Now()
 		if err := os.RemoveAll(home); err != nil {
 			t.Fatal(err)
 		}
 		s.waitExit("its home was removed")
+		figures(t, "ipc serve exited %v after its IPC_HOME was removed", time.Since(start).Round(time.Millisecond))
 		if !strings.Contains(s.stderr.String(), "was removed: stopped") {
 			t.Fatalf("stderr: %s", s.stderr)
 		}
@@ -57,11 +59,13 @@ func TestServeStopsWhenHomeRemoved(t *testing.T) {
 	t.Run("replaced", func(t *testing.T) {
 		home := filepath.Join(t.TempDir(), "home")
 		s := startServe(t, home, filepath.Join(shortDir(t), "p.sock"), nil)
+		start := time.Now()
 		if err := os.Rename(home, home+".old"); err != nil {
 			t.Fatal(err)
 		}
 		mustIPC(t, home, "alice", "", "send", "bob", "hi") // a new mailbox at the path
 		s.waitExit("its home was replaced")
+		figures(t, "ipc serve exited %v after its IPC_HOME was renamed away and replaced", time.Since(start).Round(time.Millisecond))
 		// Seen before or after the new directory exists.
 		if log := s.stderr.String(); !strings.Contains(log, "replaced by another directory: stopped") && !strings.Contains(log, "was removed: stopped") {
 			t.Fatalf("stderr: %s", s.stderr)
@@ -109,7 +113,10 @@ func TestAutostartedServerStopsWhenIdle(t *testing.T) {
 	}
 	watch.Process.Signal(syscall.SIGTERM)
 	<-watchDone
+	ended := time.Now()
 	waitRunning(t, home, false)
+	figures(t, "with IPC_IDLE_EXIT=%v: running throughout a %v window while an agent watched; stopped %v after the agent ended",
+		idle, 15*idle, time.Since(ended).Round(time.Millisecond))
 	log, _ := os.ReadFile(filepath.Join(home, socket.RunLogFile))
 	if !strings.Contains(string(log), "no agent of "+home+" was live and no client connected for "+idle.String()+": stopped") {
 		t.Fatalf("server.log:\n%s", log)
