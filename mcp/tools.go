@@ -10,6 +10,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/ipc-dev/ipc/internal/sharecmd"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -384,7 +385,7 @@ func (s *Server) shareCommandTool(ctx context.Context, a shareCommandArgs) (stri
 		return "", &maildir.Error{Op: "share_command", Kind: maildir.Denied,
 			Msg: "share_command is disabled on this machine (IPC_SHARE_COMMAND=0): run the command yourself if your user allows it, and send its output with send"}
 	}
-	res, err := sess.ShareCommand(ctx, a.ToID, a.Command, a.Description)
+	res, err := sess.ShareCommand(ctx, a.ToID, a.Command, a.Description, sharecmd.Run)
 	if err != nil {
 		return "", err
 	}
