@@ -53,7 +53,7 @@
 //	send       session_token, to_id, message {content, data}, from_id (optional)
 //	broadcast  session_token, message {content, data}, from_id (optional)
 //	check      session_token, instance_id (optional)
-//	list       session_token, instance_id (optional)
+//	list       session_token (instance_id, from_id: ignored, as by the original)
 //	rename     session_token, new_id, old_id (optional)
 //	ping       (nothing)
 //	hello      version: opens protocol 2 on this connection (below)
@@ -73,9 +73,12 @@
 //
 //	{"id": "<message id>", "from": "<sender>", "to": "<recipient>",
 //	 "timestamp": "2026-11-21T23:14:38.937601",
-//	 "message": {"content": "<text>", "data": {...}}}
+//	 "message": {"content": "<text>", "data": ..., <other keys>}}
 //
-// with "data" present only when the sender gave a JSON object. The
+// where "message" is the object the sender gave, as the original returns
+// it: "data" (any JSON value) when the sender gave one, and every other key
+// the sender put beside content and data (e.g. "priority"), in its order.
+// The
 // timestamp is naive local time with microseconds, as the original's. The
 // id names the message file; read mail stays on disk under that name.
 //
@@ -99,10 +102,12 @@
 // token gets "Invalid or missing session token" (error_code
 // "invalid_token" or "token_expired"). A session acts only as its own
 // identity: from_id, instance_id and old_id may be left out, but one that
-// names another identity is refused with "not_owner".
+// names another identity is refused with "not_owner" (list, which acts as
+// nobody, ignores them).
 //
-// send. to_id is any valid id; content (a string, "" if absent) and data
-// (a JSON object, optional) are in "message". The message is one of
+// send. to_id is any valid id; content (a string, "" if absent), data (any
+// JSON value, optional) and any other keys are in "message"; data and the
+// other keys together are at most 1 MiB. The message is one of
 // "Message sent", "Message queued for <to> (not yet registered)" (the name
 // gets it when it registers; kept at least 7 days) or "Message forwarded
 // from <old> to <new>" (the name was renamed). Content over 10,240 bytes is

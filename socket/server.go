@@ -549,8 +549,10 @@ func (c *conn) run(cl *call, v verb, known bool, action string) (Reply, error) {
 	if v.fast && !c.fast {
 		return Reply{}, doorError(action, maildir.BadRequest, "%s needs a persistent connection: open it with {\"action\": \"hello\", \"version\": 2}", action)
 	}
-	if err := checkSelf(cl.req, action, cl.s().ID()); err != nil {
-		return Reply{}, err
+	if !v.nobody {
+		if err := checkSelf(cl.req, action, cl.s().ID()); err != nil {
+			return Reply{}, err
+		}
 	}
 	return v.handle(cl)
 }

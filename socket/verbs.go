@@ -13,6 +13,7 @@ type verb struct {
 	handle  func(*call) (Reply, error)
 	session bool // needs a session (a token, or the connection's bound session)
 	fast    bool // only on a fast-path connection
+	nobody  bool // acts as nobody: from_id and instance_id are ignored, as by the original
 }
 
 // verbs is the table of contents of the protocol. "hello" is not here: it
@@ -23,7 +24,7 @@ var verbs = map[string]verb{
 	"send":        {handle: (*call).send, session: true},
 	"broadcast":   {handle: (*call).broadcast, session: true},
 	"check":       {handle: (*call).check, session: true},
-	"list":        {handle: (*call).list, session: true},
+	"list":        {handle: (*call).list, session: true, nobody: true},
 	"rename":      {handle: (*call).rename, session: true},
 	"subscribe":   {handle: (*call).subscribe, session: true, fast: true},
 	"unsubscribe": {handle: (*call).unsubscribe, session: true, fast: true},
@@ -82,25 +83,19 @@ func (c *call) register() (Reply, error) {
 
 func (c *call) ping() (Reply, error) { return ok("pong"), nil }
 
-// message reads the "message" object: content (a string, "" if absent)
-// and optional data.
-func (c *call) message() (string, json.RawMessage, error) {
+// message reads the "message" object as the original stores it: content
+// (a string, "" if absent), data (any JSON value) and any other keys, which
+// travel with the message and come back on check.
+func (c *call) message() (maildir.Payload, error) {
 	raw, ok := c.req["message"]
 	if !ok || isNull(raw) {
-		return "", nil, doorError(c.action, maildir.BadRequest, "missing field 'message': an object {\"content\": \"...\", \"data\": {...}}")
+		return maildir.Payload{}, doorError(c.action, maildir.BadRequest, "missing field 'message': an object {\"content\": \"...\", \"data\": {...}}")
 	}
-	var m struct {
-		Content *string         `json:"content"`
-		Data    json.RawMessage `json:"data"`
+	var in maildir.LegacyInner
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return maildir.Payload{}, doorError(c.action, maildir.BadRequest, "'message' must be an object with a string 'content' and optional 'data'")
 	}
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return "", nil, doorError(c.action, maildir.BadRequest, "'message' must be an object with a string 'content' and an optional object 'data'")
-	}
-	content := ""
-	if m.Content != nil {
-		content = *m.Content
-	}
-	return content, m.Data, nil
+	return in.Payload(), nil
 }
 
 func (c *call) send() (Reply, error) {
@@ -108,11 +103,11 @@ func (c *call) send() (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	content, data, err := c.message()
+	p, err := c.message()
 	if err != nil {
 		return Reply{}, err
 	}
-	res, err := c.s().Send(c.ctx, to, content, data)
+	res, err := c.s().SendPayload(c.ctx, to, p)
 	if err != nil {
 		return Reply{}, err
 	}
@@ -120,11 +115,11 @@ func (c *call) send() (Reply, error) {
 }
 
 func (c *call) broadcast() (Reply, error) {
-	content, data, err := c.message()
+	p, err := c.message()
 	if err != nil {
 		return Reply{}, err
 	}
-	res, err := c.s().Broadcast(c.ctx, content, data)
+	res, err := c.s().BroadcastPayload(c.ctx, p)
 	if err != nil {
 		return Reply{}, err
 	}
