@@ -38,6 +38,9 @@ func (srv *Server) admit(c *conn) peerAccess {
 		return peerAccess{uid: uid, sameUser: true}
 	case srv.st.SecureMode(), errors.Is(err, errPeerUnsupported):
 		return peerAccess{uid: -1}
+	case outOfResources(err):
+		return peerAccess{uid: -2, refusal: doorError("", KindBusy,
+			"server busy: out of file descriptors to tell who this connection comes from (%v); try again shortly", err)}
 	case err == nil:
 		return peerAccess{uid: uid, refusal: doorError("", maildir.Denied,
 			"this server serves the mailbox of uid %d, and this connection comes from uid %d: in open mode only the mailbox owner's processes may use it (with IPC_SHARED_SECRET set, secure mode lets whoever has the secret in)", me, uid)}

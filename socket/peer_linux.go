@@ -79,6 +79,9 @@ const (
 func diagUID(src, dst *net.TCPAddr) (int, error) {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
 	if err != nil {
+		if outOfResources(err) {
+			return 0, fmt.Errorf("sock_diag: %w", err)
+		}
 		return 0, fmt.Errorf("%w: %v", errDiagUnavailable, err)
 	}
 	defer unix.Close(fd)
@@ -230,4 +233,11 @@ func procAddr(ip net.IP, port int) string {
 	}
 	fmt.Fprintf(&b, ":%04X", port)
 	return b.String()
+}
+
+// outOfResources reports an error that says the process or the machine is
+// short of descriptors or memory for now, not that peers cannot be
+// identified.
+func outOfResources(err error) bool {
+	return errors.Is(err, unix.EMFILE) || errors.Is(err, unix.ENFILE) || errors.Is(err, unix.ENOBUFS) || errors.Is(err, unix.ENOMEM)
 }

@@ -111,7 +111,7 @@ type Server struct {
 	tcpAddr   *net.TCPAddr
 	sockPath  string
 	notice    string
-	refused   map[int]bool // peers whose refusal was logged, by uid (-1: unidentified)
+	refused   map[int]bool // peers whose refusal was logged, by uid (-1: unidentified, -2: out of descriptors)
 
 	wg        sync.WaitGroup // accept loops, connections, the reaper
 	closeOnce sync.Once
