@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/ipc-dev/ipc/maildir"
 )
 
 // TestLegacyCompatRoundTrip: what the original accepts and returns as it
@@ -107,4 +109,33 @@ func sameJSON(t *testing.T, a, b []byte) bool {
 	ja, _ := json.Marshal(va)
 	jb, _ := json.Marshal(vb)
 	return bytes.Equal(ja, jb)
+}
+
+// TestTakeoverIsNotSilent: when another client of the same user registers
+// a name a script holds, the script's next request says so (the name was
+// registered again, and when) instead of answering as if its token had
+// never existed; registering again takes the name back.
+func TestTakeoverIsNotSilent(t *testing.T) {
+	srv, _ := newServer(t)
+	first := register(t, srv, "alice")
+	wantOK(t, legacy(t, srv, map[string]any{"action": "check", "session_token": first}))
+	second := register(t, srv, "alice")
+	for _, req := range []map[string]any{
+		{"action": "check", "instance_id": "alice", "session_token": first},
+		{"action": "send", "to_id": "bob", "message": map[string]any{"content": "x"}, "session_token": first},
+	} {
+		rep := legacy(t, srv, req)
+		if rep.ErrorCode != string(maildir.BadToken) || !strings.HasPrefix(rep.Message, msgBadToken) || !strings.Contains(rep.Message, "alice was registered again at") {
+			t.Errorf("%v with the replaced token: %+v", req["action"], rep)
+		}
+	}
+	f, _ := openFast(t, srv, `{"action":"hello","version":2}`)
+	if rep := f.do(`{"id":1,"action":"check","session_token":"` + first + `"}`); !strings.Contains(rep.Message, "registered again") {
+		t.Errorf("fast path with the replaced token: %+v", rep)
+	}
+	wantOK(t, legacy(t, srv, map[string]any{"action": "check", "session_token": second}))
+	// An unknown token still reads as the original's sentence alone.
+	if rep := legacy(t, srv, map[string]any{"action": "check", "session_token": "nonsense"}); rep.Message != msgBadToken {
+		t.Errorf("unknown token: %+v", rep)
+	}
 }
