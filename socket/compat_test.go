@@ -139,3 +139,29 @@ func TestTakeoverIsNotSilent(t *testing.T) {
 		t.Errorf("unknown token: %+v", rep)
 	}
 }
+
+// TestRelease: release lets go of a name held only between a legacy
+// client's requests; the client's next request within the hand-over is
+// refused in_use, and a name bound to a live fast-path connection is kept.
+func TestRelease(t *testing.T) {
+	srv, st := newServer(t)
+	tok := register(t, srv, "alice")
+	rep := legacy(t, srv, map[string]any{"action": "release", "instance_id": "alice"})
+	if rep.Status != StatusOK || rep.Message != "Released alice" {
+		t.Fatalf("release: %+v", rep)
+	}
+	cli, err := st.Login(testCtx(t), "alice", "") // as another process would
+	if err != nil {
+		t.Fatalf("login after release: %v", err)
+	}
+	wantCode(t, legacy(t, srv, map[string]any{"action": "check", "session_token": tok}), maildir.InUse)
+	cli.Close()
+	if rep := legacy(t, srv, map[string]any{"action": "release", "instance_id": "nobody-here"}); rep.Status != StatusOK || rep.Message != "nobody-here is not held by this server" {
+		t.Fatalf("release of a name not held: %+v", rep)
+	}
+	f, _ := openFast(t, srv, `{"action":"hello","version":2}`)
+	if rep := f.do(`{"id":1,"action":"register","instance_id":"bound"}`); rep.Status != StatusOK {
+		t.Fatalf("register: %+v", rep)
+	}
+	wantCode(t, legacy(t, srv, map[string]any{"action": "release", "instance_id": "bound"}), maildir.InUse)
+}

@@ -62,6 +62,7 @@ results = [
     legacy({"action": "check", "instance_id": "alice", "session_token": token}),
     legacy({"action": "send", "from_id": "alice", "to_id": "bob", "message": {"content": "forged"}, "session_token": token}),
     legacy({"action": "list", "session_token": token}),
+    legacy({"action": "release", "instance_id": "alice"}),
 ] + fast([{"action": "hello", "version": 2}, {"action": "register", "instance_id": "alice"}, {"action": "check"}]) \
   + fast([{"action": "hello", "version": 2, "session_token": token}, {"action": "check"}])
 for r in results:

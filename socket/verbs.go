@@ -21,6 +21,7 @@ type verb struct {
 var verbs = map[string]verb{
 	"register":    {handle: (*call).register},
 	"ping":        {handle: (*call).ping},
+	"release":     {handle: (*call).release},
 	"send":        {handle: (*call).send, session: true},
 	"broadcast":   {handle: (*call).broadcast, session: true},
 	"check":       {handle: (*call).check, session: true},
@@ -69,6 +70,7 @@ func (c *call) register() (Reply, error) {
 		s.Close()
 		return Reply{}, err
 	}
+	c.srv.sessions.registered(id)
 	ent := c.srv.sessions.add(token, s)
 	defer c.srv.sessions.release(ent)
 	if c.conn.fast {
@@ -82,6 +84,34 @@ func (c *call) register() (Reply, error) {
 }
 
 func (c *call) ping() (Reply, error) { return ok("pong"), nil }
+
+// release lets go of instance_id where this server holds it only for
+// legacy clients between their requests, so that another process of the
+// mailbox owner (the CLI, a hook) can act as it. The clients' tokens stay
+// valid: their next request takes the name back once it is free, or is
+// refused in_use naming the process that has it. A name bound to a live
+// fast-path connection is not released. Only the mailbox owner's processes
+// may ask.
+func (c *call) release() (Reply, error) {
+	id, err := c.req.need(c.action, "instance_id")
+	if err != nil {
+		return Reply{}, err
+	}
+	if !c.conn.peer.sameUser {
+		return Reply{}, doorError(c.action, maildir.Denied, "release is only for processes of the mailbox owner")
+	}
+	switch c.srv.sessions.letGo(id) {
+	case heldAttached:
+		return Reply{}, &maildir.Error{Op: "release", Kind: maildir.InUse, Agent: id,
+			Msg: id + " is bound to a live connection to this server: it is not released"}
+	case heldBusy:
+		return Reply{}, &maildir.Error{Op: "release", Kind: maildir.InUse, Agent: id,
+			Msg: id + " is serving a request: try again in a moment"}
+	case heldNot:
+		return ok(id + " is not held by this server"), nil
+	}
+	return ok("Released " + id), nil
+}
 
 // message reads the "message" object as the original stores it: content
 // (a string, "" if absent), data (any JSON value) and any other keys, which
