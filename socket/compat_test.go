@@ -140,10 +140,10 @@ func TestTakeoverIsNotSilent(t *testing.T) {
 	}
 }
 
-// TestRelease: release lets go of a name held only between a legacy
+// TestReleaseName: release lets go of a name held only between a legacy
 // client's requests; the client's next request within the hand-over is
 // refused in_use, and a name bound to a live fast-path connection is kept.
-func TestRelease(t *testing.T) {
+func TestReleaseName(t *testing.T) {
 	srv, st := newServer(t)
 	tok := register(t, srv, "alice")
 	rep := legacy(t, srv, map[string]any{"action": "release", "instance_id": "alice"})

@@ -14,6 +14,14 @@
 // (where to find them: see "Finding the server"). Every frame in either
 // direction is one JSON object encoded in UTF-8.
 //
+// In open mode the server serves only processes of its own OS user: on
+// Linux it learns the uid at the other end of each connection from the
+// kernel (SO_PEERCRED; for TCP a sock_diag lookup of the client's socket),
+// and a connection from another uid, or from a peer that is not a socket
+// of this machine, gets one error reply (error_code "denied") before
+// anything is read, and is closed. In secure mode the proof is the
+// credential, whoever connects. (Elsewhere TCP peers are not identified.)
+//
 // The server reads a request incrementally until one complete JSON value
 // has arrived: it may come in any number of TCP segments, with or without
 // a trailing newline, with or without the client shutting down its sending
@@ -56,6 +64,7 @@
 //	list       session_token (instance_id, from_id: ignored, as by the original)
 //	rename     session_token, new_id, old_id (optional)
 //	ping       (nothing)
+//	release    instance_id: let go of a name held only for legacy clients (below)
 //	hello      version: opens protocol 2 on this connection (below)
 //
 // Every reply has "status": "ok" or "error". Other reply fields:
@@ -134,6 +143,17 @@
 // "system"; the token keeps working under the new name.
 //
 // ping. Answers "pong"; needs no token.
+//
+// release. Needs no token, only a connection from the mailbox owner's own
+// user. The server lets go of instance_id where it holds the name only
+// between a legacy client's requests, so that another process of the same
+// user (the CLI, a hook) can act as it: "Released <id>", or "<id> is not
+// held by this server". The client's token stays valid; for 2 s, and then
+// while the other process holds the name, its requests get "in_use". A
+// name bound to an open protocol-2 connection is not released ("in_use").
+// A token revoked because another client registered its name gets "Invalid
+// or missing session token: <id> was registered again at <time> by another
+// client, ..." (error_code "invalid_token").
 //
 // Error replies keep the original's sentences where it had one:
 //
