@@ -149,14 +149,17 @@ func TestOtherUserCannotUseMailbox(t *testing.T) {
 	bob := register(t, srv, "bob")
 	wantOK(t, legacy(t, srv, map[string]any{"action": "send", "to_id": "alice", "message": map[string]any{"content": "for alice only"}, "session_token": bob}))
 
+	attempts := 0
 	for _, door := range []struct{ kind, addr string }{{"tcp", tcpAddr(srv)}, {"unix", cfg.Socket}} {
 		for i, r := range runAsNobody(t, door.kind, door.addr, alice) {
+			attempts++
 			if r["status"] != "error" || r["error_code"] != string(maildir.Denied) {
 				t.Errorf("%s attempt %d as nobody: %v, want a denied error", door.kind, i, r)
 			}
 		}
 	}
 
+	t.Logf("figures: TestOtherUserCannotUseMailbox: %d attempts as uid %d over TCP and the Unix socket, all refused with denied", attempts, nobodyUID)
 	rep := legacy(t, srv, map[string]any{"action": "check", "session_token": alice})
 	if rep.Status != StatusOK || len(rep.Messages) != 1 || rep.Messages[0].Message.Content != "for alice only" {
 		t.Fatalf("alice's check after nobody's attempts: %+v", rep)
