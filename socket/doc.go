@@ -147,7 +147,7 @@
 // release. Needs no token, only a connection from the mailbox owner's own
 // user. The server lets go of instance_id where it holds the name only
 // between a legacy client's requests, so that another process of the same
-// user (the CLI, a hook) can act as it: "Released <id>", or "<id> is not
+// user (the CLI) can act as it: "Released <id>", or "<id> is not
 // held by this server". The client's token stays valid; for 2 s, and then
 // while the other process holds the name, its requests get "in_use". A
 // name bound to an open protocol-2 connection is not released ("in_use").

@@ -218,7 +218,7 @@ func (t *sessionTable) heldOff(s *maildir.Session) error {
 	}
 	s.Close()
 	return &maildir.Error{Op: "resume", Kind: maildir.InUse, Agent: id,
-		Msg: id + " was just handed to another process of its user, which asked for it (the CLI or a hook): try again in a moment"}
+		Msg: id + " was just handed to another process of its user, which asked for it (the CLI): try again in a moment"}
 }
 
 // registered forgets that id was released: a registration takes it openly.

@@ -87,7 +87,7 @@ func (c *call) ping() (Reply, error) { return ok("pong"), nil }
 
 // release lets go of instance_id where this server holds it only for
 // legacy clients between their requests, so that another process of the
-// mailbox owner (the CLI, a hook) can act as it. The clients' tokens stay
+// mailbox owner (the CLI) can act as it. The clients' tokens stay
 // valid: their next request takes the name back once it is free, or is
 // refused in_use naming the process that has it. A name bound to a live
 // fast-path connection is not released. Only the mailbox owner's processes
