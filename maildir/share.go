@@ -319,7 +319,7 @@ func (s *Session) checkShare(op, to, content string, data json.RawMessage) error
 	if to == SystemID {
 		return errorf(op, Invalid, to, "%q is the mailbox's own notice sender and cannot receive mail", to)
 	}
-	_, err := s.st.checkPayload(op, s.ID(), content, data)
+	_, _, err := s.st.checkPayload(op, s.ID(), content, data, nil)
 	return err
 }
 
