@@ -153,10 +153,17 @@ func (s *Session) planRename(op, old, newID string) (*renameTx, error) {
 	return tx, nil
 }
 
-// becomeRenamed moves the session and this process's presence to newID.
+// becomeRenamed moves the session and this process's presence to newID. A
+// session closed meanwhile keeps nothing: the new name is left offline.
 func (s *Session) becomeRenamed(old, newID string, hold *holdLock) {
 	st := s.st
 	s.mu.Lock()
+	if s.closed {
+		s.id = newID
+		s.mu.Unlock()
+		hold.release()
+		return
+	}
 	prevHold := s.hold
 	s.id, s.hold = newID, hold
 	s.mu.Unlock()

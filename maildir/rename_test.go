@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -172,14 +173,15 @@ func trials(short, long int) int {
 // rename wins (before, both often did: each checked the agents index before
 // taking the name's lock and never again, and the first had exited by the
 // time the second took the lock), and the forwarding shows that winner
-// alone. 4 trials by default, 100 with IPC_LONG=1.
+// alone. 2 trials by default, 50 with IPC_LONG=1 (the loop across the doors,
+// in cmd/ipc, runs 200).
 func TestRenameRaceOneWinner(t *testing.T) {
 	if testing.Short() {
 		t.Skip("multi-process test")
 	}
 	root := t.TempDir()
 	mustOpenAt(t, root, Options{}).Close()
-	n := trials(4, 100)
+	n := trials(2, 50)
 	var renames, logins, doubles int
 	for i := 0; i < n; i++ {
 		a, b, x := fmt.Sprintf("a%d", i), fmt.Sprintf("b%d", i), fmt.Sprintf("x%d", i)
@@ -593,6 +595,9 @@ func TestDeletedLockFileKeepsLiveIdentity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("multi-process test")
 	}
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows does not delete a file that is open")
+	}
 	root := t.TempDir()
 	mustOpenAt(t, root, Options{}).Close()
 	holder := startHelper(t, "hold", root, "alice", "20ms")
@@ -600,7 +605,7 @@ func TestDeletedLockFileKeepsLiveIdentity(t *testing.T) {
 		t.Fatalf("holder: %q", l)
 	}
 	lock := filepath.Join(root, presenceDir, "alice.lock")
-	for round := 0; round < 3; round++ {
+	for round := 0; round < 2; round++ {
 		if err := os.Remove(lock); err != nil && !errors.Is(err, os.ErrNotExist) {
 			t.Fatal(err)
 		}
