@@ -64,7 +64,7 @@ check: fmt vet deps test fuzz cross
 # the rest of the crash, fault, hostile-input and security tests. The
 # figures lines are what RELIABILITY.md reports; the whole log is kept in
 # reliability.log. Disk-full and read-only tests need root (a tmpfs).
-RELIABILITY := Kill|Fault|DiskFull|ReadOnly|Idle|Exhaustion|Hostile|Umask|Loopback|LiveIdentity|Stolen|Tokens|ActsOnly|SecureMode|Share|Colon|Poll|Framed|Rendering|HomeRemoved|MailboxRemoved|IndexCorruption|MultiProcess|Slowloris|ConnectionCap|Spoofing|OnDiskLayout|OtherUser|PeerUID|LockOut|Takeover|ReleaseName|LegacyCompat
+RELIABILITY := Kill|Fault|RenameRace|RenameCrash|DiskFull|ReadOnly|Idle|Exhaustion|Hostile|Umask|Loopback|LiveIdentity|Stolen|Tokens|ActsOnly|SecureMode|Share|Colon|Poll|Framed|Rendering|HomeRemoved|MailboxRemoved|IndexCorruption|MultiProcess|Slowloris|ConnectionCap|Spoofing|OnDiskLayout|OtherUser|PeerUID|LockOut|Takeover|ReleaseName|LegacyCompat
 reliability:
 	@IPC_LONG=1 $(GO) test -race -count=1 -timeout 60m -v -run '$(RELIABILITY)' ./maildir ./socket ./mcp ./cmd/ipc >reliability.log 2>&1; \
 	status=$$?; grep -E '^(--- FAIL|FAIL|ok |panic)|figures:' reliability.log; exit $$status

@@ -423,8 +423,12 @@ func (s *Server) renameTool(ctx context.Context, a renameArgs) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%s. You are now %q: pass it as from_id from now on. Mail to %q forwards to you until %s; %d other agents were told.",
-		res.Summary(), res.New, res.Old, res.Until.Local().Format("15:04"), res.Notified), nil
+	text := fmt.Sprintf("%s. You are now %q: pass it as from_id from now on. Mail to %q forwards to you until %s; %d other agents were told.",
+		res.Summary(), res.New, res.Old, res.Until.Local().Format("15:04"), res.Notified)
+	if w := res.Warning(); w != "" {
+		text += " Warning: " + w + "."
+	}
+	return text, nil
 }
 
 type autoProcessArgs struct {

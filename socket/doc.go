@@ -170,10 +170,11 @@
 //
 // Other errors carry the core's sentence. The error codes are those of
 // maildir.Kind (invalid_id, bad_request, not_found, exists, in_use,
-// not_owner, denied, rate_limited, too_large, no_space, token_expired,
-// invalid_token, session_closed, internal) and the door's own: busy (over
-// the connection cap, or shutting down), unknown_action, timeout. Codes are
-// never renamed; new ones may appear, so treat an unknown code as an error.
+// forwarded, not_owner, denied, rate_limited, too_large, no_space,
+// token_expired, invalid_token, session_closed, internal) and the door's
+// own: busy (over the connection cap, or shutting down), unknown_action,
+// timeout. Codes are never renamed; new ones may appear, so treat an
+// unknown code as an error.
 //
 // # Protocol 2: the fast path (persistent connections)
 //

@@ -203,7 +203,11 @@ func (c *call) rename() (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	return Reply{Status: StatusOK, Message: res.Summary(), InstanceID: res.New}, nil
+	msg := res.Summary()
+	if w := res.Warning(); w != "" {
+		msg += " (warning: " + w + ")"
+	}
+	return Reply{Status: StatusOK, Message: msg, InstanceID: res.New}, nil
 }
 
 // subscribe starts pushing the session's new mail on this connection, as
