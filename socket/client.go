@@ -335,6 +335,22 @@ func message(content string, data json.RawMessage) map[string]any {
 	return m
 }
 
+// ReleaseName asks the server of the mailbox at root to let go of id where
+// it holds the name only for legacy clients between their requests (see
+// the release action). It reports whether the server released it.
+func ReleaseName(ctx context.Context, root, id string) (bool, error) {
+	c, err := DialMailbox(ctx, root)
+	if err != nil {
+		return false, err
+	}
+	defer c.Close()
+	rep, err := c.Do(ctx, map[string]any{"action": "release", "instance_id": id})
+	if err != nil {
+		return false, err
+	}
+	return rep.Message == "Released "+id, nil
+}
+
 // Legacy sends one request with the original protocol (one JSON object per
 // connection) and returns the reply, read until the server closes the
 // connection. Error replies are returned as replies, not errors.

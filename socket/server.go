@@ -114,7 +114,8 @@ type Server struct {
 	tcpAddr   *net.TCPAddr
 	sockPath  string
 	notice    string
-	lastConn  time.Time // when a connection last opened or closed
+	lastConn  time.Time    // when a connection last opened or closed
+	refused   map[int]bool // peers whose refusal was logged, by uid (-1: unidentified, -2: out of descriptors)
 
 	wg        sync.WaitGroup // accept loops, connections, the reaper
 	closeOnce sync.Once
@@ -376,9 +377,10 @@ func (srv *Server) Close() error {
 
 // conn is one client connection.
 type conn struct {
-	srv *Server
-	nc  net.Conn
-	fr  *Framer
+	srv  *Server
+	nc   net.Conn
+	fr   *Framer
+	peer peerAccess // who is at the other end, decided before the first request
 
 	mu   sync.Mutex // guards busy and the read deadline against Shutdown
 	busy bool       // a request is being read or served
@@ -403,6 +405,11 @@ func (c *conn) serve() {
 			c.srv.cfg.Logf("socket: panic serving %s: %v\n%s", c.nc.RemoteAddr(), r, debug.Stack())
 		}
 	}()
+	if c.peer = c.srv.admit(c); c.peer.refusal != nil {
+		c.srv.logRefusal(c.peer)
+		c.writeLegacy(errorReply("", c.peer.refusal))
+		return
+	}
 	c.fr = NewFramer(c.nc, c.srv.cfg.MaxFrame)
 	c.fr.OnStart = c.startRequest
 	frame, err := c.readFrame(c.srv.cfg.IdleTimeout)
@@ -563,8 +570,10 @@ func (c *conn) run(cl *call, v verb, known bool, action string) (Reply, error) {
 	if v.fast && !c.fast {
 		return Reply{}, doorError(action, maildir.BadRequest, "%s needs a persistent connection: open it with {\"action\": \"hello\", \"version\": 2}", action)
 	}
-	if err := checkSelf(cl.req, action, cl.s().ID()); err != nil {
-		return Reply{}, err
+	if !v.nobody {
+		if err := checkSelf(cl.req, action, cl.s().ID()); err != nil {
+			return Reply{}, err
+		}
 	}
 	return v.handle(cl)
 }
