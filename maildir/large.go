@@ -96,13 +96,12 @@ func (st *Store) storeLarge(from, to, content string, now time.Time) (string, er
 }
 
 // largeData is the data of a large message: the sender's object plus the
-// file's path and the original size in KB (one decimal).
+// file's path and the original size in KB (one decimal). Data that is not
+// an object is kept under "data".
 func largeData(data json.RawMessage, path string, size int) (json.RawMessage, error) {
 	obj := map[string]json.RawMessage{}
-	if len(data) > 0 {
-		if err := json.Unmarshal(data, &obj); err != nil {
-			return nil, err
-		}
+	if len(data) > 0 && (json.Unmarshal(data, &obj) != nil || obj == nil) {
+		obj = map[string]json.RawMessage{"data": data}
 	}
 	p, _ := json.Marshal(path)
 	obj["large_message_file"] = p

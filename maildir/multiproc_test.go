@@ -32,6 +32,9 @@ func TestMain(m *testing.M) {
 // runHelper runs a role with arguments "root,arg,arg...".
 func runHelper(role, args string) error {
 	a := strings.Split(args, ",")
+	if h, ok := moreHelpers[role]; ok {
+		return h(a)
+	}
 	opts, err := OptionsFromEnv()
 	if err != nil {
 		return err

@@ -19,14 +19,20 @@ type SendResult struct {
 	LargeFile string // the markdown file holding the full content, if it was large
 }
 
-// Send delivers content (and optional data, a JSON object) to to, following
+// Send delivers content (and optional data, any JSON value) to to, following
 // forwarding. An unknown name is queued ("future messaging") and kept at
 // least FutureRetention. Content over the large threshold is stored as a
 // markdown file and the message carries its summary and path.
 // Errors: Invalid (recipient), BadRequest (content or data), TooLarge,
 // RateLimited, Closed, Expired, NoSpace, Internal.
 func (s *Session) Send(ctx context.Context, to, content string, data json.RawMessage) (SendResult, error) {
+	return s.SendPayload(ctx, to, Payload{Content: content, Data: data})
+}
+
+// SendPayload is Send with the whole payload, extra keys included.
+func (s *Session) SendPayload(ctx context.Context, to string, p Payload) (SendResult, error) {
 	const op = "send"
+	content, data := p.Content, p.Data
 	if err := s.begin(op); err != nil {
 		return SendResult{}, err
 	}
@@ -36,7 +42,7 @@ func (s *Session) Send(ctx context.Context, to, content string, data json.RawMes
 	if to == SystemID {
 		return SendResult{}, errorf(op, Invalid, to, "%q is the mailbox's own notice sender and cannot receive mail", to)
 	}
-	data, err := s.st.checkPayload(op, s.ID(), content, data)
+	data, extra, err := s.st.checkPayload(op, s.ID(), content, data, p.Extra)
 	if err != nil {
 		return SendResult{}, err
 	}
@@ -52,7 +58,7 @@ func (s *Session) Send(ctx context.Context, to, content string, data json.RawMes
 		return SendResult{}, ioError(op, to, err)
 	}
 	_, registered := agents[final]
-	m := Message{From: s.ID(), To: final, Time: s.st.now(), Content: content, Data: data}
+	m := Message{From: s.ID(), To: final, Time: s.st.now(), Content: content, Data: data, Extra: extra}
 	if final != to {
 		m.OrigTo = to
 	}
@@ -76,12 +82,18 @@ type BroadcastResult struct {
 // Broadcast sends one copy to every registered agent except the sender.
 // Errors: as Send; on a partial failure the result lists who got a copy.
 func (s *Session) Broadcast(ctx context.Context, content string, data json.RawMessage) (BroadcastResult, error) {
+	return s.BroadcastPayload(ctx, Payload{Content: content, Data: data})
+}
+
+// BroadcastPayload is Broadcast with the whole payload, extra keys included.
+func (s *Session) BroadcastPayload(ctx context.Context, p Payload) (BroadcastResult, error) {
 	const op = "broadcast"
+	content, data := p.Content, p.Data
 	if err := s.begin(op); err != nil {
 		return BroadcastResult{}, err
 	}
 	me := s.ID()
-	data, err := s.st.checkPayload(op, me, content, data)
+	data, extra, err := s.st.checkPayload(op, me, content, data, p.Extra)
 	if err != nil {
 		return BroadcastResult{}, err
 	}
@@ -99,7 +111,7 @@ func (s *Session) Broadcast(ctx context.Context, content string, data json.RawMe
 		}
 	}
 	sort.Strings(to)
-	tmpl := Message{From: me, Time: s.st.now(), Kind: KindBroadcast, Content: content, Data: data}
+	tmpl := Message{From: me, Time: s.st.now(), Kind: KindBroadcast, Content: content, Data: data, Extra: extra}
 	var res BroadcastResult
 	if res.LargeFile, err = s.st.makeLarge(&tmpl, "all"); err != nil {
 		return res, ioError(op, me, err)
@@ -146,31 +158,34 @@ func (st *Store) deliverAll(tmpl Message, to []string) ([]string, error) {
 	return done, firstErr
 }
 
-// checkPayload validates content and data and returns data compacted
-// (nil when empty or null).
-func (st *Store) checkPayload(op, id, content string, data json.RawMessage) (json.RawMessage, error) {
+// checkPayload validates content, data (any JSON value) and extra keys
+// and returns data and extra compacted (nil when empty or null). Data and
+// extra share the data size limit.
+func (st *Store) checkPayload(op, id, content string, data, extra json.RawMessage) (json.RawMessage, json.RawMessage, error) {
 	if !utf8.ValidString(content) {
-		return nil, errorf(op, BadRequest, id, "content is not valid UTF-8 text")
+		return nil, nil, errorf(op, BadRequest, id, "content is not valid UTF-8 text")
 	}
 	if len(content) > st.opts.MaxContent {
-		return nil, errorf(op, TooLarge, id, "content is %d bytes, over the %d-byte limit: share it as a file instead", len(content), st.opts.MaxContent)
+		return nil, nil, errorf(op, TooLarge, id, "content is %d bytes, over the %d-byte limit: share it as a file instead", len(content), st.opts.MaxContent)
 	}
-	data = bytes.TrimSpace(data)
+	data, extra = bytes.TrimSpace(data), bytes.TrimSpace(extra)
+	if len(data)+len(extra) > st.opts.MaxData {
+		return nil, nil, errorf(op, TooLarge, id, "data is %d bytes, over the %d-byte limit", len(data)+len(extra), st.opts.MaxData)
+	}
 	if len(data) == 0 || string(data) == "null" {
-		return nil, nil
+		data = nil
+	} else {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, data); err != nil {
+			return nil, nil, errorf(op, BadRequest, id, "data must be JSON: %v", err)
+		}
+		data = buf.Bytes()
 	}
-	if len(data) > st.opts.MaxData {
-		return nil, errorf(op, TooLarge, id, "data is %d bytes, over the %d-byte limit", len(data), st.opts.MaxData)
+	extra, err := compactExtra(extra)
+	if err != nil {
+		return nil, nil, errorf(op, BadRequest, id, "%v", err)
 	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(data, &obj); err != nil || obj == nil {
-		return nil, errorf(op, BadRequest, id, "data must be a JSON object, e.g. {\"ticket\": 42}")
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, data); err != nil {
-		return nil, errorf(op, BadRequest, id, "data must be a JSON object: %v", err)
-	}
-	return buf.Bytes(), nil
+	return data, extra, nil
 }
 
 // makeLarge turns m into a large message when its content is over the

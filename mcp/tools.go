@@ -10,6 +10,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/ipc-dev/ipc/internal/sharecmd"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -399,7 +400,7 @@ func (s *Server) shareCommandTool(ctx context.Context, a shareCommandArgs) (stri
 		return "", &maildir.Error{Op: "share_command", Kind: maildir.Denied,
 			Msg: "share_command is disabled on this machine (IPC_SHARE_COMMAND=0): run the command yourself if your user allows it, and send its output with send"}
 	}
-	res, err := sess.ShareCommand(ctx, a.ToID, a.Command, a.Description)
+	res, err := sess.ShareCommand(ctx, a.ToID, a.Command, a.Description, sharecmd.Run)
 	if err != nil {
 		return "", err
 	}
@@ -437,8 +438,12 @@ func (s *Server) renameTool(ctx context.Context, a renameArgs) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%s. You are now %q: pass it as from_id from now on. Mail to %q forwards to you until %s; %d other agents were told.",
-		res.Summary(), res.New, res.Old, res.Until.Local().Format("15:04"), res.Notified), nil
+	text := fmt.Sprintf("%s. You are now %q: pass it as from_id from now on. Mail to %q forwards to you until %s; %d other agents were told.",
+		res.Summary(), res.New, res.Old, res.Until.Local().Format("15:04"), res.Notified)
+	if w := res.Warning(); w != "" {
+		text += " Warning: " + w + "."
+	}
+	return text, nil
 }
 
 type autoProcessArgs struct {

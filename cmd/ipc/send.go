@@ -18,7 +18,7 @@ import (
 // body from stdin.
 func runSend(ctx context.Context, c *cli, args []string) error {
 	fs := flags("send")
-	data := fs.String("data", "", "structured data, a JSON object")
+	data := fs.String("data", "", "structured data (JSON, usually an object)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if err := fs.Parse(args); err != nil {
 		return flagError(fs, err)
@@ -113,7 +113,7 @@ func readBody(r io.Reader, max int) (string, error) {
 // runBroadcast: ipc broadcast [--data JSON] MESSAGE...
 func runBroadcast(ctx context.Context, c *cli, args []string) error {
 	fs := flags("broadcast")
-	data := fs.String("data", "", "structured data, a JSON object")
+	data := fs.String("data", "", "structured data (JSON, usually an object)")
 	if err := fs.Parse(args); err != nil {
 		return flagError(fs, err)
 	}
