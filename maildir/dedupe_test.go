@@ -66,15 +66,15 @@ func TestSendOnce(t *testing.T) {
 	clk := newClock()
 	st := mustOpen(t, Options{RateBurst: -1, Now: clk.Now})
 	alice, bob := mustLogin(t, st, "alice"), mustLogin(t, st, "bob")
-	first, err := alice.SendOnce(ctx, "k-1", "bob", "once", nil)
+	first, err := alice.SendPayload(ctx, "bob", Payload{Content: "once", Key: "k-1"})
 	if err != nil || first.Replayed {
-		t.Fatalf("first SendOnce = %+v, %v", first, err)
+		t.Fatalf("first SendPayload = %+v, %v", first, err)
 	}
-	again, err := alice.SendOnce(ctx, "k-1", "bob", "once", nil)
+	again, err := alice.SendPayload(ctx, "bob", Payload{Content: "once", Key: "k-1"})
 	if err != nil || !again.Replayed || again.ID != first.ID || again.To != "bob" {
 		t.Fatalf("repeat = %+v, %v; want the first result (%s), replayed", again, err, first.ID)
 	}
-	_, err = alice.SendOnce(ctx, "k-1", "bob", "something else", nil)
+	_, err = alice.SendPayload(ctx, "bob", Payload{Content: "something else", Key: "k-1"})
 	wantKind(t, err, BadRequest)
 	if got := contents(mustCheck(t, bob)); len(got) != 1 {
 		t.Fatalf("bob got %q, want one copy", got)
@@ -86,7 +86,7 @@ func TestSendOnce(t *testing.T) {
 		t.Fatalf("bob got %q, want two unkeyed copies", got)
 	}
 	clk.Add(DefaultDedupeWindow)
-	later, err := alice.SendOnce(ctx, "k-1", "bob", "once", nil)
+	later, err := alice.SendPayload(ctx, "bob", Payload{Content: "once", Key: "k-1"})
 	if err != nil || later.Replayed || later.ID == first.ID {
 		t.Fatalf("after the window = %+v, %v; want a new send", later, err)
 	}
@@ -101,9 +101,9 @@ func TestSendOnce(t *testing.T) {
 	if records != 1 {
 		t.Errorf("%d records on disk, want 1: %v", records, names)
 	}
-	_, err = alice.SendOnce(ctx, strings.Repeat("k", MaxIdempotencyKey+1), "bob", "x", nil)
+	_, err = alice.SendPayload(ctx, "bob", Payload{Content: "x", Key: strings.Repeat("k", MaxIdempotencyKey+1)})
 	wantKind(t, err, BadRequest)
-	_, err = alice.SendOnce(ctx, "bad\nkey", "bob", "x", nil)
+	_, err = alice.SendPayload(ctx, "bob", Payload{Content: "x", Key: "bad\nkey"})
 	wantKind(t, err, BadRequest)
 }
 
@@ -119,7 +119,7 @@ func TestSendOnceConcurrentRepeats(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r, err := alice.SendOnce(ctx, "same", "bob", "racing", nil)
+			r, err := alice.SendPayload(ctx, "bob", Payload{Content: "racing", Key: "same"})
 			if err != nil {
 				t.Error(err)
 			}
@@ -144,11 +144,11 @@ func TestBroadcastOnceReplaysPartial(t *testing.T) {
 	alice, bob := mustLogin(t, st, "alice"), mustLogin(t, st, "bob")
 	mustLogin(t, st, "carol")
 	breakBox(t, st, "carol")
-	first, err := alice.BroadcastOnce(ctx, "b-1", "news", nil)
+	first, err := alice.BroadcastPayload(ctx, Payload{Content: "news", Key: "b-1"})
 	if err != nil || len(first.Failed()) != 1 {
 		t.Fatalf("first = %+v, %v", first, err)
 	}
-	again, err := alice.BroadcastOnce(ctx, "b-1", "news", nil)
+	again, err := alice.BroadcastPayload(ctx, Payload{Content: "news", Key: "b-1"})
 	if err != nil || !again.Replayed || strings.Join(again.To, ",") != "bob" {
 		t.Fatalf("repeat = %+v, %v", again, err)
 	}

@@ -61,16 +61,19 @@ type LegacyMessage struct {
 	Message   LegacyInner `json:"message"`
 }
 
-// LegacyInner is the "message" object of a LegacyMessage.
+// LegacyInner is the "message" object of a LegacyMessage: content, data
+// when present, and the sender's extra keys (see Payload), encoded as one
+// object by MarshalJSON.
 type LegacyInner struct {
-	Content string          `json:"content"`
-	Data    json.RawMessage `json:"data,omitempty"`
+	Content string
+	Data    json.RawMessage
+	Extra   json.RawMessage
 }
 
 // Legacy returns m in the original's check-reply shape.
 func (m Message) Legacy() LegacyMessage {
 	return LegacyMessage{ID: m.ID, From: m.From, To: m.To, Timestamp: legacyTime(m.Time),
-		Message: LegacyInner{Content: m.Content, Data: m.Data}}
+		Message: LegacyInner{Content: m.Content, Data: m.Data, Extra: m.Extra}}
 }
 
 // LegacyAgent is an agent in the shape of the original's list reply, with

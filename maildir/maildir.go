@@ -17,7 +17,9 @@
 //	  index/agents.json       cache of the registered agents (from presence/)
 //	  index/forward.json      cache of forwarding old -> new (from presence/)
 //	  index/sessions.json     session token hashes (sha256), never tokens
-//	  index/*.lock            the locks guarding those files
+//	  index/rename.json       a rename under way (settled if its process died)
+//	  index/*.lock            the locks guarding those files; identity.lock
+//	                          serialises renames and registrations
 //
 // Directories are created 0700 and files 0600.
 //
@@ -45,10 +47,11 @@
 //
 // # Concurrency
 //
-// A Store is safe for concurrent use; so is a Session. Lock order: an index
-// lock (agents before forward before sessions) may be taken while holding a
-// presence lock, never the reverse; no lock is held across network I/O or
-// while waiting for mail.
+// A Store is safe for concurrent use; so is a Session. Lock order: presence
+// locks, which are only ever tried (never waited for), then the identity
+// lock (every rename and registration), then an index lock (agents before
+// forward before sessions); never the reverse. No lock is held across
+// network I/O or while waiting for mail.
 package maildir
 
 import (
@@ -92,6 +95,9 @@ type Store struct {
 	agents   *index[agentsIndex]
 	forward  *index[forwardIndex]
 	sessions *index[sessionsIndex]
+	identity *fileLock // serialises renames and registrations (renametx.go)
+
+	faultHook func(step string) error // test seam of the rename steps; nil in production
 
 	mu       sync.Mutex
 	live     map[string]*Session // identities this process acts as
@@ -108,6 +114,7 @@ type Store struct {
 
 	watchOnce sync.Once
 	watcher   atomic.Pointer[notifier] // set on first use, under watchOnce
+	unreads   unreadCache              // summaries of new/ directories (unread.go)
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -154,6 +161,10 @@ func Open(root string, opts Options) (*Store, error) {
 	st.agents = newIndex(st, "agents", func() agentsIndex { return agentsIndex{} }, st.rebuildAgents)
 	st.forward = newIndex(st, "forward", func() forwardIndex { return forwardIndex{} }, st.rebuildForward)
 	st.sessions = newIndex(st, "sessions", func() sessionsIndex { return sessionsIndex{} }, nil)
+	st.identity = newFileLock(filepath.Join(abs, indexDir, "identity.lock"))
+	if err := st.settleIfNeeded(); err != nil {
+		st.opts.Logf("maildir: settling an unfinished rename: %v", err)
+	}
 	st.ctx, st.cancel = context.WithCancel(context.Background())
 	st.wg.Add(1)
 	go st.background()

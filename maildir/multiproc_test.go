@@ -32,6 +32,9 @@ func TestMain(m *testing.M) {
 // runHelper runs a role with arguments "root,arg,arg...".
 func runHelper(role, args string) error {
 	a := strings.Split(args, ",")
+	if h, ok := moreHelpers[role]; ok {
+		return h(a)
+	}
 	opts, err := OptionsFromEnv()
 	if err != nil {
 		return err
@@ -64,7 +67,7 @@ func runHelper(role, args string) error {
 		if err != nil {
 			return err
 		}
-		r, err := s.SendOnce(context.Background(), a[3], a[2], "keyed", nil)
+		r, err := s.SendPayload(context.Background(), a[2], Payload{Content: "keyed", Key: a[3]})
 		if err != nil {
 			return err
 		}

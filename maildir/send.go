@@ -20,22 +20,24 @@ type SendResult struct {
 	Replayed  bool   `json:"-"` // an earlier call with the same idempotency key did this: nothing was sent now
 }
 
-// Send delivers content (and optional data, a JSON object) to to, following
+// Send delivers content (and optional data, any JSON value) to to, following
 // forwarding. An unknown name is queued ("future messaging") and kept at
 // least FutureRetention. Content over the large threshold is stored as a
 // markdown file and the message carries its summary and path.
 // Errors: Invalid (recipient), BadRequest (content or data), TooLarge,
 // RateLimited, Closed, Expired, NoSpace, Internal.
 func (s *Session) Send(ctx context.Context, to, content string, data json.RawMessage) (SendResult, error) {
-	return s.SendOnce(ctx, "", to, content, data)
+	return s.SendPayload(ctx, to, Payload{Content: content, Data: data})
 }
 
-// SendOnce is Send with an idempotency key: a call repeating key within
-// DedupeWindow returns the first call's result, Replayed, and sends
-// nothing (dedupe.go). An empty key is no key. Errors: as Send, and
-// BadRequest for a bad key or one used for a different message.
-func (s *Session) SendOnce(ctx context.Context, key, to, content string, data json.RawMessage) (SendResult, error) {
+// SendPayload is Send with the whole payload: extra keys, and an
+// idempotency key (p.Key): a call repeating the key within DedupeWindow
+// returns the first call's result, Replayed, and sends nothing
+// (dedupe.go). Errors: as Send, and BadRequest for a bad key or one used
+// for a different message.
+func (s *Session) SendPayload(ctx context.Context, to string, p Payload) (SendResult, error) {
 	const op = "send"
+	content, data, key := p.Content, p.Data, p.Key
 	if err := s.begin(op); err != nil {
 		return SendResult{}, err
 	}
@@ -48,18 +50,18 @@ func (s *Session) SendOnce(ctx context.Context, key, to, content string, data js
 	if err := checkIdempotencyKey(op, s.ID(), key); err != nil {
 		return SendResult{}, err
 	}
-	data, err := s.st.checkPayload(op, s.ID(), content, data)
+	data, extra, err := s.st.checkPayload(op, s.ID(), content, data, p.Extra)
 	if err != nil {
 		return SendResult{}, err
 	}
-	return once(s, op, key, fingerprint(op, to, content, string(data)),
-		func() (SendResult, error) { return s.send(to, content, data) },
+	return once(s, op, key, fingerprint(op, to, content, string(data), string(extra)),
+		func() (SendResult, error) { return s.send(to, content, data, extra) },
 		func(_ SendResult, err error) bool { return err == nil },
 		func(r *SendResult) { r.Replayed = true })
 }
 
 // send delivers a checked message.
-func (s *Session) send(to, content string, data json.RawMessage) (SendResult, error) {
+func (s *Session) send(to, content string, data, extra json.RawMessage) (SendResult, error) {
 	const op = "send"
 	if err := s.allow(op, 1); err != nil {
 		return SendResult{}, err
@@ -73,7 +75,7 @@ func (s *Session) send(to, content string, data json.RawMessage) (SendResult, er
 		return SendResult{}, ioError(op, to, err)
 	}
 	_, registered := agents[final]
-	m := Message{From: s.ID(), To: final, Time: s.st.now(), Content: content, Data: data}
+	m := Message{From: s.ID(), To: final, Time: s.st.now(), Content: content, Data: data, Extra: extra}
 	if final != to {
 		m.OrigTo = to
 	}
@@ -150,14 +152,16 @@ func (r *Recipient) UnmarshalJSON(b []byte) error {
 // long as one copy was delivered or there was nobody to send to. When every
 // copy failed, the error is the first recipient's. Errors: as Send.
 func (s *Session) Broadcast(ctx context.Context, content string, data json.RawMessage) (BroadcastResult, error) {
-	return s.BroadcastOnce(ctx, "", content, data)
+	return s.BroadcastPayload(ctx, Payload{Content: content, Data: data})
 }
 
-// BroadcastOnce is Broadcast with an idempotency key (see SendOnce). A
-// broadcast that delivered at least one copy is recorded, so its repeat
-// delivers nothing and reports the same outcomes.
-func (s *Session) BroadcastOnce(ctx context.Context, key, content string, data json.RawMessage) (BroadcastResult, error) {
+// BroadcastPayload is Broadcast with the whole payload, extra keys and an
+// idempotency key included (see SendPayload). A broadcast that delivered
+// at least one copy is recorded, so its repeat delivers nothing and
+// reports the same outcomes.
+func (s *Session) BroadcastPayload(ctx context.Context, p Payload) (BroadcastResult, error) {
 	const op = "broadcast"
+	content, data, key := p.Content, p.Data, p.Key
 	if err := s.begin(op); err != nil {
 		return BroadcastResult{}, err
 	}
@@ -165,18 +169,18 @@ func (s *Session) BroadcastOnce(ctx context.Context, key, content string, data j
 	if err := checkIdempotencyKey(op, me, key); err != nil {
 		return BroadcastResult{}, err
 	}
-	data, err := s.st.checkPayload(op, me, content, data)
+	data, extra, err := s.st.checkPayload(op, me, content, data, p.Extra)
 	if err != nil {
 		return BroadcastResult{}, err
 	}
-	return once(s, op, key, fingerprint(op, content, string(data)),
-		func() (BroadcastResult, error) { return s.broadcast(content, data) },
+	return once(s, op, key, fingerprint(op, content, string(data), string(extra)),
+		func() (BroadcastResult, error) { return s.broadcast(content, data, extra) },
 		func(r BroadcastResult, _ error) bool { return len(r.To) > 0 },
 		func(r *BroadcastResult) { r.Replayed = true })
 }
 
 // broadcast delivers a checked message to everyone else.
-func (s *Session) broadcast(content string, data json.RawMessage) (BroadcastResult, error) {
+func (s *Session) broadcast(content string, data, extra json.RawMessage) (BroadcastResult, error) {
 	const op = "broadcast"
 	me := s.ID()
 	if err := s.allow(op, 1); err != nil {
@@ -193,7 +197,7 @@ func (s *Session) broadcast(content string, data json.RawMessage) (BroadcastResu
 		}
 	}
 	sort.Strings(to)
-	tmpl := Message{From: me, Time: s.st.now(), Kind: KindBroadcast, Content: content, Data: data}
+	tmpl := Message{From: me, Time: s.st.now(), Kind: KindBroadcast, Content: content, Data: data, Extra: extra}
 	var res BroadcastResult
 	if res.LargeFile, err = s.st.makeLarge(&tmpl, "all"); err != nil {
 		return res, ioError(op, me, err)
@@ -261,31 +265,34 @@ func (st *Store) deliverEach(op string, tmpl Message, to []string) []Recipient {
 	return out
 }
 
-// checkPayload validates content and data and returns data compacted
-// (nil when empty or null).
-func (st *Store) checkPayload(op, id, content string, data json.RawMessage) (json.RawMessage, error) {
+// checkPayload validates content, data (any JSON value) and extra keys
+// and returns data and extra compacted (nil when empty or null). Data and
+// extra share the data size limit.
+func (st *Store) checkPayload(op, id, content string, data, extra json.RawMessage) (json.RawMessage, json.RawMessage, error) {
 	if !utf8.ValidString(content) {
-		return nil, errorf(op, BadRequest, id, "content is not valid UTF-8 text")
+		return nil, nil, errorf(op, BadRequest, id, "content is not valid UTF-8 text")
 	}
 	if len(content) > st.opts.MaxContent {
-		return nil, errorf(op, TooLarge, id, "content is %d bytes, over the %d-byte limit: share it as a file instead", len(content), st.opts.MaxContent)
+		return nil, nil, errorf(op, TooLarge, id, "content is %d bytes, over the %d-byte limit: share it as a file instead", len(content), st.opts.MaxContent)
 	}
-	data = bytes.TrimSpace(data)
+	data, extra = bytes.TrimSpace(data), bytes.TrimSpace(extra)
+	if len(data)+len(extra) > st.opts.MaxData {
+		return nil, nil, errorf(op, TooLarge, id, "data is %d bytes, over the %d-byte limit", len(data)+len(extra), st.opts.MaxData)
+	}
 	if len(data) == 0 || string(data) == "null" {
-		return nil, nil
+		data = nil
+	} else {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, data); err != nil {
+			return nil, nil, errorf(op, BadRequest, id, "data must be JSON: %v", err)
+		}
+		data = buf.Bytes()
 	}
-	if len(data) > st.opts.MaxData {
-		return nil, errorf(op, TooLarge, id, "data is %d bytes, over the %d-byte limit", len(data), st.opts.MaxData)
+	extra, err := compactExtra(extra)
+	if err != nil {
+		return nil, nil, errorf(op, BadRequest, id, "%v", err)
 	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(data, &obj); err != nil || obj == nil {
-		return nil, errorf(op, BadRequest, id, "data must be a JSON object, e.g. {\"ticket\": 42}")
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, data); err != nil {
-		return nil, errorf(op, BadRequest, id, "data must be a JSON object: %v", err)
-	}
-	return buf.Bytes(), nil
+	return data, extra, nil
 }
 
 // makeLarge turns m into a large message when its content is over the

@@ -10,6 +10,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/ipc-dev/ipc/internal/sharecmd"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -132,23 +133,26 @@ func (s *Server) tools() []server.ServerTool {
 	}
 }
 
+// toolFunc runs one tool on the JSON of its arguments.
+type toolFunc func(ctx context.Context, raw json.RawMessage) *mcpgo.CallToolResult
+
 // newTool pairs a tool definition with its typed function: the handler
 // checks the arguments against the definition's schema, decodes them, runs
-// fn, maps its error once, and appends the unread notice.
+// fn, maps its error once, and appends the unread notice. The handler is
+// also recorded in s.run, where the stdio transport calls it with the
+// arguments as sent, without the SDK's decoding into maps.
 func newTool[A any](s *Server, def mcpgo.Tool, fn func(context.Context, A) (string, error)) server.ServerTool {
-	handler := func(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
+	run := func(ctx context.Context, raw json.RawMessage) *mcpgo.CallToolResult {
 		var (
-			raw  json.RawMessage
 			args A
 			text string
 		)
-		err := req.BindArguments(&raw)
-		if err != nil {
-			err = badArguments(def.Name, err)
-		} else if raw, err = checkArguments(def.Name, def.InputSchema, raw); err == nil {
+		raw, err := checkArguments(def.Name, def.InputSchema, raw)
+		if err == nil {
 			if err = json.Unmarshal(raw, &args); err != nil {
 				err = badArguments(def.Name, err)
 			} else {
+				raw = nil // args hold what is needed: let a large message's JSON go
 				text, err = fn(ctx, args)
 			}
 		}
@@ -161,7 +165,19 @@ func newTool[A any](s *Server, def mcpgo.Tool, fn func(context.Context, A) (stri
 			tc.Text = strings.TrimRight(tc.Text, "\n") + "\n\n" + notice
 			res.Content[0] = tc
 		}
-		return res, nil
+		return res
+	}
+	s.run[def.Name] = run
+	handler := func(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
+		var raw json.RawMessage
+		if err := req.BindArguments(&raw); err != nil {
+			res := toolError(badArguments(def.Name, err))
+			if notice := s.unreadNotice(ctx); notice != "" {
+				res.Content[0] = mcpgo.NewTextContent(res.Content[0].(mcpgo.TextContent).Text + "\n\n" + notice)
+			}
+			return res, nil
+		}
+		return run(ctx, raw), nil
 	}
 	return server.ServerTool{Tool: def, Handler: handler}
 }
@@ -221,7 +237,7 @@ func (s *Server) sendTool(ctx context.Context, a sendArgs) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	res, err := sess.SendOnce(ctx, a.IdempotencyKey, a.ToID, a.Content, a.Data)
+	res, err := sess.SendPayload(ctx, a.ToID, maildir.Payload{Content: a.Content, Data: a.Data, Key: a.IdempotencyKey})
 	if err != nil {
 		return "", err
 	}
@@ -256,7 +272,7 @@ func (s *Server) broadcastTool(ctx context.Context, a broadcastArgs) (string, er
 	if err != nil {
 		return "", err
 	}
-	res, err := sess.BroadcastOnce(ctx, a.IdempotencyKey, a.Content, a.Data)
+	res, err := sess.BroadcastPayload(ctx, maildir.Payload{Content: a.Content, Data: a.Data, Key: a.IdempotencyKey})
 	if err != nil {
 		return "", err
 	}
@@ -406,7 +422,7 @@ func (s *Server) shareCommandTool(ctx context.Context, a shareCommandArgs) (stri
 		return "", &maildir.Error{Op: "share_command", Kind: maildir.Denied,
 			Msg: "share_command is disabled on this machine (IPC_SHARE_COMMAND=0): run the command yourself if your user allows it, and send its output with send"}
 	}
-	res, err := sess.ShareCommand(ctx, a.ToID, a.Command, a.Description)
+	res, err := sess.ShareCommand(ctx, a.ToID, a.Command, a.Description, sharecmd.Run)
 	if err != nil {
 		return "", err
 	}
@@ -444,8 +460,12 @@ func (s *Server) renameTool(ctx context.Context, a renameArgs) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%s. You are now %q: pass it as from_id from now on. Mail to %q forwards to you until %s; %d other agents were told.",
-		res.Summary(), res.New, res.Old, res.Until.Local().Format("15:04"), res.Notified), nil
+	text := fmt.Sprintf("%s. You are now %q: pass it as from_id from now on. Mail to %q forwards to you until %s; %d other agents were told.",
+		res.Summary(), res.New, res.Old, res.Until.Local().Format("15:04"), res.Notified)
+	if w := res.Warning(); w != "" {
+		text += " Warning: " + w + "."
+	}
+	return text, nil
 }
 
 type autoProcessArgs struct {
@@ -506,6 +526,9 @@ func sendReceipt(ctx context.Context, sess *maildir.Session, m maildir.Message) 
 }
 
 // unreadNotice is the line that ends every result while mail waits, or "".
+// Its cost does not grow with the backlog: the count comes from the
+// mailbox listing and only the oldest few messages are opened for their
+// senders ("…" says others may be waiting too).
 func (s *Server) unreadNotice(ctx context.Context) string {
 	sess := s.session()
 	if sess == nil {
@@ -515,11 +538,19 @@ func (s *Server) unreadNotice(ctx context.Context) string {
 	if err != nil || u.Count == 0 {
 		return ""
 	}
+	return fmt.Sprintf("📬 %d unread: from %s — call check", u.Count, senderList(u, 5))
+}
+
+// senderList names at most n senders of u, with "…" when there may be more.
+func senderList(u maildir.Unread, n int) string {
 	from := u.From
-	more := ""
-	if len(from) > 5 {
-		more = fmt.Sprintf(" and %d more", len(from)-5)
-		from = from[:5]
+	more := u.Partial
+	if len(from) > n {
+		from, more = from[:n], true
 	}
-	return fmt.Sprintf("📬 %d unread: from %s%s — call check", u.Count, strings.Join(from, ", "), more)
+	list := strings.Join(from, ", ")
+	if more {
+		list += ", …"
+	}
+	return list
 }

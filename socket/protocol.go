@@ -287,6 +287,7 @@ type Reply struct {
 	Version      int                     `json:"version,omitempty"`
 	Server       string                  `json:"server,omitempty"`
 	MaxFrame     int                     `json:"max_frame,omitempty"`
+	Mailbox      *Identity               `json:"mailbox,omitempty"` // hello: the mailbox served
 }
 
 // Status values.

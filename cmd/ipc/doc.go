@@ -35,6 +35,7 @@ Messaging:
 Servers:
   mcp                      MCP stdio server (Claude Code, Gemini CLI, Codex)
   serve                    TCP 127.0.0.1:9876 + Unix socket server
+  stop                     stop this mailbox's server
   hook                     Claude Code hook (inject unread mail)
 
 Upkeep:

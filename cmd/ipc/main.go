@@ -59,6 +59,7 @@ func commands() map[string]command {
 		"bench":     {runBench, "bench [--quick] [--json] [--only a,b] [--peers=false] — benchmarks against the physical limit and peers"},
 		"mcp":       {runMCP, "mcp — the MCP stdio server (for Claude Code, Gemini CLI, Codex)"},
 		"serve":     {runServe, "serve — the socket server (TCP 127.0.0.1:9876 and a Unix socket)"},
+		"stop":      {runStop, "stop — stop this mailbox's server (ipc serve), if one runs"},
 		"hook":      {runHook, "hook — Claude Code hook: inject unread mail into the conversation"},
 		"version":   {runVersion, "version — print the version"},
 	}

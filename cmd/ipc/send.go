@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -20,7 +21,7 @@ const idempotencyKeyDoc = "send at most once per KEY: a repeat within 2 minutes 
 // body from stdin.
 func runSend(ctx context.Context, c *cli, args []string) error {
 	fs := flags("send")
-	data := fs.String("data", "", "structured data, a JSON object")
+	data := fs.String("data", "", "structured data (JSON, usually an object)")
 	key := fs.String("idempotency-key", "", idempotencyKeyDoc)
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if err := fs.Parse(args); err != nil {
@@ -38,7 +39,7 @@ func runSend(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer st.Close()
-	r, err := s.SendOnce(ctx, *key, to, content, json.RawMessage(*data))
+	r, err := s.SendPayload(ctx, to, maildir.Payload{Content: content, Data: json.RawMessage(*data), Key: *key})
 	if err != nil {
 		return err
 	}
@@ -80,11 +81,40 @@ func (c *cli) body(content string) (string, error) {
 	if content != "-" {
 		return content, nil
 	}
-	b, err := io.ReadAll(c.stdin)
-	if err != nil {
-		return "", fmt.Errorf("read stdin: %w", err)
+	return readBody(c.stdin, maildir.DefaultMaxContent)
+}
+
+// readBody reads a message body of at most max bytes. It reads in pieces
+// and joins them once, so that a body costs about twice its size while it
+// is read (a growing buffer costs three times, plus its garbage), and it
+// stops one byte past max: a longer body is refused without being held.
+func readBody(r io.Reader, max int) (string, error) {
+	var (
+		pieces [][]byte
+		total  int
+	)
+	for total <= max {
+		p := make([]byte, min(1<<20, max+1-total))
+		n, err := io.ReadFull(r, p)
+		pieces, total = append(pieces, p[:n]), total+n
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("read stdin: %w", err)
+		}
 	}
-	return string(b), nil
+	if total > max {
+		return "", &maildir.Error{Op: "send", Kind: maildir.TooLarge,
+			Msg: fmt.Sprintf("the message on stdin is over the %d-byte limit: share it as a file instead", max)}
+	}
+	var b strings.Builder
+	b.Grow(total)
+	for i, p := range pieces {
+		b.Write(p)
+		pieces[i] = nil
+	}
+	return b.String(), nil
 }
 
 // replayedNote follows the result of a call repeating an idempotency key.
@@ -96,7 +126,7 @@ const replayedNote = "(repeated idempotency key: this is the first call's result
 // when some recipients got no copy; 1 when none did.
 func runBroadcast(ctx context.Context, c *cli, args []string) error {
 	fs := flags("broadcast")
-	data := fs.String("data", "", "structured data, a JSON object")
+	data := fs.String("data", "", "structured data (JSON, usually an object)")
 	key := fs.String("idempotency-key", "", idempotencyKeyDoc)
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if err := fs.Parse(args); err != nil {
@@ -115,7 +145,7 @@ func runBroadcast(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer st.Close()
-	r, err := s.BroadcastOnce(ctx, *key, content, json.RawMessage(*data))
+	r, err := s.BroadcastPayload(ctx, maildir.Payload{Content: content, Data: json.RawMessage(*data), Key: *key})
 	if err != nil && len(r.Outcomes) == 0 {
 		return err
 	}
