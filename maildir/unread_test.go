@@ -75,6 +75,13 @@ func readsOf(tb testing.TB, fn func()) int {
 	return best
 }
 
+// forgetUnread empties st's cache of unread summaries.
+func forgetUnread(st *Store) {
+	st.unreads.mu.Lock()
+	defer st.unreads.mu.Unlock()
+	st.unreads.m = nil
+}
+
 // TestUnreadCostDoesNotGrowWithBacklog: Unread reads the same number of
 // files at 10,000 unread as at 8, and names the senders of the oldest
 // messages in arrival order.
@@ -91,13 +98,15 @@ func TestUnreadCostDoesNotGrowWithBacklog(t *testing.T) {
 	fillUnread(t, st, "big", 10_000, sender)
 	fillUnread(t, st, "bob", 0, sender)
 
+	// Both sides are measured without the summary cache: a mailbox left
+	// alone for racyWindow is answered from it, with no reads at all.
 	var u Unread
-	few := readsOf(t, func() { u, _ = small.Unread(ctx) })
+	few := readsOf(t, func() { forgetUnread(st); u, _ = small.Unread(ctx) })
 	if u.Count != UnreadSenders || u.Partial || strings.Join(u.From, ",") != "s0,s1,s2" {
 		t.Fatalf("8 unread: %+v", u)
 	}
 	var err error
-	many := readsOf(t, func() { u, err = big.Unread(ctx) })
+	many := readsOf(t, func() { forgetUnread(st); u, err = big.Unread(ctx) })
 	if err != nil {
 		t.Fatal(err)
 	}
