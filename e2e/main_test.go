@@ -1,0 +1,54 @@
+//go:build unix
+
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// ipcReal is the ipc built once for the run. Each test puts a recording
+// shim for it (see shimScript) first on its client's PATH, so that the
+// command "ipc" of docs/mcp.md is this build.
+var ipcReal string
+
+func TestMain(m *testing.M) {
+	if os.Getenv("IPC_CLIENTS") != "1" {
+		fmt.Println("e2e: the real-client tests run with IPC_CLIENTS=1 (make clients)")
+		os.Exit(m.Run())
+	}
+	dir, err := os.MkdirTemp("", "ipc-e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	ipcReal = filepath.Join(dir, "ipc")
+	out, err := exec.Command("go", "build", "-o", ipcReal, "../cmd/ipc").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build ipc: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// shimScript runs the real ipc at real. For "ipc mcp" it also appends what
+// the server writes to the client (its initialize and tools/list results
+// among it) to log, so a test can compare what ipc offered with what
+// reached the model. Nothing else changes: stdin, arguments, environment
+// and exit status are the server's own. The log path is written into the
+// script because Codex passes MCP servers only a few variables.
+func shimScript(real, log string) string {
+	return fmt.Sprintf(`#!/bin/bash
+if [ "$1" = mcp ]; then
+  set -o pipefail
+  %q "$@" | tee -a %q
+  exit $?
+fi
+exec %q "$@"
+`, real, log, real)
+}
