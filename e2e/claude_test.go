@@ -110,3 +110,52 @@ func reportRoundTrip(t *testing.T, client string, s *sandbox, r *run, tok string
 		t.Errorf("%s exited with %v\n%s", client, r.err, r.out.String())
 	}
 }
+
+// hookBound is how long a claude -p run may take with the hooks of
+// docs/mcp.md: without them it ends in about a second.
+const hookBound = 30 * time.Second
+
+// TestClaudeCodeHookInjectsMailOnce: with the documented hooks, mail that
+// waits when the prompt is submitted reaches the model exactly once, whole
+// (the hook's text is in the request verbatim, within Claude Code's
+// 10,000-character limit for hook output), is marked read, and claude -p
+// still ends.
+func TestClaudeCodeHookInjectsMailOnce(t *testing.T) {
+	tok := token(t)
+	c := newClaude(t, fakemodel.Steps(fakemodel.Reply{Text: "noted"}), true)
+	c.ipc("bob", "send", "alice", tok)
+	r := c.print("anything new?")
+	ended := r.wait(hookBound)
+	r.stop()
+
+	main := mainRequests(c.model.Requests())
+	if len(main) == 0 {
+		t.Fatalf("Claude Code sent no request with tools\n%s", r.out.String())
+	}
+	last := main[len(main)-1]
+	if n := countIn(last, tok); n != 1 {
+		t.Errorf("the mail %q appears %d times in the model request, want exactly once", tok, n)
+	}
+	var shown string
+	for _, ctx := range c.hookContexts() {
+		if strings.Contains(ctx, tok) {
+			shown = ctx
+		}
+	}
+	t.Logf("figures: Claude Code hooks: the hook injected the mail in %d chars (limit 10000); %d model requests; claude -p ended: %v (%s)",
+		len([]rune(shown)), len(main), ended, r.ended.Round(time.Millisecond))
+	switch {
+	case shown == "":
+		t.Errorf("no hook printed the mail %q", tok)
+	case len([]rune(shown)) > 10000:
+		t.Errorf("the hook printed %d chars: Claude Code replaces hook output over 10,000 with a preview", len([]rune(shown)))
+	case !strings.Contains(allText(last.Body), shown):
+		t.Errorf("the hook's text is not in the model request verbatim:\n%s", shown)
+	}
+	if n := c.unread("alice"); n != 0 {
+		t.Errorf("mail the hook showed is still unread: %d messages", n)
+	}
+	if !ended {
+		t.Errorf("claude -p with the documented Stop hook did not end within %s (issue 11 §3: the Stop hook keeps claude -p alive)\n%s", hookBound, r.out.String())
+	}
+}

@@ -37,18 +37,18 @@ func TestMain(m *testing.M) {
 }
 
 // shimScript runs the real ipc at real. For "ipc mcp" it also appends what
-// the server writes to the client (its initialize and tools/list results
-// among it) to log, so a test can compare what ipc offered with what
-// reached the model. Nothing else changes: stdin, arguments, environment
-// and exit status are the server's own. The log path is written into the
-// script because Codex passes MCP servers only a few variables.
+// the server writes to its client (its initialize and tools/list results
+// among it) to log, and for "ipc hook" what the hook prints to log.hook,
+// so a test can compare what ipc gave a client with what reached the
+// model. Nothing else changes: stdin, arguments, environment and exit
+// status are ipc's own. The paths are written into the script because
+// Codex passes MCP servers only a few variables.
 func shimScript(real, log string) string {
 	return fmt.Sprintf(`#!/bin/bash
-if [ "$1" = mcp ]; then
-  set -o pipefail
-  %q "$@" | tee -a %q
-  exit $?
-fi
-exec %q "$@"
-`, real, log, real)
+case " $* " in
+  *" mcp "*) "%[1]s" "$@" | tee -a "%[2]s"; exit ${PIPESTATUS[0]} ;;
+  *" hook "*) "%[1]s" "$@" | tee -a "%[2]s.hook"; exit ${PIPESTATUS[0]} ;;
+esac
+exec "%[1]s" "$@"
+`, real, log)
 }

@@ -52,6 +52,12 @@ func startClient(t *testing.T, dir string, env []string, bin string, args ...str
 	return r
 }
 
+// stop kills the run's process group and waits for the client to end.
+func (r *run) stop() {
+	syscall.Kill(-r.cmd.Process.Pid, syscall.SIGKILL)
+	<-r.done
+}
+
 // wait reports whether the run ended within bound.
 func (r *run) wait(bound time.Duration) bool {
 	select {

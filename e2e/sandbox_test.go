@@ -56,9 +56,16 @@ func newSandbox(t *testing.T, script fakemodel.Script) *sandbox {
 			t.Fatal(err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(s.bin, "ipc"), []byte(shimScript(ipcReal, s.mcpLog)), 0o755); err != nil {
+	// The shim runs ipc by a path of this sandbox's own, so that what the
+	// client leaves running can be found and killed at the end.
+	exe := filepath.Join(s.bin, "ipc.real")
+	if err := os.Symlink(ipcReal, exe); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(s.bin, "ipc"), []byte(shimScript(exe, s.mcpLog)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { reap(exe) })
 	m, err := fakemodel.Start(script)
 	if err != nil {
 		t.Fatal(err)
@@ -113,6 +120,18 @@ func (s *sandbox) ipc(as string, args ...string) string {
 		s.t.Fatalf("ipc %v: %v\n%s%s", args, err, out.String(), errb.String())
 	}
 	return out.String()
+}
+
+// unread is how many messages wait unread for as, counted in its maildir's
+// new/ (the documented layout) so that a live session need not be
+// disturbed.
+func (s *sandbox) unread(as string) int {
+	s.t.Helper()
+	names, err := os.ReadDir(filepath.Join(s.ipcHome, "mail", as, "new"))
+	if err != nil && !os.IsNotExist(err) {
+		s.t.Fatal(err)
+	}
+	return len(names)
 }
 
 // checkAs is the content of each message waiting for as, read (and marked
@@ -248,8 +267,9 @@ func (o offered) instructionsReceived(r fakemodel.Request) int {
 	return lo
 }
 
-// allText joins every string in a JSON document, so that text a client
-// put anywhere in a request can be found as written.
+// allText joins every string in a JSON document, each followed by a
+// newline and a NUL, so that text a client put anywhere in a request can be
+// found as written.
 func allText(body []byte) string {
 	var v any
 	if json.Unmarshal(body, &v) != nil {
@@ -261,7 +281,7 @@ func allText(body []byte) string {
 		switch v := v.(type) {
 		case string:
 			b.WriteString(v)
-			b.WriteByte('\n')
+			b.WriteString("\n\x00") // no JSON text holds a NUL unescaped
 		case []any:
 			for _, e := range v {
 				walk(e)
@@ -304,4 +324,30 @@ func token(t *testing.T) string {
 // contain tok, so counting tok in a request counts the mail only.
 func reply(tok string) string {
 	return "ack" + strings.TrimPrefix(tok, "tok")
+}
+
+// hookContexts are the additionalContext texts every ipc hook printed, in
+// order, from the shim's log.
+func (s *sandbox) hookContexts() []string {
+	s.t.Helper()
+	f, err := os.Open(s.mcpLog + ".hook")
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var out []string
+	dec := json.NewDecoder(f)
+	for {
+		var h struct {
+			Out struct {
+				Context string `json:"additionalContext"`
+			} `json:"hookSpecificOutput"`
+		}
+		if dec.Decode(&h) != nil {
+			return out
+		}
+		if h.Out.Context != "" {
+			out = append(out, h.Out.Context)
+		}
+	}
 }
