@@ -4,6 +4,8 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -85,6 +87,11 @@ func reportRoundTrip(t *testing.T, client string, s *sandbox, r *run, tok string
 	main := mainRequests(all)
 	if len(main) == 0 {
 		t.Fatalf("%s sent no request with tools (%d requests)\n%s", client, len(all), r.out.String())
+	}
+	if d := os.Getenv("IPC_E2E_DUMP"); d != "" {
+		for i, q := range all {
+			os.WriteFile(filepath.Join(d, fmt.Sprintf("%s-%d.json", strings.ReplaceAll(client, " ", ""), i+1)), q.Body, 0o644)
+		}
 	}
 	for i, q := range all {
 		t.Logf("request %d %s %s: %d tools, %d tool results, %d bytes", i+1, q.Vendor, q.Path, len(q.Tools), len(q.ToolResults), len(q.Body))

@@ -41,8 +41,9 @@ type Request struct {
 
 // Tool is one tool definition of a request.
 type Tool struct {
-	Name  string
-	Chars int // the definition's length as the client sent it (JSON)
+	Name      string
+	Namespace string // the group a Responses API request put it in (Codex: "mcp__ipc")
+	Chars     int    // the definition's length as the client sent it (JSON)
 }
 
 // ToolNamed returns the definition whose name is name, or ends in "__"+name
@@ -65,10 +66,12 @@ type Reply struct {
 }
 
 // Call is a tool call. Tool is the tool's own name ("check"); the server
-// calls it by the name the client gave it ("mcp__claude-ipc__check").
+// calls it by the name the client gave it ("mcp__claude-ipc__check"), in
+// its namespace if it has one.
 type Call struct {
-	Tool string
-	Args map[string]any
+	Tool      string
+	Namespace string // set by the server
+	Args      map[string]any
 }
 
 // Script chooses the reply to a request.
@@ -204,7 +207,7 @@ func (s *Server) resolve(r Request, reply Reply) Reply {
 	}
 	call := *reply.Call
 	if t, ok := r.ToolNamed(call.Tool); ok {
-		call.Tool = t.Name
+		call.Tool, call.Namespace = t.Name, t.Namespace
 	} else {
 		for _, m := range deferredName.FindAllString(string(r.Body), -1) {
 			if strings.HasSuffix(m, "__"+call.Tool) {

@@ -5,7 +5,9 @@ import (
 	"net/http"
 )
 
-// parseOpenAI reads a Responses API request (what Codex sends).
+// parseOpenAI reads a Responses API request (what Codex sends). The tools
+// of a namespace (Codex groups each MCP server's tools in one, with the
+// server's instructions as its description) are listed with it.
 func parseOpenAI(r *Request) {
 	var req struct {
 		Instructions string            `json:"instructions"`
@@ -19,7 +21,22 @@ func parseOpenAI(r *Request) {
 	json.Unmarshal(r.Body, &req)
 	r.Stream = req.Stream
 	r.Instructions = req.Instructions
-	r.Tools = toolsOf(req.Tools, nameField)
+	for _, raw := range req.Tools {
+		var ns struct {
+			Type  string            `json:"type"`
+			Name  string            `json:"name"`
+			Tools []json.RawMessage `json:"tools"`
+		}
+		json.Unmarshal(raw, &ns)
+		if ns.Type != "namespace" {
+			r.Tools = append(r.Tools, toolsOf([]json.RawMessage{raw}, nameField)...)
+			continue
+		}
+		for _, t := range toolsOf(ns.Tools, nameField) {
+			t.Namespace = ns.Name
+			r.Tools = append(r.Tools, t)
+		}
+	}
 	for _, in := range req.Input {
 		if in.Type == "function_call_output" || in.Type == "custom_tool_call_output" {
 			r.ToolResults = append(r.ToolResults, textOf(in.Output))
@@ -35,6 +52,9 @@ func (s *Server) answerOpenAI(w http.ResponseWriter, r Request, reply Reply) {
 		args, _ := json.Marshal(reply.Call.Args)
 		id := s.callID()
 		item = map[string]any{"type": "function_call", "id": "fc_" + id, "call_id": id, "name": reply.Call.Tool, "arguments": string(args)}
+		if reply.Call.Namespace != "" {
+			item["namespace"] = reply.Call.Namespace
+		}
 	}
 	usage := map[string]any{"input_tokens": len(r.Body) / 4, "input_tokens_details": nil, "output_tokens": 8, "output_tokens_details": nil, "total_tokens": len(r.Body)/4 + 8}
 	startSSE(w)
