@@ -37,6 +37,7 @@ type Request struct {
 	Instructions string   // the system prompt: system, instructions or systemInstruction
 	ToolResults  []string // the text of every tool result in the conversation, in order
 	Stream       bool
+	Schema       json.RawMessage // the JSON schema the reply must meet, if the request set one
 }
 
 // Tool is one tool definition of a request.

@@ -17,6 +17,10 @@ func parseGemini(r *Request) {
 		Tools []struct {
 			FunctionDeclarations []json.RawMessage `json:"functionDeclarations"`
 		} `json:"tools"`
+		GenerationConfig struct {
+			MimeType string          `json:"responseMimeType"`
+			Schema   json.RawMessage `json:"responseJsonSchema"`
+		} `json:"generationConfig"`
 		Contents []struct {
 			Parts []struct {
 				FunctionResponse *struct {
@@ -31,6 +35,12 @@ func parseGemini(r *Request) {
 		sys.WriteString(p.Text)
 	}
 	r.Instructions = sys.String()
+	if req.GenerationConfig.MimeType == "application/json" {
+		r.Schema = req.GenerationConfig.Schema
+		if r.Schema == nil {
+			r.Schema = json.RawMessage(`{}`)
+		}
+	}
 	for _, t := range req.Tools {
 		r.Tools = append(r.Tools, toolsOf(t.FunctionDeclarations, nameField)...)
 	}
@@ -47,6 +57,10 @@ func parseGemini(r *Request) {
 // when streamed.
 func (s *Server) answerGemini(w http.ResponseWriter, r Request, reply Reply) {
 	part := map[string]any{"text": reply.Text}
+	if r.Schema != nil && reply.Call == nil {
+		b, _ := json.Marshal(instanceOf(r.Schema))
+		part["text"] = string(b)
+	}
 	if reply.Call != nil {
 		part = map[string]any{"functionCall": map[string]any{"name": reply.Call.Tool, "args": reply.Call.Args}}
 	}
@@ -61,4 +75,39 @@ func (s *Server) answerGemini(w http.ResponseWriter, r Request, reply Reply) {
 	}
 	startSSE(w)
 	sse(w, "", resp)
+}
+
+// instanceOf is a value that a JSON schema accepts, for the side requests
+// that ask for JSON (Gemini CLI's model router scores each prompt): the
+// first enum value, the minimum number, every required property.
+func instanceOf(raw json.RawMessage) any {
+	var sc struct {
+		Type       string                     `json:"type"`
+		Enum       []any                      `json:"enum"`
+		Properties map[string]json.RawMessage `json:"properties"`
+		Items      json.RawMessage            `json:"items"`
+		Minimum    *float64                   `json:"minimum"`
+	}
+	json.Unmarshal(raw, &sc)
+	if len(sc.Enum) > 0 {
+		return sc.Enum[0]
+	}
+	switch strings.ToLower(sc.Type) {
+	case "string":
+		return "ok"
+	case "integer", "number":
+		if sc.Minimum != nil {
+			return *sc.Minimum
+		}
+		return 1
+	case "boolean":
+		return false
+	case "array":
+		return []any{}
+	}
+	obj := map[string]any{}
+	for name, p := range sc.Properties {
+		obj[name] = instanceOf(p)
+	}
+	return obj
 }
