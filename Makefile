@@ -4,7 +4,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 FUZZTIME  ?= 10s
 PKGS      := ./...
 
-.PHONY: all build test vet fmt deps fuzz check bench clean cross reliability soak
+.PHONY: all build test vet fmt deps fuzz check bench clean cross reliability soak clients
 
 all: build
 
@@ -107,6 +107,16 @@ reliability:
 	status=$$?; grep -E '^(--- FAIL|FAIL|ok |panic)|figures:' reliability.log; exit $$status
 
 soak: reliability
+
+# The real clients: .ci/clients.sh installs the pinned Claude Code, Codex
+# and Gemini CLI from npm outside the repository, and the e2e tests run each
+# against ipc and a scripted fake model endpoint (docs/clients.md). A
+# client npm could not install is reported and its tests skip. The whole
+# log is kept in clients.log; the figures lines are the measurements.
+clients:
+	@eval "$$(.ci/clients.sh --env)"; \
+	IPC_CLIENTS=1 $(GO) test -count=1 -timeout 15m -v ./e2e >clients.log 2>&1; \
+	status=$$?; grep -E '^(--- |FAIL|ok |panic)|figures:|SKIP|skip' clients.log; exit $$status
 
 bench: build
 	./bin/ipc bench

@@ -38,7 +38,8 @@ func TestMain(m *testing.M) {
 
 // shimScript runs the real ipc at real. For "ipc mcp" it also appends what
 // the server writes to its client (its initialize and tools/list results
-// among it) to log, and for "ipc hook" what the hook prints to log.hook,
+// among it) to log, and for "ipc hook" its arguments to log.hookrun as it
+// starts and what it prints to log.hook,
 // so a test can compare what ipc gave a client with what reached the
 // model. Nothing else changes: stdin, arguments, environment and exit
 // status are ipc's own. The paths are written into the script because
@@ -47,7 +48,8 @@ func shimScript(real, log string) string {
 	return fmt.Sprintf(`#!/bin/bash
 case " $* " in
   *" mcp "*) "%[1]s" "$@" | tee -a "%[2]s"; exit ${PIPESTATUS[0]} ;;
-  *" hook "*) "%[1]s" "$@" | tee -a "%[2]s.hook"; exit ${PIPESTATUS[0]} ;;
+  *" hook "*) echo "$*" >>"%[2]s.hookrun"
+    "%[1]s" "$@" | tee -a "%[2]s.hook"; exit ${PIPESTATUS[0]} ;;
 esac
 exec "%[1]s" "$@"
 `, real, log)

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -350,4 +351,31 @@ func (s *sandbox) hookContexts() []string {
 			out = append(out, h.Out.Context)
 		}
 	}
+}
+
+// dump writes every request body the model received to the directory
+// IPC_E2E_DUMP names, if set, as TEST-N.json: for looking at by hand.
+func (s *sandbox) dump() {
+	d := os.Getenv("IPC_E2E_DUMP")
+	if d == "" {
+		return
+	}
+	name := tokenChars.ReplaceAllString(strings.ToLower(s.t.Name()), "")
+	for _, q := range s.model.Requests() {
+		os.WriteFile(filepath.Join(d, fmt.Sprintf("%s-%d.json", name, q.N)), q.Body, 0o644)
+	}
+}
+
+// knownBug reports a failure that an open issue describes. It skips the
+// test with the issue's reference, so the run shows it by name without
+// failing, unless IPC_CLIENTS_STRICT=1, where it fails. Remove the call
+// once the issue's fix is merged: then the assertion fails again.
+func knownBug(t *testing.T, issue, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if os.Getenv("IPC_CLIENTS_STRICT") == "1" {
+		t.Errorf("%s (%s)", msg, issue)
+		return
+	}
+	t.Skipf("KNOWN BUG (%s, failing as expected until its fix lands): %s", issue, msg)
 }

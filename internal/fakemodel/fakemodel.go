@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Vendor names the API a request spoke.
@@ -29,8 +30,9 @@ const (
 
 // Request is one request a client sent, with the parts the tests read.
 type Request struct {
-	N            int    // 1 for the first request the server received
-	Vendor       Vendor // empty for a path the server does not speak
+	N            int       // 1 for the first request the server received
+	At           time.Time // when it arrived
+	Vendor       Vendor    // empty for a path the server does not speak
 	Path         string
 	Body         []byte
 	Tools        []Tool   // the tool definitions, as sent
@@ -148,7 +150,7 @@ func (s *Server) Changed() <-chan struct{} {
 func (s *Server) record(r Request) Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r.N = len(s.log) + 1
+	r.N, r.At = len(s.log)+1, time.Now()
 	s.log = append(s.log, r)
 	close(s.seen)
 	s.seen = make(chan struct{})
