@@ -8,8 +8,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -194,7 +196,20 @@ func startTmux(t *testing.T, c *claude) *tmux {
 	if out, err := exec.Command("tmux", "-S", tm.sock, "new-session", "-d", "-x", "160", "-y", "48", launcher).CombinedOutput(); err != nil {
 		t.Fatalf("tmux new-session: %v\n%s", err, out)
 	}
-	t.Cleanup(func() { exec.Command("tmux", "-S", tm.sock, "kill-server").Run() })
+	out, err := exec.Command("tmux", "-S", tm.sock, "display-message", "-p", "#{pane_pid}").Output()
+	pid, perr := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil || perr != nil {
+		t.Fatalf("tmux: the session's pid: %v %v %q", err, perr, out)
+	}
+	// Claude Code, killed, stops writing under HOME before the test's
+	// temporary directory is removed.
+	t.Cleanup(func() {
+		syscall.Kill(pid, syscall.SIGKILL)
+		exec.Command("tmux", "-S", tm.sock, "kill-server").Run()
+		for end := time.Now().Add(10 * time.Second); syscall.Kill(pid, 0) == nil && time.Now().Before(end); {
+			time.Sleep(20 * time.Millisecond) // no event says another process's child is gone
+		}
+	})
 	return tm
 }
 
