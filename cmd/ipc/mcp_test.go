@@ -94,7 +94,7 @@ func startMCP(t *testing.T, home string, env ...string) *mcpProc {
 		t.Fatal(err)
 	}
 	init := mcpgo.InitializeRequest{}
-	init.Params.ProtocolVersion = mcpgo.LATEST_LEGACY_PROTOCOL_VERSION // as Claude Code does
+	init.Params.ProtocolVersion = mcpgo.LATEST_LEGACY_PROTOCOL_VERSION               // as Claude Code does
 	init.Params.ClientInfo = mcpgo.Implementation{Name: "claude-code", Version: "1"} // channels are sent to Claude Code
 	if _, err := p.c.Initialize(ctx, init); err != nil {
 		t.Fatalf("initialize: %v\nstderr: %s", err, p.stderrText())
