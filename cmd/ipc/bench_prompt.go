@@ -22,9 +22,13 @@ const (
 	instructionsBudget = 2000
 )
 
-// promptClients are the clientInfo names the figures are measured for:
-// Claude Code (which also gets the channel instructions) and Codex.
-var promptClients = []string{"claude-code", "codex-mcp-client"}
+// promptClients are the clients the figures are measured for, by figure
+// key and clientInfo name: Claude Code (which also gets the channel
+// instructions) and Codex (as every client that does not show channels).
+var promptClients = []struct{ key, name string }{
+	{"claude", "claude-code"},
+	{"codex", "codex-mcp-client"},
+}
 
 // promptSize is what one client receives from ipc mcp before any tool call.
 type promptSize struct {
@@ -113,14 +117,14 @@ func benchMCPPrompt(ctx context.Context, b *bench) error {
 		if err != nil {
 			return err
 		}
-		p, err := measurePrompt(c, client)
+		p, err := measurePrompt(c, client.name)
 		c.stop()
 		if err != nil {
 			return err
 		}
-		b.value("mcp_tools_chars_"+client, "chars", float64(p.Tools))
-		b.value("mcp_instructions_chars_"+client, "chars", float64(p.Instructions))
-		b.value("mcp_prompt_chars_"+client, "chars", float64(p.Total()))
+		b.value("mcp_tools_chars_"+client.key, "chars", float64(p.Tools))
+		b.value("mcp_instructions_chars_"+client.key, "chars", float64(p.Instructions))
+		b.value("mcp_prompt_chars_"+client.key, "chars", float64(p.Total()))
 	}
 	return nil
 }

@@ -16,7 +16,8 @@ import (
 // agent's identity.
 func TestMCPPromptBudget(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "home")
-	for _, client := range promptClients {
+	for _, pc := range promptClients {
+		client := pc.name
 		c, err := startChildBin(ipcBin, home, "alice", nil, "mcp")
 		if err != nil {
 			t.Fatal(err)
