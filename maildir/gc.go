@@ -29,7 +29,10 @@ const tmpGrace = 36 * time.Hour
 // dead, or older than 36 hours), read mail older than ReadRetention, unread
 // mail to never-registered names older than FutureRetention, large-message
 // files that no kept message needs, expired tokens and forwarding. Unread
-// mail of registered agents is never removed.
+// mail of registered agents is never removed. The sender of a message it
+// removes finds a tombstone in its records (expired, or bounced for mail
+// nobody registered to take); delivery records of messages no longer kept
+// go too (delivery.go).
 func (st *Store) GC(ctx context.Context) (GCStats, error) {
 	var s GCStats
 	now := st.now()
@@ -51,27 +54,35 @@ func (st *Store) GC(ctx context.Context) (GCStats, error) {
 			return s, err
 		}
 		s.TmpFiles += st.cleanTmp(id, now)
-		s.ReadExpired += removeOlder(st.boxPath(id, dirCur), now.Add(-st.opts.ReadRetention), nil)
+		expired := "read mail is kept " + st.opts.ReadRetention.String()
+		s.ReadExpired += removeOlder(st.boxPath(id, dirCur), now.Add(-st.opts.ReadRetention), nil,
+			func(p string) { st.tombstone(p, sufExpired, expired) })
 		_, registered := agents[id]
 		_, forwarded := fw[id]
 		if !registered && !forwarded {
-			s.Future += removeOlder(st.boxPath(id, dirNew), now.Add(-st.opts.FutureRetention), nil)
+			bounced := "nobody registered " + id + " within " + st.opts.FutureRetention.String()
+			s.Future += removeOlder(st.boxPath(id, dirNew), now.Add(-st.opts.FutureRetention), nil,
+				func(p string) { st.tombstone(p, sufBounced, bounced) })
 		}
-		// Large files referenced by what is left stay.
+		// Large files referenced by what is left stay, and so do the
+		// delivery records of what is left.
+		present := map[string]bool{}
 		for _, sub := range []string{dirNew, dirCur} {
 			dir := st.boxPath(id, sub)
 			names, _ := listDir(dir)
 			for _, n := range names {
+				present[baseID(n)] = true
 				if p := largeRef(filepath.Join(dir, n)); p != "" {
 					keepLarge[p] = true
 				}
 			}
 		}
+		st.sweepRecords(id, present, now, now.Add(-st.opts.ReadRetention-st.opts.FutureRetention))
 	}
 	ldir := filepath.Join(st.root, largeDir)
 	s.LargeFiles = removeOlder(ldir, now.Add(-st.opts.ReadRetention), func(name string) bool {
 		return keepLarge[filepath.Join(ldir, name)]
-	})
+	}, nil)
 	err = st.sessions.update(func(ix *sessionsIndex) error {
 		for k, e := range *ix {
 			if now.After(e.Expires) {
@@ -125,8 +136,9 @@ func (st *Store) cleanTmp(id string, now time.Time) int {
 }
 
 // removeOlder removes the files of dir last modified before cutoff, except
-// those keep accepts, and returns how many it removed.
-func removeOlder(dir string, cutoff time.Time, keep func(string) bool) int {
+// those keep accepts, calling before (when set) with each file's path just
+// before removing it, and returns how many it removed.
+func removeOlder(dir string, cutoff time.Time, keep func(string) bool, before func(string)) int {
 	names, _ := listDir(dir)
 	n := 0
 	for _, name := range names {
@@ -137,6 +149,9 @@ func removeOlder(dir string, cutoff time.Time, keep func(string) bool) int {
 		info, err := os.Stat(p)
 		if err != nil || !info.Mode().IsRegular() || !info.ModTime().Before(cutoff) {
 			continue
+		}
+		if before != nil {
+			before(p)
 		}
 		if err := os.Remove(p); err == nil || errors.Is(err, fs.ErrNotExist) {
 			n++

@@ -296,8 +296,8 @@ func contains(list []string, s string) bool {
 
 // moveBox gives the maildir of old to newID: a whole-directory rename when
 // newID has none, otherwise message by message (never overwriting: names
-// are unique), so future mail already waiting for newID is kept. It is
-// idempotent.
+// are unique), so future mail already waiting for newID is kept; the
+// delivery records (state/, sent/) go with the messages. It is idempotent.
 func (st *Store) moveBox(old, newID string) error {
 	src, dst := st.boxPath(old), st.boxPath(newID)
 	st.forgetBox(old)
@@ -309,10 +309,15 @@ func (st *Store) moveBox(old, newID string) error {
 	if err := st.ensureBox(newID); err != nil {
 		return err
 	}
-	for _, sub := range []string{dirNew, dirCur} {
+	for _, sub := range []string{dirNew, dirCur, dirState, dirSent} {
 		names, err := listDir(filepath.Join(src, sub))
 		if err != nil {
 			return err
+		}
+		if len(names) > 0 && (sub == dirState || sub == dirSent) {
+			if err := os.MkdirAll(filepath.Join(dst, sub), 0o700); err != nil {
+				return err
+			}
 		}
 		for _, n := range names {
 			err := publish(filepath.Join(src, sub, n), filepath.Join(dst, sub, n))
