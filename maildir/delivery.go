@@ -85,25 +85,30 @@ type Delivery struct {
 	Reason    string      `json:"reason,omitempty"`  // why it bounced, expired or is unknown
 }
 
-// Summary is a line for the doors: "read by mcp at 2006-01-02T15:04:05Z".
+// Summary is a line for the doors: "Message <id> to bob: read by mcp at
+// <time>; surfaced by channel at <time>, mcp at <time>".
 func (d Delivery) Summary() string {
 	s := fmt.Sprintf("Message %s to %s: %s", d.ID, d.To, d.State)
-	switch d.State {
-	case StateRead:
-		if d.ReadBy != "" {
-			s += fmt.Sprintf(" by %s at %s", d.ReadBy, stampRFC(d.ReadAt))
-		}
-	case StateSurfaced:
-		if n := len(d.Surfaced); n > 0 {
-			s += fmt.Sprintf(" by %s at %s", d.Surfaced[n-1].Door, stampRFC(d.Surfaced[n-1].At))
-		}
-	case StateAcknowledged:
+	switch {
+	case d.State == StateRead && d.ReadBy != "":
+		s += fmt.Sprintf(" by %s at %s", d.ReadBy, stampRFC(d.ReadAt))
+	case d.State == StateAcknowledged:
 		s += " at " + stampRFC(d.AckedAt)
-	case StateExpired, StateBounced:
+	case d.State == StateExpired || d.State == StateBounced:
 		s += " at " + stampRFC(d.EndedAt)
 	}
+	for i, sf := range d.Surfaced {
+		sep := ", "
+		switch {
+		case i == 0 && d.State == StateSurfaced:
+			sep = " by "
+		case i == 0:
+			sep = "; surfaced by "
+		}
+		s += sep + string(sf.Door) + " at " + stampRFC(sf.At)
+	}
 	if d.Reason != "" {
-		s += ": " + d.Reason
+		s += "; " + d.Reason
 	}
 	return s
 }

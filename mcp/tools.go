@@ -241,7 +241,7 @@ func (s *Server) sendTool(ctx context.Context, a sendArgs) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return res.Summary() + largeNote(res.To, res.LargeFile) + replayedNote(res.Replayed), nil
+	return res.Summary() + " (id " + res.ID + ")" + largeNote(res.To, res.LargeFile) + replayedNote(res.Replayed), nil
 }
 
 // replayedNote marks the result of a call repeating an idempotency key.
@@ -331,7 +331,7 @@ func (s *Server) checkTool(ctx context.Context, a checkArgs) (string, error) {
 // wait is over.
 func checkWait(ctx context.Context, sess *maildir.Session, wait time.Duration) (maildir.CheckResult, time.Duration, error) {
 	start := time.Now()
-	opt := maildir.CheckOptions{Accept: budget(checkBudget)}
+	opt := maildir.CheckOptions{Accept: budget(checkBudget), Door: maildir.DoorMCP}
 	res, err := sess.Check(ctx, opt)
 	if err != nil || len(res.Messages) > 0 || wait <= 0 {
 		return res, 0, err
@@ -399,7 +399,7 @@ func (s *Server) shareFileTool(ctx context.Context, a shareFileArgs) (string, er
 	if err != nil {
 		return "", err
 	}
-	text := fmt.Sprintf("File shared with %s: %s (%d bytes). %s", res.To, res.Path, res.Size, res.Summary())
+	text := fmt.Sprintf("File shared with %s: %s (%d bytes). %s (id %s)", res.To, res.Path, res.Size, res.Summary(), res.ID)
 	if res.Resolved != "" {
 		text += fmt.Sprintf("\nThe path is a symlink to %s.", res.Resolved)
 	}
@@ -437,7 +437,7 @@ func (s *Server) shareCommandTool(ctx context.Context, a shareCommandArgs) (stri
 	if res.Truncated {
 		fmt.Fprintf(&b, ", cut at %d bytes each", maildir.MaxCommandOutput)
 	}
-	fmt.Fprintf(&b, "). %s", res.Summary())
+	fmt.Fprintf(&b, "). %s (id %s)", res.Summary(), res.ID)
 	return b.String() + largeNote(res.To, res.LargeFile), nil
 }
 
@@ -478,7 +478,7 @@ func (s *Server) autoProcessTool(ctx context.Context, a autoProcessArgs) (string
 	if err != nil {
 		return "", err
 	}
-	res, err := sess.Check(ctx, maildir.CheckOptions{Accept: budget(checkBudget)})
+	res, err := sess.Check(ctx, maildir.CheckOptions{Accept: budget(checkBudget), Door: maildir.DoorMCP})
 	if err != nil {
 		return "", err
 	}

@@ -35,7 +35,7 @@ func runCheck(ctx context.Context, c *cli, args []string) error {
 			return err
 		}
 	}
-	r, err := s.Check(ctx, maildir.CheckOptions{Max: *max})
+	r, err := s.Check(ctx, maildir.CheckOptions{Max: *max, Door: maildir.DoorCLI})
 	if err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func runWatch(ctx context.Context, c *cli, args []string) error {
 		fmt.Fprintf(c.stderr, "watching mail for %s in %s (%s); Ctrl-C to stop\n", s.ID(), st.Root(), mode)
 	}
 	for {
-		r, err := s.Check(ctx, maildir.CheckOptions{})
+		r, err := s.Check(ctx, maildir.CheckOptions{Door: maildir.DoorCLI})
 		if err != nil {
 			return err
 		}
