@@ -383,9 +383,12 @@ func (st *Store) describe(d *Delivery, box, path string, read bool) {
 	}
 }
 
+// sortSurfacings orders surfacings by time; at equal times (file times
+// are coarse) a preview comes before the claim that ends it.
 func sortSurfacings(s []Surfacing) {
+	before := func(a, b Surfacing) bool { return a.At.Before(b.At) || a.At.Equal(b.At) && !a.Read && b.Read }
 	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j].At.Before(s[j-1].At); j-- {
+		for j := i; j > 0 && before(s[j], s[j-1]); j-- {
 			s[j], s[j-1] = s[j-1], s[j]
 		}
 	}
