@@ -121,7 +121,7 @@ const fastCheckMax = 1 << 20
 // read) it is sent cut to fit, saying where the whole message is (read mail
 // stays on disk, so nothing is lost); without, it is sent whole. Messages
 // claimed before an error are still returned.
-func checkReply(ctx context.Context, s *maildir.Session, id json.RawMessage, budget, max int, cut bool) (Reply, error) {
+func checkReply(ctx context.Context, s *maildir.Session, door maildir.Door, id json.RawMessage, budget, max int, cut bool) (Reply, error) {
 	big := 1 << 30
 	base := encodedLen(Reply{ID: id, Event: EventMail, Status: StatusOK, Messages: []maildir.LegacyMessage{}, Remaining: &big})
 	used, count, oversized := base, 0, false
@@ -141,7 +141,7 @@ func checkReply(ctx context.Context, s *maildir.Session, id json.RawMessage, bud
 		count++
 		return true
 	}
-	res, err := s.Check(ctx, maildir.CheckOptions{Max: max, Accept: accept})
+	res, err := s.Check(ctx, maildir.CheckOptions{Max: max, Accept: accept, Door: door})
 	if err != nil && len(res.Messages) == 0 {
 		return Reply{}, err
 	}
