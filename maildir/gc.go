@@ -54,7 +54,7 @@ func (st *Store) GC(ctx context.Context) (GCStats, error) {
 			return s, err
 		}
 		s.TmpFiles += st.cleanTmp(id, now)
-		expired := "read mail is kept " + st.opts.ReadRetention.String()
+		expired := "removed by retention: read mail is kept " + st.opts.ReadRetention.String()
 		s.ReadExpired += removeOlder(st.boxPath(id, dirCur), now.Add(-st.opts.ReadRetention), nil,
 			func(p string) { st.tombstone(p, sufExpired, expired) })
 		_, registered := agents[id]
