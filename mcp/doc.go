@@ -8,8 +8,9 @@
 //     names, input schemas and required fields (register, send, broadcast,
 //     check, list_instances, share_file, share_command, rename,
 //     auto_process), plus optional extras (check's wait_seconds,
-//     auto_process's send_receipts). Every tool declares all four
-//     annotation hints.
+//     auto_process's send_receipts), and a tenth, message_status
+//     (delivery.go), whose definition is kept tiny. Every tool declares
+//     all four annotation hints.
 //   - Identity: a Server acts as at most one identity at a time, held in the
 //     Server (never a package variable), taken by the register tool or at
 //     start from Config.ID (IPC_ID). A from_id, instance_id or old_id naming
