@@ -174,6 +174,7 @@ func (st *Store) writeRecordFile(box, dir, name string, body []byte) error {
 		}
 	}
 	if err != nil {
+		_ = os.Remove(tmp) // a full disk may have left it half written
 		return err
 	}
 	err = publish(tmp, filepath.Join(dir, name))
