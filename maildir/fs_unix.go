@@ -85,3 +85,16 @@ func linkPublish(tmp, dst string) error {
 	}
 	return err
 }
+
+// openNoFollow opens a directory entry for reading without following a
+// symbolic link, without blocking (a FIFO without a writer, a device) and
+// without making a terminal the controlling one.
+func openNoFollow(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+}
+
+// isSymlinkRefusal reports the error of an O_NOFOLLOW open of a link
+// (ELOOP; EMLINK on FreeBSD).
+func isSymlinkRefusal(err error) bool {
+	return errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.EMLINK)
+}

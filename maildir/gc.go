@@ -19,6 +19,7 @@ type GCStats struct {
 	LargeFiles  int // large-message files no longer referenced
 	Tokens      int // expired session tokens
 	Forwards    int // expired forwarding entries
+	Quarantined int // entries of new/ or cur/ that were not messages, moved aside
 }
 
 // tmpGrace is how old a tmp/ file of a writer that cannot be proven dead must be
@@ -57,13 +58,20 @@ func (st *Store) GC(ctx context.Context) (GCStats, error) {
 		if !registered && !forwarded {
 			s.Future += removeOlder(st.boxPath(id, dirNew), now.Add(-st.opts.FutureRetention), nil)
 		}
-		// Large files referenced by what is left stay.
+		// Large files referenced by what is left stay; what is not a
+		// message is moved aside.
 		for _, sub := range []string{dirNew, dirCur} {
 			dir := st.boxPath(id, sub)
 			names, _ := listDir(dir)
-			for _, n := range names {
-				if p := largeRef(filepath.Join(dir, n)); p != "" {
+			for _, n := range st.stuck.usable(dir, names) {
+				p, err := st.largeRef(filepath.Join(dir, n))
+				if p != "" {
 					keepLarge[p] = true
+				}
+				if isNotMessage(err) {
+					if _, report := st.quarantine(id, sub, n, err); report {
+						s.Quarantined++
+					}
 				}
 			}
 		}
@@ -134,7 +142,7 @@ func removeOlder(dir string, cutoff time.Time, keep func(string) bool) int {
 			continue
 		}
 		p := filepath.Join(dir, name)
-		info, err := os.Stat(p)
+		info, err := os.Lstat(p) // a link is not mail: it is moved aside, not expired
 		if err != nil || !info.Mode().IsRegular() || !info.ModTime().Before(cutoff) {
 			continue
 		}
@@ -145,23 +153,24 @@ func removeOlder(dir string, cutoff time.Time, keep func(string) bool) int {
 	return n
 }
 
-// largeRef returns the large-message file a message refers to, if any.
-func largeRef(path string) string {
-	f, err := os.Open(path)
+// largeRef returns the large-message file a message refers to, if any,
+// and the error of an entry that is not a message file.
+func (st *Store) largeRef(path string) (string, error) {
+	f, _, err := openMessageFile(path, st.maxFileSize())
 	if err != nil {
-		return ""
+		return "", err
 	}
 	defer f.Close()
 	head, err := readAllLimit(f, 4<<20)
 	if err != nil || !strings.Contains(string(head), "large_message_file") {
-		return ""
+		return "", nil
 	}
 	m, _ := parseMessage(head)
 	var d struct {
 		File string `json:"large_message_file"`
 	}
 	if json.Unmarshal(m.Data, &d) != nil {
-		return ""
+		return "", nil
 	}
-	return d.File
+	return d.File, nil
 }

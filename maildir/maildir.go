@@ -95,6 +95,8 @@ type Store struct {
 	regTimes map[string][]time.Time
 	commit   *committer // group commit under the batch policy
 
+	stuck stuckEntries // entries that are not messages and could not be moved aside
+
 	watchOnce sync.Once
 	watcher   atomic.Pointer[notifier] // set on first use, under watchOnce
 
