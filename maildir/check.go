@@ -87,15 +87,24 @@ func (st *Store) check(ctx context.Context, id string, opt CheckOptions) (CheckR
 		msgID := claimID(name)
 		dst := st.boxPath(id, dirCur, msgID+infoSeen)
 		if err := rename(filepath.Join(newDir, name), dst); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				continue
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				continue // claimed by another checker
+			case isNoSpace(err) || isShortOfResources(err):
+				return res.stop(ioError(op, id, err), len(names)-i) // every later claim fails alike
 			}
-			return res.stop(ioError(op, id, err), len(names)-i)
+			// This one cannot be claimed (its name in cur/ is taken by a
+			// directory, say): it stays unread, the rest is claimed.
+			res.Remaining++
+			if res.Stopped == nil {
+				res.Stopped = ioError(op, id, err)
+			}
+			continue
 		}
 		m.ID, m.Read, m.Path = msgID, true, dst
 		res.Messages = append(res.Messages, m)
 	}
-	return res, nil
+	return res.settle()
 }
 
 // stop ends a check on err with left messages not examined. What was
@@ -103,10 +112,20 @@ func (st *Store) check(ctx context.Context, id string, opt CheckOptions) (CheckR
 // when nothing was claimed.
 func (res CheckResult) stop(err error, left int) (CheckResult, error) {
 	res.Remaining += left
-	if len(res.Messages) == 0 {
+	if res.Stopped == nil {
+		res.Stopped = err
+	}
+	return res.settle()
+}
+
+// settle returns a finished check: an error beside no message is returned
+// alone, so that "error" always means "nothing was claimed".
+func (res CheckResult) settle() (CheckResult, error) {
+	if res.Stopped != nil && len(res.Messages) == 0 {
+		err := res.Stopped
+		res.Stopped = nil
 		return res, err
 	}
-	res.Stopped = err
 	return res, nil
 }
 

@@ -110,13 +110,18 @@ func classifyOpen(path string, err error) error {
 		return err
 	case isSymlinkRefusal(err):
 		return &notMessageError{what: "a symbolic link"}
-	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE), errors.Is(err, syscall.ENOMEM):
-		return err // the process is short of files or memory: not the entry's fault
+	case isShortOfResources(err):
+		return err // not the entry's fault
 	}
 	if info, lerr := os.Lstat(path); lerr == nil && !info.Mode().IsRegular() {
 		return &notMessageError{what: describeMode(info.Mode())}
 	}
 	return &notMessageError{what: "unreadable: " + errText(err)}
+}
+
+// isShortOfResources reports a process out of file descriptors or memory.
+func isShortOfResources(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) || errors.Is(err, syscall.ENOMEM)
 }
 
 // errText is the cause of err without the path os adds to it.
