@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -105,6 +106,26 @@ func (st *Store) check(ctx context.Context, id string, opt CheckOptions) (CheckR
 		res.Messages = append(res.Messages, m)
 	}
 	return res.settle()
+}
+
+// maxWarnings bounds the entries moved aside that Warnings names one by one.
+const maxWarnings = 5
+
+// Warnings are the sentences a door shows beside the messages of res: one
+// per entry moved aside, then the error that stopped the check.
+func (res CheckResult) Warnings() []string {
+	var out []string
+	for i, q := range res.Quarantined {
+		if i == maxWarnings {
+			out = append(out, fmt.Sprintf("and %d more entries that were not messages (ipc doctor lists them)", len(res.Quarantined)-i))
+			break
+		}
+		out = append(out, q.String())
+	}
+	if res.Stopped != nil {
+		out = append(out, fmt.Sprintf("the check stopped after %d messages: %v; the rest stays unread for the next check", len(res.Messages), res.Stopped))
+	}
+	return out
 }
 
 // stop ends a check on err with left messages not examined. What was

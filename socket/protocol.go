@@ -285,6 +285,7 @@ type Reply struct {
 	Version      int                     `json:"version,omitempty"`
 	Server       string                  `json:"server,omitempty"`
 	MaxFrame     int                     `json:"max_frame,omitempty"`
+	Warnings     []string                `json:"warnings,omitempty"` // fast-path check: entries moved aside, a check stopped part-way
 }
 
 // Status values.
