@@ -4,6 +4,7 @@ package mcp
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -114,4 +115,69 @@ func TestHostileCheckPartFailureMCP(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mountExt4 mounts a fresh ext4 image of size bytes at a new directory,
+// unmounted at cleanup. It needs root, mkfs.ext4 and a loop device; the
+// test is skipped without them. ext4, unlike tmpfs, refuses a rename with
+// ENOSPC when the target directory needs a new block.
+func mountExt4(t *testing.T, size int64) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount a loop device")
+	}
+	img := filepath.Join(t.TempDir(), "disk.img")
+	if err := os.WriteFile(img, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(img, size); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mkfs.ext4", "-q", "-F", img).CombinedOutput(); err != nil {
+		t.Skipf("mkfs.ext4: %v %s", err, out)
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-o", "loop", img, dir).CombinedOutput(); err != nil {
+		t.Skipf("mount: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+	return dir
+}
+
+// TestDiskFullCheckMCP: on a full disk the rename into cur/ fails part-way
+// through a check (on ext4 once cur/ needs a new block). The MCP check
+// used to answer only no_space, and the messages it had already moved to
+// cur/ never reached the agent; now every message in cur/ is in the
+// result, with the error beside them, and the rest stays unread.
+func TestDiskFullCheckMCP(t *testing.T) {
+	root := filepath.Join(mountExt4(t, 8<<20), "home")
+	alice := newPeer(t, root, Config{ID: "alice"})
+	bob := newPeer(t, root, Config{ID: "bob"})
+	const sent = 200
+	for i := 0; i < sent; i++ {
+		alice.ok("send", map[string]any{"from_id": "alice", "to_id": "bob", "content": "m" + itoa(i)})
+	}
+	fill, err := os.Create(filepath.Join(root, "fill"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, chunk := range []int{1 << 16, 1 << 12, 1} { // every block, the last partial one too
+		buf := make([]byte, chunk)
+		for {
+			if _, err := fill.Write(buf); err != nil {
+				break
+			}
+		}
+	}
+	fill.Close()
+	text, isErr := bob.call("check", map[string]any{"instance_id": "bob"})
+	cur, _ := os.ReadDir(filepath.Join(root, "mail", "bob", "cur"))
+	if len(cur) == 0 || len(cur) == sent {
+		t.Skipf("the disk did not refuse a rename part-way (%d of %d claimed)", len(cur), sent)
+	}
+	if isErr || strings.Count(text, "\n--- message ") != len(cur) || !strings.Contains(text, "⚠ the check stopped") {
+		t.Fatalf("check with %d claimed before the disk filled: isError %v\n%.2000s", len(cur), isErr, text)
+	}
+	os.Remove(filepath.Join(root, "fill"))
+	t.Logf("figures: %s: %d of %d messages claimed before ENOSPC, all %d returned with the error beside them", t.Name(), len(cur), sent, len(cur))
 }
