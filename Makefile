@@ -21,10 +21,12 @@ fmt:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-# The core imports no door and no MCP library.
+# The core imports no door and no MCP library, and runs no programs.
 deps:
-	@if $(GO) list -deps ./maildir | grep -E 'ipc/(socket|mcp|cmd)|mark3labs'; then \
+	@if $(GO) list -deps ./maildir | grep -E 'ipc/(socket|mcp|cmd|internal)|mark3labs'; then \
 		echo "maildir must not import the doors"; exit 1; fi
+	@if $(GO) list -deps ./maildir | grep -x 'os/exec'; then \
+		echo "maildir must not run programs (internal/sharecmd does)"; exit 1; fi
 
 # Every fuzz target of every package, one go test -fuzz call each. Go 1.26's
 # fuzz coordinator can report "context deadline exceeded" at the -fuzztime
@@ -62,7 +64,44 @@ check: fmt vet deps test fuzz cross
 # the rest of the crash, fault, hostile-input and security tests. The
 # figures lines are what RELIABILITY.md reports; the whole log is kept in
 # reliability.log. Disk-full and read-only tests need root (a tmpfs).
-RELIABILITY := Kill|Fault|DiskFull|ReadOnly|Idle|Exhaustion|Hostile|Umask|Loopback|LiveIdentity|Stolen|Tokens|ActsOnly|SecureMode|Share|Colon|Poll|Framed|Rendering|HomeRemoved|MailboxRemoved|IndexCorruption|MultiProcess|Slowloris|ConnectionCap|Spoofing|OnDiskLayout
+RELIABILITY := Kill
+RELIABILITY := $(RELIABILITY)|Fault
+RELIABILITY := $(RELIABILITY)|RenameRace
+RELIABILITY := $(RELIABILITY)|RenameCrash
+RELIABILITY := $(RELIABILITY)|DiskFull
+RELIABILITY := $(RELIABILITY)|ReadOnly
+RELIABILITY := $(RELIABILITY)|Idle
+RELIABILITY := $(RELIABILITY)|Exhaustion
+RELIABILITY := $(RELIABILITY)|Hostile
+RELIABILITY := $(RELIABILITY)|Umask
+RELIABILITY := $(RELIABILITY)|Loopback
+RELIABILITY := $(RELIABILITY)|LiveIdentity
+RELIABILITY := $(RELIABILITY)|Stolen
+RELIABILITY := $(RELIABILITY)|Tokens
+RELIABILITY := $(RELIABILITY)|ActsOnly
+RELIABILITY := $(RELIABILITY)|SecureMode
+RELIABILITY := $(RELIABILITY)|Share
+RELIABILITY := $(RELIABILITY)|Colon
+RELIABILITY := $(RELIABILITY)|Poll
+RELIABILITY := $(RELIABILITY)|Framed
+RELIABILITY := $(RELIABILITY)|Rendering
+RELIABILITY := $(RELIABILITY)|HomeRemoved
+RELIABILITY := $(RELIABILITY)|MailboxRemoved
+RELIABILITY := $(RELIABILITY)|IndexCorruption
+RELIABILITY := $(RELIABILITY)|MultiProcess
+RELIABILITY := $(RELIABILITY)|Slowloris
+RELIABILITY := $(RELIABILITY)|ConnectionCap
+RELIABILITY := $(RELIABILITY)|Spoofing
+RELIABILITY := $(RELIABILITY)|OnDiskLayout
+RELIABILITY := $(RELIABILITY)|OtherUser
+RELIABILITY := $(RELIABILITY)|PeerUID
+RELIABILITY := $(RELIABILITY)|LockOut
+RELIABILITY := $(RELIABILITY)|Takeover
+RELIABILITY := $(RELIABILITY)|ReleaseName
+RELIABILITY := $(RELIABILITY)|LegacyCompat
+RELIABILITY := $(RELIABILITY)|Foreign
+RELIABILITY := $(RELIABILITY)|StopCommand
+RELIABILITY := $(RELIABILITY)|RenameDuringBurst
 reliability:
 	@IPC_LONG=1 $(GO) test -race -count=1 -timeout 60m -v -run '$(RELIABILITY)' ./maildir ./socket ./mcp ./cmd/ipc >reliability.log 2>&1; \
 	status=$$?; grep -E '^(--- FAIL|FAIL|ok |panic)|figures:' reliability.log; exit $$status

@@ -277,14 +277,8 @@ func (st *Store) sweepAliases(id string) {
 	}
 }
 
-// Unread summarizes the unread mail of the session.
-type Unread struct {
-	Count int
-	From  []string // distinct senders, in arrival order
-}
-
-// Unread counts unread messages and names their senders without marking
-// anything read.
+// Unread counts unread messages and names the senders of the oldest few
+// (see Unread) without marking anything read.
 func (s *Session) Unread(ctx context.Context) (Unread, error) {
 	const op = "unread"
 	if err := s.begin(op); err != nil {
@@ -293,35 +287,10 @@ func (s *Session) Unread(ctx context.Context) (Unread, error) {
 	return s.st.unread(op, s.ID())
 }
 
-// unread summarizes the unread mail of the maildir of id. Entries that
-// are not messages are moved aside and not counted.
+// unread summarizes the unread mail of the maildir of id (unread.go).
+// Entries that are not messages are moved aside and not counted.
 func (st *Store) unread(op, id string) (Unread, error) {
-	st.sweepAliases(id)
-	dir := st.boxPath(id, dirNew)
-	names, err := listDir(dir)
-	if err != nil {
-		return Unread{}, ioError(op, id, err)
-	}
-	names = st.stuck.usable(dir, names)
-	sortArrival(names)
-	var u Unread
-	seen := map[string]bool{}
-	for _, n := range names {
-		from, err := peekFrom(filepath.Join(dir, n), st.maxFileSize())
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			continue // claimed meanwhile
-		case isNotMessage(err):
-			st.quarantine(id, dirNew, n, err)
-			continue
-		}
-		u.Count++ // a file this process cannot open now is still mail
-		if from != "" && !seen[from] {
-			seen[from] = true
-			u.From = append(u.From, from)
-		}
-	}
-	return u, nil
+	return st.unreadSummary(op, id)
 }
 
 // peekFrom reads the From header from the start of a message file of at

@@ -1,6 +1,7 @@
 package maildir
 
 import (
+	"io/fs"
 	"os"
 	"sync"
 	"time"
@@ -54,10 +55,12 @@ type batch struct {
 }
 
 // commitItem is a file still open after its write, or a directory whose
-// entries changed, and the outcome of making it durable.
+// entries changed, and the outcome of making it durable. The directory is
+// a descriptor opened before its entries changed, so a directory moved
+// meanwhile (a rename moving a maildir) is still the one flushed.
 type commitItem struct {
 	file *os.File
-	dir  string
+	dir  *os.File
 	err  error
 }
 
@@ -150,17 +153,7 @@ func (c *committer) gathering(b *batch) bool {
 // for a single item (or for several items that are the same directory),
 // one filesystem sync for more where the filesystem's sync is trusted.
 func (c *committer) syncItems(items []*commitItem) {
-	var uniq []*commitItem
-	first := make(map[string]*commitItem)
-	for _, it := range items {
-		if it.file == nil && first[it.dir] != nil {
-			continue
-		}
-		if it.file == nil {
-			first[it.dir] = it
-		}
-		uniq = append(uniq, it)
-	}
+	uniq, same := dedupDirs(items)
 	switch {
 	case len(uniq) == 1:
 		start := time.Now()
@@ -174,11 +167,50 @@ func (c *committer) syncItems(items []*commitItem) {
 	default:
 		syncEach(uniq)
 	}
-	for _, it := range items {
-		if f := first[it.dir]; it.file == nil && f != it {
-			it.err = f.err
-		}
+	for it, first := range same {
+		it.err = first.err
 	}
+}
+
+// dedupDirs returns the items to sync, one per distinct directory, and for
+// every other directory item the item whose sync covers it. Directories
+// are the same when they are the same file, not merely the same path: a
+// maildir moved and created again under its name is another directory.
+func dedupDirs(items []*commitItem) (uniq []*commitItem, same map[*commitItem]*commitItem) {
+	byName := map[string][]*commitItem{}
+	infos := map[*commitItem]fs.FileInfo{}
+	info := func(it *commitItem) fs.FileInfo {
+		fi, ok := infos[it]
+		if !ok {
+			fi, _ = it.dir.Stat()
+			infos[it] = fi
+		}
+		return fi
+	}
+	for _, it := range items {
+		if it.dir == nil {
+			uniq = append(uniq, it)
+			continue
+		}
+		name := it.dir.Name()
+		var first *commitItem
+		for _, f := range byName[name] {
+			if a, b := info(f), info(it); a != nil && b != nil && os.SameFile(a, b) {
+				first = f
+				break
+			}
+		}
+		if first == nil {
+			byName[name] = append(byName[name], it)
+			uniq = append(uniq, it)
+			continue
+		}
+		if same == nil {
+			same = map[*commitItem]*commitItem{}
+		}
+		same[it] = first
+	}
+	return uniq, same
 }
 
 // syncEach makes each item durable with its own fsync, all at once: the
@@ -200,5 +232,5 @@ func (it *commitItem) sync() error {
 	if it.file != nil {
 		return it.file.Sync()
 	}
-	return syncDir(it.dir)
+	return syncDirFile(it.dir)
 }

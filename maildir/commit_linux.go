@@ -78,10 +78,11 @@ func (s *fsSync) syncAll(items []*commitItem) {
 }
 
 func (it *commitItem) stat(s *unix.Stat_t) error {
-	if it.file == nil {
-		return wrapPath("stat", it.dir, ignoringEINTR(func() error { return unix.Stat(it.dir, s) }))
+	f := it.file
+	if f == nil {
+		f = it.dir
 	}
-	return wrapPath("stat", it.file.Name(), ignoringEINTR(func() error { return unix.Fstat(int(it.file.Fd()), s) }))
+	return wrapPath("stat", f.Name(), ignoringEINTR(func() error { return unix.Fstat(int(f.Fd()), s) }))
 }
 
 // kernelAtLeast reports whether the running kernel's version is at least

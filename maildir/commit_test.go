@@ -32,6 +32,17 @@ func tempFile(t *testing.T, dir string, i int) *os.File {
 	return f
 }
 
+// openDir opens a directory for flushing, closed when the test ends.
+func openDir(t *testing.T, dir string) *os.File {
+	t.Helper()
+	d, err := os.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
 // within runs fn and fails the test if it has not returned by the deadline.
 func within(t *testing.T, d time.Duration, fn func()) {
 	t.Helper()
@@ -80,7 +91,7 @@ func TestCommitGathersEveryDeliveryUnderWay(t *testing.T) {
 				defer c.leave()
 				it := &commitItem{file: f}
 				if i%2 == 1 {
-					it = &commitItem{dir: dir} // the same directory many times: one fsync
+					it = &commitItem{dir: openDir(t, dir)} // the same directory many times: one fsync
 				}
 				if err := c.commit(it); err != nil {
 					t.Error(err)
@@ -113,17 +124,27 @@ func TestCommitStopsGatheringWhenADeliveryLeaves(t *testing.T) {
 }
 
 // TestCommitItemsFailAlone: in one commit, an item that cannot be made
-// durable (a closed file, a directory removed meanwhile) fails, and the
-// others succeed. A delivery told its directory vanished writes its message
-// again, so an error reaching the others would duplicate their mail.
+// durable (a closed file or directory) fails, and the others succeed,
+// including a directory removed meanwhile, which is flushed through its
+// descriptor. An error reaching the others would fail sends that were
+// delivered.
 func TestCommitItemsFailAlone(t *testing.T) {
 	c := gatherForever(t)
 	dir := t.TempDir()
 	good := tempFile(t, dir, 0)
 	bad := tempFile(t, dir, 1)
 	bad.Close()
-	gone := filepath.Join(dir, "gone")
-	items := []*commitItem{{file: good}, {file: bad}, {dir: dir}, {dir: gone}, {dir: dir}}
+	goneDir := filepath.Join(dir, "gone")
+	if err := os.Mkdir(goneDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	gone := openDir(t, goneDir)
+	if err := os.Remove(goneDir); err != nil {
+		t.Fatal(err)
+	}
+	closed := openDir(t, dir)
+	closed.Close()
+	items := []*commitItem{{file: good}, {file: bad}, {dir: openDir(t, dir)}, {dir: gone}, {dir: closed}, {dir: openDir(t, dir)}}
 	for range items {
 		c.enter()
 	}
@@ -139,9 +160,9 @@ func TestCommitItemsFailAlone(t *testing.T) {
 		t.Fatalf("last commit had %d items, want all %d in one", c.last, len(items))
 	}
 	for i, it := range items {
-		wantErr := it.file == bad || it.dir == gone
+		wantErr := it.file == bad || it.dir == closed
 		if (it.err != nil) != wantErr {
-			t.Errorf("item %d (%s%s): err = %v, want error: %v", i, it.dir, fileName(it.file), it.err, wantErr)
+			t.Errorf("item %d (%s%s): err = %v, want error: %v", i, fileName(it.dir), fileName(it.file), it.err, wantErr)
 		}
 	}
 	// The next commit is unaffected, and a lone delivery does not wait for

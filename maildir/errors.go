@@ -18,6 +18,7 @@ const (
 	NotFound    Kind = "not_found"    // no such message or agent
 	Exists      Kind = "exists"       // the name is already registered
 	InUse       Kind = "in_use"       // the name is held by a live session of another process
+	Forwarded   Kind = "forwarded"    // the name was renamed and forwards to another until the forwarding ends
 	NotOwner    Kind = "not_owner"    // acting as, or on, another identity
 	Denied      Kind = "denied"       // wrong secure-mode proof
 	RateLimited Kind = "rate_limited" // a rate limit or cooldown refused the request

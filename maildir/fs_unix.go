@@ -11,16 +11,25 @@ import (
 	"github.com/google/renameio/v2"
 )
 
+// dirsSync: directories are flushed after their entries change.
+const dirsSync = true
+
 // syncDir flushes a directory's entries to stable storage.
 func syncDir(dir string) error {
 	f, err := os.Open(dir)
 	if err != nil {
 		return err
 	}
-	err = f.Sync()
+	err = syncDirFile(f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	return err
+}
+
+// syncDirFile flushes the entries of an open directory.
+func syncDirFile(d *os.File) error {
+	err := d.Sync()
 	if errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTSUP) {
 		return nil // filesystems that cannot sync a directory journal it themselves
 	}

@@ -16,6 +16,11 @@ import (
 // metadata.
 func syncDir(string) error { return nil }
 
+// dirsSync: directories are not flushed on Windows (see syncDir).
+const dirsSync = false
+
+func syncDirFile(*os.File) error { return nil }
+
 // replaceFile replaces path with data: a temp file in the same directory is
 // written and flushed, then renamed over path. Renaming over a file another
 // process holds open fails on Windows with a sharing violation, so the

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // summarize returns the summary the original product gives a large message:
@@ -24,7 +25,7 @@ func summarize(content string) string {
 		}
 		end := i + len(string(r))
 		s := strings.TrimSpace(text[start:end])
-		if len([]rune(s)) > 10 {
+		if utf8.RuneCountInString(s) > 10 {
 			sentences = append(sentences, s)
 			start = end
 			if len(sentences) == 2 {
@@ -35,9 +36,13 @@ func summarize(content string) string {
 	if len(sentences) > 0 {
 		return strings.Join(sentences, " ")
 	}
-	runes := []rune(text)
-	if len(runes) > 150 {
-		return string(runes[:150]) + "..."
+	// The first 150 characters, without converting all of a long text.
+	n := 0
+	for i := range text {
+		if n == 150 {
+			return text[:i] + "..."
+		}
+		n++
 	}
 	return text
 }
@@ -60,15 +65,20 @@ func (st *Store) storeLarge(from, to, content string, now time.Time) (string, er
 	}
 	name := fmt.Sprintf("%s_%s_%s_%s_message.md", now.Format("20060102-150405"), from, to, uniq)
 	path := filepath.Join(dir, name)
-	var b strings.Builder
-	b.Grow(len(content) + 200)
-	fmt.Fprintf(&b, "# IPC Message\nFrom: %s\nTo: %s\nTime: %s\nSize: %.1fKB\n\n## Content\n%s\n",
-		from, to, legacyTime(now), float64(len(content))/1024, content)
+	head := fmt.Sprintf("# IPC Message\nFrom: %s\nTo: %s\nTime: %s\nSize: %.1fKB\n\n## Content\n",
+		from, to, legacyTime(now), float64(len(content))/1024)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", err
 	}
-	_, err = f.WriteString(b.String())
+	// Written in parts: a copy of a 64 MiB content would double the memory.
+	_, err = f.WriteString(head)
+	if err == nil {
+		_, err = f.WriteString(content)
+	}
+	if err == nil {
+		_, err = f.WriteString("\n")
+	}
 	if err == nil {
 		err = st.syncFile(f)
 	}
@@ -86,13 +96,12 @@ func (st *Store) storeLarge(from, to, content string, now time.Time) (string, er
 }
 
 // largeData is the data of a large message: the sender's object plus the
-// file's path and the original size in KB (one decimal).
+// file's path and the original size in KB (one decimal). Data that is not
+// an object is kept under "data".
 func largeData(data json.RawMessage, path string, size int) (json.RawMessage, error) {
 	obj := map[string]json.RawMessage{}
-	if len(data) > 0 {
-		if err := json.Unmarshal(data, &obj); err != nil {
-			return nil, err
-		}
+	if len(data) > 0 && (json.Unmarshal(data, &obj) != nil || obj == nil) {
+		obj = map[string]json.RawMessage{"data": data}
 	}
 	p, _ := json.Marshal(path)
 	obj["large_message_file"] = p

@@ -3,6 +3,7 @@ package maildir
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // The original product's wording of results. Its Python clients print these
@@ -21,9 +22,19 @@ func (r SendResult) Summary() string {
 	return "Message sent"
 }
 
-// Summary is the original's reply to a broadcast.
+// Summary is the original's reply to a broadcast, with the recipients
+// that got no copy named after it: "Broadcast to 2 instances; 1 failed:
+// carol".
 func (r BroadcastResult) Summary() string {
-	return fmt.Sprintf("Broadcast to %d instances", len(r.To))
+	s := fmt.Sprintf("Broadcast to %d instances", len(r.To))
+	if failed := r.Failed(); len(failed) > 0 {
+		names := make([]string, len(failed))
+		for i, f := range failed {
+			names[i] = f.Agent
+		}
+		s += fmt.Sprintf("; %d failed: %s", len(failed), strings.Join(names, ", "))
+	}
+	return s
 }
 
 // Summary is the original's reply to a rename.
@@ -50,16 +61,19 @@ type LegacyMessage struct {
 	Message   LegacyInner `json:"message"`
 }
 
-// LegacyInner is the "message" object of a LegacyMessage.
+// LegacyInner is the "message" object of a LegacyMessage: content, data
+// when present, and the sender's extra keys (see Payload), encoded as one
+// object by MarshalJSON.
 type LegacyInner struct {
-	Content string          `json:"content"`
-	Data    json.RawMessage `json:"data,omitempty"`
+	Content string
+	Data    json.RawMessage
+	Extra   json.RawMessage
 }
 
 // Legacy returns m in the original's check-reply shape.
 func (m Message) Legacy() LegacyMessage {
 	return LegacyMessage{ID: m.ID, From: m.From, To: m.To, Timestamp: legacyTime(m.Time),
-		Message: LegacyInner{Content: m.Content, Data: m.Data}}
+		Message: LegacyInner{Content: m.Content, Data: m.Data, Extra: m.Extra}}
 }
 
 // LegacyAgent is an agent in the shape of the original's list reply, with

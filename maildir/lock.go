@@ -3,6 +3,7 @@ package maildir
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -42,6 +43,18 @@ func (l *fileLock) lock() (unlock func(), err error) {
 // like a live holder.
 type holdLock struct {
 	fl *flock.Flock
+}
+
+// intact reports whether the lock file at the path is still the file the
+// lock is held on: a lock file deleted or replaced under its holder no
+// longer excludes anybody.
+func (h *holdLock) intact() bool {
+	held, err := h.fl.Stat()
+	if err != nil {
+		return false
+	}
+	cur, err := os.Stat(h.fl.Path())
+	return err == nil && os.SameFile(held, cur)
 }
 
 // tryHold tries to take the lock at path, retrying for up to wait.

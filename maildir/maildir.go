@@ -11,12 +11,15 @@
 //	  mail/<id>/new/          unread messages, one file each
 //	  mail/<id>/cur/          read messages, "<unique>!2,S"
 //	  large/                  content over 10,240 bytes, as markdown files
+//	  dedupe/<id>/            results of sends with an idempotency key (dedupe.go)
 //	  presence/<id>.json      an agent's record: registration, rename, holder
 //	  presence/<id>.lock      flock held by the process acting as <id>
 //	  index/agents.json       cache of the registered agents (from presence/)
 //	  index/forward.json      cache of forwarding old -> new (from presence/)
 //	  index/sessions.json     session token hashes (sha256), never tokens
-//	  index/*.lock            the locks guarding those files
+//	  index/rename.json       a rename under way (settled if its process died)
+//	  index/*.lock            the locks guarding those files; identity.lock
+//	                          serialises renames and registrations
 //
 // Directories are created 0700 and files 0600.
 //
@@ -26,7 +29,10 @@
 // fsynced, then published into new/ without overwriting (renameat2
 // RENAME_NOREPLACE, or link+unlink), then the directory is fsynced as the
 // SyncPolicy says; under the default policy concurrent deliveries share
-// these flushes (committer). A reader never sees a partial file. Reading
+// these flushes (committer). Every step goes through a descriptor of the
+// maildir opened first, so a rename moving it meanwhile moves the delivery
+// with it, and a published message is never written again (box.go). A
+// reader never sees a partial file. Reading
 // claims a message by renaming it from new/ to cur/ with the "!2,S" suffix:
 // exactly one concurrent reader wins. Read mail stays in cur/ until
 // retention removes it, so a reply lost on the way to the reader loses
@@ -41,10 +47,11 @@
 //
 // # Concurrency
 //
-// A Store is safe for concurrent use; so is a Session. Lock order: an index
-// lock (agents before forward before sessions) may be taken while holding a
-// presence lock, never the reverse; no lock is held across network I/O or
-// while waiting for mail.
+// A Store is safe for concurrent use; so is a Session. Lock order: presence
+// locks, which are only ever tried (never waited for), then the identity
+// lock (every rename and registration), then an index lock (agents before
+// forward before sessions); never the reverse. No lock is held across
+// network I/O or while waiting for mail.
 package maildir
 
 import (
@@ -88,6 +95,9 @@ type Store struct {
 	agents   *index[agentsIndex]
 	forward  *index[forwardIndex]
 	sessions *index[sessionsIndex]
+	identity *fileLock // serialises renames and registrations (renametx.go)
+
+	faultHook func(step string) error // test seam of the rename steps; nil in production
 
 	mu       sync.Mutex
 	live     map[string]*Session // identities this process acts as
@@ -97,8 +107,16 @@ type Store struct {
 
 	stuck stuckEntries // entries that are not messages and could not be moved aside
 
+	dedupeLocks map[string]*fileLock // idempotency key buckets, by lock file
+	dedupeSwept map[string]time.Time // sender directory -> last sweep
+
+	// onPublished, set by tests, runs after a delivery published its
+	// message and before new/ is made durable.
+	onPublished func(*Message)
+
 	watchOnce sync.Once
 	watcher   atomic.Pointer[notifier] // set on first use, under watchOnce
+	unreads   unreadCache              // summaries of new/ directories (unread.go)
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -136,12 +154,19 @@ func Open(root string, opts Options) (*Store, error) {
 		live:     make(map[string]*Session),
 		boxes:    make(map[string]bool),
 		regTimes: make(map[string][]time.Time),
+
+		dedupeLocks: make(map[string]*fileLock),
+		dedupeSwept: make(map[string]time.Time),
 	}
 	st.fs, _ = detectFS(abs)
 	st.commit = newCommitter(abs, st.fs.Type)
 	st.agents = newIndex(st, "agents", func() agentsIndex { return agentsIndex{} }, st.rebuildAgents)
 	st.forward = newIndex(st, "forward", func() forwardIndex { return forwardIndex{} }, st.rebuildForward)
 	st.sessions = newIndex(st, "sessions", func() sessionsIndex { return sessionsIndex{} }, nil)
+	st.identity = newFileLock(filepath.Join(abs, indexDir, "identity.lock"))
+	if err := st.settleIfNeeded(); err != nil {
+		st.opts.Logf("maildir: settling an unfinished rename: %v", err)
+	}
 	st.ctx, st.cancel = context.WithCancel(context.Background())
 	st.wg.Add(1)
 	go st.background()
@@ -205,77 +230,6 @@ func (st *Store) forgetBox(id string) {
 	st.mu.Lock()
 	delete(st.boxes, id)
 	st.mu.Unlock()
-}
-
-// deliver writes m into the maildir of m.To and returns once it is
-// published and as durable as the sync policy says. m.ID is set.
-func (st *Store) deliver(m *Message) error {
-	if st.opts.Sync == SyncBatch {
-		st.commit.enter()
-		defer st.commit.leave()
-	}
-	for attempt := 0; ; attempt++ {
-		err := st.deliverOnce(m)
-		if err == nil || attempt > 0 || !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		// The maildir vanished (a human removed it, or a rename moved it
-		// away): recreate it and write the message again from the start.
-		st.forgetBox(m.To)
-	}
-}
-
-func (st *Store) deliverOnce(m *Message) error {
-	if err := st.ensureBox(m.To); err != nil {
-		return err
-	}
-	m.ID = st.names.next(st.now())
-	body := m.format()
-	tmp := st.boxPath(m.To, dirTmp, m.ID)
-	dst := st.boxPath(m.To, dirNew, m.ID)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(body)
-	if err == nil {
-		err = st.syncFile(f)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = publish(tmp, dst)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	m.Path = dst
-	st.hint(filepath.Dir(dst))
-	return st.syncDir(filepath.Dir(dst))
-}
-
-// syncFile makes a file just written durable according to the policy.
-func (st *Store) syncFile(f *os.File) error {
-	switch st.opts.Sync {
-	case SyncNone:
-		return nil
-	case SyncFull:
-		return f.Sync()
-	}
-	return st.commit.commit(&commitItem{file: f})
-}
-
-// syncDir makes a directory's entries durable according to the policy.
-func (st *Store) syncDir(dir string) error {
-	switch st.opts.Sync {
-	case SyncNone:
-		return nil
-	case SyncFull:
-		return syncDir(dir)
-	}
-	return st.commit.commit(&commitItem{dir: dir})
 }
 
 // background runs periodic work owned by the Store: presence heartbeats

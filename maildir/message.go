@@ -22,7 +22,8 @@ type Message struct {
 	Time    time.Time       // when it was sent
 	Kind    string          // "" for a direct message, "broadcast" or "system"
 	Content string          // the text
-	Data    json.RawMessage // a JSON object, or nil
+	Data    json.RawMessage // any JSON value, or nil
+	Extra   json.RawMessage // the sender's other keys of the legacy "message" object, or nil (see Payload)
 	Read    bool            // found in cur/ rather than new/
 	Path    string          // where the file was found
 }
@@ -44,6 +45,7 @@ const (
 	hdrKind     = "X-IPC-Kind"
 	hdrOrigTo   = "X-IPC-Original-To"
 	hdrData     = "X-IPC-Data"
+	hdrExtra    = "X-IPC-Extra"
 	hdrMIME     = "MIME-Version"
 	hdrType     = "Content-Type"
 	hdrEncoding = "Content-Transfer-Encoding"
@@ -54,7 +56,7 @@ const (
 // header is ASCII: data is compact JSON with non-ASCII escaped as \uXXXX.
 func (m *Message) format() []byte {
 	var b bytes.Buffer
-	b.Grow(len(m.Content) + len(m.Data) + 320)
+	b.Grow(len(m.Content) + len(m.Data) + len(m.Extra) + 320)
 	hdr := func(k, v string) {
 		b.WriteString(k)
 		b.WriteString(": ")
@@ -74,6 +76,9 @@ func (m *Message) format() []byte {
 	}
 	if len(m.Data) > 0 {
 		hdr(hdrData, asciiJSON(m.Data))
+	}
+	if len(m.Extra) > 0 {
+		hdr(hdrExtra, asciiJSON(m.Extra))
 	}
 	hdr(hdrMIME, "1.0")
 	hdr(hdrType, "text/plain; charset=utf-8")
@@ -138,6 +143,12 @@ func parseMessage(b []byte) (Message, error) {
 				fail(fmt.Errorf("%s: not valid JSON", hdrData))
 			} else {
 				m.Data = json.RawMessage(v)
+			}
+		case strings.EqualFold(k, hdrExtra):
+			if extra, err := compactExtra(json.RawMessage(v)); err != nil {
+				fail(fmt.Errorf("%s: %w", hdrExtra, err))
+			} else {
+				m.Extra = extra
 			}
 		}
 	}

@@ -32,6 +32,9 @@ func TestMain(m *testing.M) {
 // runHelper runs a role with arguments "root,arg,arg...".
 func runHelper(role, args string) error {
 	a := strings.Split(args, ",")
+	if h, ok := moreHelpers[role]; ok {
+		return h(a)
+	}
 	opts, err := OptionsFromEnv()
 	if err != nil {
 		return err
@@ -59,6 +62,16 @@ func runHelper(role, args string) error {
 			fmt.Fprintf(out, "sent %d %s\n", i, r.ID)
 			out.Flush()
 		}
+	case "sendonce": // root,id,to,key: one send with an idempotency key; prints "<message id> <replayed>"
+		s, err := st.Login(context.Background(), a[1], "")
+		if err != nil {
+			return err
+		}
+		r, err := s.SendPayload(context.Background(), a[2], Payload{Content: "keyed", Key: a[3]})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%s %v\n", r.ID, r.Replayed)
 	case "check": // root,inbox,stopfile: claims until stopfile exists and the inbox is empty
 		ch, cancel, err := st.subscribe(st.boxPath(a[1], dirNew))
 		if err != nil {

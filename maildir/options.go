@@ -40,6 +40,7 @@ const (
 	DefaultGCInterval      = time.Hour
 	RenameCooldown         = time.Hour
 	ForwardFor             = 2 * time.Hour
+	DefaultDedupeWindow    = 2 * time.Minute
 	registerLimit          = 100 // registrations per name per registerWindow
 	registerWindow         = time.Minute
 )
@@ -67,6 +68,11 @@ type Options struct {
 	LargeThreshold int // content over this many bytes is stored as a markdown file
 	MaxContent     int // the largest content accepted
 	MaxData        int // the largest data (compact JSON) accepted
+
+	// DedupeWindow is how long a send or broadcast with an idempotency key
+	// is remembered: a repeat with the same key within it returns the first
+	// call's result and delivers nothing. Default 2 minutes.
+	DedupeWindow time.Duration
 
 	// Logf receives diagnostics (quarantined indices, fallbacks). Nil discards.
 	Logf func(format string, args ...any)
@@ -110,6 +116,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.MaxData <= 0 {
 		o.MaxData = DefaultMaxData
+	}
+	if o.DedupeWindow <= 0 {
+		o.DedupeWindow = DefaultDedupeWindow
 	}
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}

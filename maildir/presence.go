@@ -57,6 +57,19 @@ func (st *Store) readRecord(id string) (r agentRecord, lastSeen time.Time, ok bo
 	return r, lastSeen, true, nil
 }
 
+// readRecordFile returns the bytes of the record of id as they are on disk;
+// ok is false when there is none.
+func (st *Store) readRecordFile(id string) (b []byte, ok bool, err error) {
+	b, err = os.ReadFile(st.recordPath(id))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("read %s: %w", st.recordPath(id), err)
+	}
+	return b, true, nil
+}
+
 func (st *Store) writeRecord(r agentRecord) error {
 	b, err := json.MarshalIndent(r, "", " ")
 	if err != nil {
@@ -77,24 +90,63 @@ func (st *Store) touch(id string) {
 
 // heartbeat touches the record of every identity this process holds, so
 // that processes which cannot see our flock (the other side of a WSL/Windows
-// boundary) still see us as online.
+// boundary) still see us as online; checks that each presence lock file is
+// still the one held (see keepHold); and settles a rename left part-way by
+// a process that died.
 func (st *Store) heartbeat() {
 	st.mu.Lock()
-	ids := make([]string, 0, len(st.live))
-	for id := range st.live {
-		ids = append(ids, id)
+	live := make([]*Session, 0, len(st.live))
+	for _, s := range st.live {
+		live = append(live, s)
 	}
 	st.mu.Unlock()
-	for _, id := range ids {
-		st.touch(id)
+	for _, s := range live {
+		s.keepHold()
+		st.touch(s.ID())
+	}
+	if err := st.settleIfNeeded(); err != nil {
+		st.opts.Logf("maildir: settling an unfinished rename: %v", err)
 	}
 }
 
+// keepHold checks that the presence lock of the session is still held on
+// the file at its path. When the file was deleted or replaced (a human
+// cleaning presence/, say), the lock is taken again on the file now there,
+// so the name keeps excluding other processes; if another process holds
+// that file, the loss is reported. The agent record (pid, host, nonce and
+// the heartbeat) is the second witness that keeps a live holder from being
+// taken over meanwhile (liveElsewhere).
+func (s *Session) keepHold() {
+	s.mu.Lock()
+	h, id, closed := s.hold, s.id, s.closed
+	s.mu.Unlock()
+	if closed || h == nil || h.intact() {
+		return
+	}
+	st := s.st
+	fresh, ok, err := tryHold(st.presenceLockPath(id), 0)
+	if err != nil || !ok {
+		st.opts.Logf("maildir: the presence lock of %s was replaced and another process holds the new one; this process still acts as %s (its record says so)", id, id)
+		return
+	}
+	s.mu.Lock()
+	if s.closed || s.hold != h {
+		s.mu.Unlock()
+		fresh.release()
+		return
+	}
+	s.hold = fresh
+	s.mu.Unlock()
+	h.release()
+	st.opts.Logf("maildir: the presence lock of %s was removed; taken again", id)
+}
+
 // liveElsewhere reports whether r (last touched at seen) shows a holder
-// other than this process that is still alive. Where flock is
-// authoritative (a local filesystem, a record written on this host) the
-// caller has already probed the lock; this covers the rest with the
-// heartbeat.
+// other than this process that is still alive. It is the second witness
+// beside the flock: a lock file deleted or replaced under a live holder
+// lets the flock probe succeed, but the holder's record still names it,
+// and on this host its pid is still alive. Where the holder is on another
+// host or OS instance, a fresh heartbeat is the witness.
 func (st *Store) liveElsewhere(r agentRecord, seen time.Time) bool {
 	if r.PID == 0 || r.Nonce == "" || r.Nonce == st.nonce {
 		return false
@@ -103,9 +155,6 @@ func (st *Store) liveElsewhere(r agentRecord, seen time.Time) bool {
 		return false
 	}
 	if r.Host == st.host {
-		if !st.fs.Remote {
-			return false // the flock probe already answered
-		}
 		return pidAlive(r.PID)
 	}
 	return true

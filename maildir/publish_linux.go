@@ -16,3 +16,12 @@ func publish(tmp, dst string) error {
 	}
 	return linkPublish(tmp, dst)
 }
+
+// publishAt is publish relative to the directory descriptor dir.
+func publishAt(dir int, tmp, dst string) error {
+	err := unix.Renameat2(dir, tmp, dir, dst, unix.RENAME_NOREPLACE)
+	if err == nil || errors.Is(err, unix.EEXIST) || errors.Is(err, unix.ENOENT) || isNoSpace(err) {
+		return err
+	}
+	return linkPublishAt(dir, tmp, dst)
+}

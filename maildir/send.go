@@ -17,16 +17,27 @@ type SendResult struct {
 	Forwarded bool   // To differs from Requested because of a rename
 	Queued    bool   // To is not registered yet: it gets the message when it registers
 	LargeFile string // the markdown file holding the full content, if it was large
+	Replayed  bool   `json:"-"` // an earlier call with the same idempotency key did this: nothing was sent now
 }
 
-// Send delivers content (and optional data, a JSON object) to to, following
+// Send delivers content (and optional data, any JSON value) to to, following
 // forwarding. An unknown name is queued ("future messaging") and kept at
 // least FutureRetention. Content over the large threshold is stored as a
 // markdown file and the message carries its summary and path.
 // Errors: Invalid (recipient), BadRequest (content or data), TooLarge,
 // RateLimited, Closed, Expired, NoSpace, Internal.
 func (s *Session) Send(ctx context.Context, to, content string, data json.RawMessage) (SendResult, error) {
+	return s.SendPayload(ctx, to, Payload{Content: content, Data: data})
+}
+
+// SendPayload is Send with the whole payload: extra keys, and an
+// idempotency key (p.Key): a call repeating the key within DedupeWindow
+// returns the first call's result, Replayed, and sends nothing
+// (dedupe.go). Errors: as Send, and BadRequest for a bad key or one used
+// for a different message.
+func (s *Session) SendPayload(ctx context.Context, to string, p Payload) (SendResult, error) {
 	const op = "send"
+	content, data, key := p.Content, p.Data, p.Key
 	if err := s.begin(op); err != nil {
 		return SendResult{}, err
 	}
@@ -36,10 +47,22 @@ func (s *Session) Send(ctx context.Context, to, content string, data json.RawMes
 	if to == SystemID {
 		return SendResult{}, errorf(op, Invalid, to, "%q is the mailbox's own notice sender and cannot receive mail", to)
 	}
-	data, err := s.st.checkPayload(op, s.ID(), content, data)
+	if err := checkIdempotencyKey(op, s.ID(), key); err != nil {
+		return SendResult{}, err
+	}
+	data, extra, err := s.st.checkPayload(op, s.ID(), content, data, p.Extra)
 	if err != nil {
 		return SendResult{}, err
 	}
+	return once(s, op, key, fingerprint(op, to, content, string(data), string(extra)),
+		func() (SendResult, error) { return s.send(to, content, data, extra) },
+		func(_ SendResult, err error) bool { return err == nil },
+		func(r *SendResult) { r.Replayed = true })
+}
+
+// send delivers a checked message.
+func (s *Session) send(to, content string, data, extra json.RawMessage) (SendResult, error) {
+	const op = "send"
 	if err := s.allow(op, 1); err != nil {
 		return SendResult{}, err
 	}
@@ -52,7 +75,7 @@ func (s *Session) Send(ctx context.Context, to, content string, data json.RawMes
 		return SendResult{}, ioError(op, to, err)
 	}
 	_, registered := agents[final]
-	m := Message{From: s.ID(), To: final, Time: s.st.now(), Content: content, Data: data}
+	m := Message{From: s.ID(), To: final, Time: s.st.now(), Content: content, Data: data, Extra: extra}
 	if final != to {
 		m.OrigTo = to
 	}
@@ -63,28 +86,103 @@ func (s *Session) Send(ctx context.Context, to, content string, data json.RawMes
 	if err := s.st.deliver(&m); err != nil {
 		return SendResult{}, ioError(op, final, err)
 	}
-	res.ID = m.ID
+	res.ID, res.To, res.Forwarded = m.ID, m.To, m.To != to
 	return res, nil
 }
 
-// BroadcastResult describes a broadcast.
+// BroadcastResult describes a broadcast: one outcome per recipient.
 type BroadcastResult struct {
-	To        []string // the agents that received a copy
+	To        []string    // the agents that received a copy, sorted
+	Outcomes  []Recipient // every recipient, sorted by name: its copy or why it got none
 	LargeFile string
+	Replayed  bool `json:"-"` // an earlier call with the same idempotency key did this: nothing was sent now
+}
+
+// Failed returns the recipients that got no copy.
+func (r BroadcastResult) Failed() []Recipient {
+	var out []Recipient
+	for _, o := range r.Outcomes {
+		if o.Err != nil {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// Recipient is the outcome of one copy of a broadcast.
+type Recipient struct {
+	Agent string // the registered name
+	ID    string // the id of its copy; "" when it got none
+	Err   error  // why it got none (an *Error); nil when it got one
+}
+
+// recipientJSON is a Recipient as an idempotency record keeps it.
+type recipientJSON struct {
+	Agent string `json:"agent"`
+	ID    string `json:"id,omitempty"`
+	Kind  Kind   `json:"kind,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+// MarshalJSON keeps the error's kind and sentence.
+func (r Recipient) MarshalJSON() ([]byte, error) {
+	j := recipientJSON{Agent: r.Agent, ID: r.ID}
+	if r.Err != nil {
+		j.Kind, j.Error = KindOf(r.Err), r.Err.Error()
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON restores an error as an *Error of the recorded kind.
+func (r *Recipient) UnmarshalJSON(b []byte) error {
+	var j recipientJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*r = Recipient{Agent: j.Agent, ID: j.ID}
+	if j.Kind != "" {
+		r.Err = &Error{Op: "broadcast", Kind: j.Kind, Agent: j.Agent, Msg: j.Error}
+	}
+	return nil
 }
 
 // Broadcast sends one copy to every registered agent except the sender.
-// Errors: as Send; on a partial failure the result lists who got a copy.
+// A recipient whose copy fails does not stop the others: the result says
+// per recipient what happened (Outcomes, Failed), and the error is nil as
+// long as one copy was delivered or there was nobody to send to. When every
+// copy failed, the error is the first recipient's. Errors: as Send.
 func (s *Session) Broadcast(ctx context.Context, content string, data json.RawMessage) (BroadcastResult, error) {
+	return s.BroadcastPayload(ctx, Payload{Content: content, Data: data})
+}
+
+// BroadcastPayload is Broadcast with the whole payload, extra keys and an
+// idempotency key included (see SendPayload). A broadcast that delivered
+// at least one copy is recorded, so its repeat delivers nothing and
+// reports the same outcomes.
+func (s *Session) BroadcastPayload(ctx context.Context, p Payload) (BroadcastResult, error) {
 	const op = "broadcast"
+	content, data, key := p.Content, p.Data, p.Key
 	if err := s.begin(op); err != nil {
 		return BroadcastResult{}, err
 	}
 	me := s.ID()
-	data, err := s.st.checkPayload(op, me, content, data)
+	if err := checkIdempotencyKey(op, me, key); err != nil {
+		return BroadcastResult{}, err
+	}
+	data, extra, err := s.st.checkPayload(op, me, content, data, p.Extra)
 	if err != nil {
 		return BroadcastResult{}, err
 	}
+	return once(s, op, key, fingerprint(op, content, string(data), string(extra)),
+		func() (BroadcastResult, error) { return s.broadcast(content, data, extra) },
+		func(r BroadcastResult, _ error) bool { return len(r.To) > 0 },
+		func(r *BroadcastResult) { r.Replayed = true })
+}
+
+// broadcast delivers a checked message to everyone else.
+func (s *Session) broadcast(content string, data, extra json.RawMessage) (BroadcastResult, error) {
+	const op = "broadcast"
+	me := s.ID()
 	if err := s.allow(op, 1); err != nil {
 		return BroadcastResult{}, err
 	}
@@ -99,78 +197,102 @@ func (s *Session) Broadcast(ctx context.Context, content string, data json.RawMe
 		}
 	}
 	sort.Strings(to)
-	tmpl := Message{From: me, Time: s.st.now(), Kind: KindBroadcast, Content: content, Data: data}
+	tmpl := Message{From: me, Time: s.st.now(), Kind: KindBroadcast, Content: content, Data: data, Extra: extra}
 	var res BroadcastResult
 	if res.LargeFile, err = s.st.makeLarge(&tmpl, "all"); err != nil {
 		return res, ioError(op, me, err)
 	}
-	res.To, err = s.st.deliverAll(tmpl, to)
-	return res, ioError(op, me, err)
+	res.Outcomes = s.st.deliverEach(op, tmpl, to)
+	for _, o := range res.Outcomes {
+		if o.Err == nil {
+			res.To = append(res.To, o.Agent)
+		}
+	}
+	if len(res.To) == 0 && len(to) > 0 {
+		return res, res.Outcomes[0].Err
+	}
+	return res, nil
 }
 
-// deliverAll delivers a copy of tmpl to each recipient, several at a time
-// so that their directory fsyncs overlap, and returns who got one.
+// deliverAll delivers a copy of tmpl to each recipient and returns who got
+// one, sorted, and the first failure.
 func (st *Store) deliverAll(tmpl Message, to []string) ([]string, error) {
+	var done []string
+	var first error
+	for _, o := range st.deliverEach("", tmpl, to) {
+		switch {
+		case o.Err == nil:
+			done = append(done, o.Agent)
+		case first == nil:
+			first = o.Err
+		}
+	}
+	return done, first
+}
+
+// deliverEach delivers a copy of tmpl to each recipient, several at a time
+// so that their directory fsyncs overlap, and returns every outcome in the
+// order of to. Errors are wrapped for op, when given.
+func (st *Store) deliverEach(op string, tmpl Message, to []string) []Recipient {
 	const workers = 8
-	var (
-		mu       sync.Mutex
-		done     []string
-		firstErr error
-		wg       sync.WaitGroup
-		next     = make(chan string)
-	)
+	out := make([]Recipient, len(to))
+	var wg sync.WaitGroup
+	next := make(chan int)
 	for w := 0; w < min(workers, len(to)); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for id := range next {
+			for i := range next {
 				m := tmpl
-				m.To = id
-				err := st.deliver(&m)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-				} else if err == nil {
-					done = append(done, id)
+				m.To = to[i]
+				out[i] = Recipient{Agent: to[i]}
+				switch err := st.deliver(&m); {
+				case err == nil:
+					out[i].ID = m.ID
+				case op != "":
+					out[i].Err = ioError(op, to[i], err)
+				default:
+					out[i].Err = err
 				}
-				mu.Unlock()
 			}
 		}()
 	}
-	for _, id := range to {
-		next <- id
+	for i := range to {
+		next <- i
 	}
 	close(next)
 	wg.Wait()
-	sort.Strings(done)
-	return done, firstErr
+	return out
 }
 
-// checkPayload validates content and data and returns data compacted
-// (nil when empty or null).
-func (st *Store) checkPayload(op, id, content string, data json.RawMessage) (json.RawMessage, error) {
+// checkPayload validates content, data (any JSON value) and extra keys
+// and returns data and extra compacted (nil when empty or null). Data and
+// extra share the data size limit.
+func (st *Store) checkPayload(op, id, content string, data, extra json.RawMessage) (json.RawMessage, json.RawMessage, error) {
 	if !utf8.ValidString(content) {
-		return nil, errorf(op, BadRequest, id, "content is not valid UTF-8 text")
+		return nil, nil, errorf(op, BadRequest, id, "content is not valid UTF-8 text")
 	}
 	if len(content) > st.opts.MaxContent {
-		return nil, errorf(op, TooLarge, id, "content is %d bytes, over the %d-byte limit: share it as a file instead", len(content), st.opts.MaxContent)
+		return nil, nil, errorf(op, TooLarge, id, "content is %d bytes, over the %d-byte limit: share it as a file instead", len(content), st.opts.MaxContent)
 	}
-	data = bytes.TrimSpace(data)
+	data, extra = bytes.TrimSpace(data), bytes.TrimSpace(extra)
+	if len(data)+len(extra) > st.opts.MaxData {
+		return nil, nil, errorf(op, TooLarge, id, "data is %d bytes, over the %d-byte limit", len(data)+len(extra), st.opts.MaxData)
+	}
 	if len(data) == 0 || string(data) == "null" {
-		return nil, nil
+		data = nil
+	} else {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, data); err != nil {
+			return nil, nil, errorf(op, BadRequest, id, "data must be JSON: %v", err)
+		}
+		data = buf.Bytes()
 	}
-	if len(data) > st.opts.MaxData {
-		return nil, errorf(op, TooLarge, id, "data is %d bytes, over the %d-byte limit", len(data), st.opts.MaxData)
+	extra, err := compactExtra(extra)
+	if err != nil {
+		return nil, nil, errorf(op, BadRequest, id, "%v", err)
 	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(data, &obj); err != nil || obj == nil {
-		return nil, errorf(op, BadRequest, id, "data must be a JSON object, e.g. {\"ticket\": 42}")
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, data); err != nil {
-		return nil, errorf(op, BadRequest, id, "data must be a JSON object: %v", err)
-	}
-	return buf.Bytes(), nil
+	return data, extra, nil
 }
 
 // makeLarge turns m into a large message when its content is over the

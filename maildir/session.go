@@ -46,7 +46,11 @@ func (st *Store) Login(ctx context.Context, id, proof string) (*Session, error) 
 }
 
 // acquire takes the presence of id for a new session of this process and
-// records it as registered.
+// records it as registered. Like a rename it holds the presence lock of id
+// and then the identity lock while it checks and writes, so that a rename
+// onto id and a registration of id never both win. A name that forwards
+// (it was renamed) is refused with Forwarded until its forwarding ends; a
+// name taken by a new owner leaves every forwarding chain.
 func (st *Store) acquire(op, id string) (*Session, error) {
 	if st.closed.Load() {
 		return nil, errorf(op, Closed, id, "the mailbox is closed")
@@ -68,24 +72,55 @@ func (st *Store) acquire(op, id string) (*Session, error) {
 		}
 		hold = h
 	}
-	rec, seen, known, err := st.readRecord(id)
+	unlock, err := st.identity.lock()
 	if err != nil {
 		hold.release()
 		return nil, ioError(op, id, err)
 	}
-	if known && prev == nil && st.liveElsewhere(rec, seen) {
+	rec, err := st.register(op, id, prev != nil)
+	unlock()
+	if err != nil {
 		hold.release()
-		return nil, st.inUseError(op, id)
+		return nil, ioError(op, id, err)
+	}
+	s := &Session{st: st, id: id, hold: hold, touched: rec.Since}
+	if prev != nil {
+		s.rate = prev.rate
+	} else if !rec.RateAt.IsZero() {
+		s.rate = bucket{tokens: rec.RateTokens, at: rec.RateAt}
+	}
+	st.mu.Lock()
+	st.live[id] = s
+	st.mu.Unlock()
+	return s, nil
+}
+
+// register checks that this process may take id and records it as the
+// holder. The caller holds the presence lock of id and the identity lock;
+// mine says that this process already acted as id.
+func (st *Store) register(op, id string, mine bool) (agentRecord, error) {
+	if err := st.settleRename(); err != nil {
+		return agentRecord{}, err
+	}
+	rec, seen, known, err := st.readRecord(id)
+	if err != nil {
+		return rec, err
+	}
+	if known && !mine && st.liveElsewhere(rec, seen) {
+		return rec, st.inUseError(op, id)
 	}
 	now := st.now()
-	wasForward := rec.RenamedTo != ""
-	if !known || wasForward {
+	if err := st.refuseForwarded(op, id, "", now); err != nil {
+		return rec, err
+	}
+	newOwner := !known || rec.RenamedTo != ""
+	priorTarget := rec.RenamedTo
+	if newOwner {
 		rec = agentRecord{ID: id, Registered: now, NamedAt: rec.NamedAt}
 	}
 	rec.PID, rec.Host, rec.Nonce, rec.Since = st.pid, st.host, st.nonce, now
 	if err := st.writeRecord(rec); err != nil {
-		hold.release()
-		return nil, ioError(op, id, err)
+		return rec, err
 	}
 	err = st.agents.update(func(ix *agentsIndex) error {
 		if _, ok := (*ix)[id]; ok {
@@ -96,30 +131,28 @@ func (st *Store) acquire(op, id string) (*Session, error) {
 	})
 	if err == nil {
 		err = st.forward.update(func(ix *forwardIndex) error {
-			if _, ok := (*ix)[id]; !ok {
+			_, source := (*ix)[id]
+			inbound := false
+			for _, e := range *ix {
+				inbound = inbound || e.To == id
+			}
+			if !source && !(newOwner && inbound) {
 				return errSkipWrite
 			}
 			delete(*ix, id) // a registered name is no longer forwarded
+			if newOwner {
+				endForwardsTo(*ix, id, priorTarget)
+			}
 			return nil
 		})
+	}
+	if err == nil && newOwner {
+		err = st.syncForwardRecords(id)
 	}
 	if err == nil {
 		err = st.ensureBox(id)
 	}
-	if err != nil {
-		hold.release()
-		return nil, ioError(op, id, err)
-	}
-	s := &Session{st: st, id: id, hold: hold, touched: now}
-	if prev != nil {
-		s.rate = prev.rate
-	} else if !rec.RateAt.IsZero() {
-		s.rate = bucket{tokens: rec.RateTokens, at: rec.RateAt}
-	}
-	st.mu.Lock()
-	st.live[id] = s
-	st.mu.Unlock()
-	return s, nil
+	return rec, err
 }
 
 func (st *Store) inUseError(op, id string) error {

@@ -9,10 +9,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -27,10 +25,15 @@ import (
 //     threshold travels as a large-message file like any long message.
 //   - share a command: split like a POSIX shell would split words (quotes
 //     and backslashes, no variables, globs, pipes or redirections) and run
-//     without a shell, stdin empty, for at most CommandTimeout, after which
-//     its whole process group is killed; each of stdout and stderr is kept
-//     up to MaxCommandOutput bytes. The command, its exit code and its
-//     output are sent even when it fails or times out.
+//     by a CommandRunner (internal/sharecmd: without a shell, stdin empty,
+//     without the product's secrets in its environment, for at most
+//     CommandTimeout, as a process group that ends with it); each of stdout
+//     and stderr is kept up to MaxCommandOutput bytes. The command, its exit
+//     code and its output are sent even when it fails or times out.
+//   - check first, then act: a share is refused for whatever it can be
+//     refused for (the session, the recipient, the message without the
+//     file's text or the command's output, the rate limit, the file's kind
+//     and size) before the file is read or the command is run.
 //
 // Running commands on behalf of a model is powerful: doors let the user turn
 // it off with EnvShareCommand.
@@ -66,14 +69,14 @@ type FileShare struct {
 
 // ShareFile sends the text of the file at path to to, with an optional
 // description. A relative path is taken from the working directory of the
-// process. Errors: NotFound (no such file), BadRequest (not a regular
-// file, not UTF-8 text, unreadable), TooLarge, and those of Send.
+// process. Everything a share can be refused for without reading the file
+// is checked first: the session, the recipient, the message without the
+// text, the rate limit, and the file's kind and size. Errors: NotFound (no
+// such file), BadRequest (not a regular file, not UTF-8 text, unreadable),
+// TooLarge, and those of Send.
 func (s *Session) ShareFile(ctx context.Context, to, path, description string) (FileShare, error) {
 	const op = "share_file"
 	me := s.ID()
-	if err := checkID(op, "recipient id", to); err != nil {
-		return FileShare{}, err // before reading anything
-	}
 	if strings.TrimSpace(path) == "" {
 		return FileShare{}, errorf(op, BadRequest, me, "filepath is empty: give the path of a text file")
 	}
@@ -81,10 +84,37 @@ func (s *Session) ShareFile(ctx context.Context, to, path, description string) (
 	if err != nil {
 		return FileShare{}, errorf(op, BadRequest, me, "cannot resolve %q: %v", truncate(path, 200), err)
 	}
-	text, resolved, err := readShareFile(op, me, abs)
+	content, data := fileMessage(abs, "", description, "")
+	if err := s.checkShare(op, to, content, data); err != nil {
+		return FileShare{}, err
+	}
+	give, err := s.reserve(op)
 	if err != nil {
 		return FileShare{}, err
 	}
+	resolved, size, err := statShareFile(op, me, abs)
+	if err == nil && len(content)+int(size) > s.st.opts.MaxContent {
+		err = errorf(op, TooLarge, me, "%s is %d bytes: the message would be over the %d-byte content limit", abs, size, s.st.opts.MaxContent)
+	}
+	var text string
+	if err == nil {
+		text, err = readShareFile(op, me, abs)
+	}
+	give()
+	if err != nil {
+		return FileShare{}, err
+	}
+	content, data = fileMessage(abs, resolved, description, text)
+	res, err := s.Send(ctx, to, content, data)
+	if err != nil {
+		return FileShare{}, err
+	}
+	return FileShare{SendResult: res, Path: abs, Resolved: resolved, Size: len(text)}, nil
+}
+
+// fileMessage formats a shared file as the content and data of its
+// message.
+func fileMessage(abs, resolved, description, text string) (string, json.RawMessage) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Shared file: %s (%d bytes)\n", abs, len(text))
 	if resolved != "" {
@@ -99,53 +129,56 @@ func (s *Session) ShareFile(ctx context.Context, to, path, description string) (
 		"type": "file", "filepath": abs, "resolved": resolved,
 		"size": len(text), "description": description,
 	})
-	res, err := s.Send(ctx, to, b.String(), data)
-	if err != nil {
-		return FileShare{}, err
-	}
-	return FileShare{SendResult: res, Path: abs, Resolved: resolved, Size: len(text)}, nil
+	return b.String(), data
 }
 
-// readShareFile reads the regular file at abs. resolved is the file it
-// leads to through symlinks, or "" when that is abs itself.
-func readShareFile(op, me, abs string) (text, resolved string, err error) {
+// statShareFile checks, without opening it, that abs is a regular file
+// within MaxShareFile, and returns its size. resolved is the file it leads
+// to through symlinks, or "" when that is abs itself.
+func statShareFile(op, me, abs string) (resolved string, size int64, err error) {
 	info, err := os.Stat(abs)
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", "", errorf(op, NotFound, me, "no such file: %s", abs)
+		return "", 0, errorf(op, NotFound, me, "no such file: %s", abs)
 	}
 	if err != nil {
-		return "", "", errorf(op, BadRequest, me, "cannot read %s: %v", abs, unwrapPath(err))
+		return "", 0, errorf(op, BadRequest, me, "cannot read %s: %v", abs, unwrapPath(err))
 	}
 	if real, err := filepath.EvalSymlinks(abs); err == nil && real != abs {
 		resolved = real
 	}
 	if !info.Mode().IsRegular() {
-		return "", "", errorf(op, BadRequest, me, "%s is not a regular file (%s): only regular text files can be shared", abs, fileType(info.Mode()))
+		return "", 0, errorf(op, BadRequest, me, "%s is not a regular file (%s): only regular text files can be shared", abs, fileType(info.Mode()))
 	}
 	if info.Size() > MaxShareFile {
-		return "", "", errorf(op, TooLarge, me, "%s is %d bytes, over the %d-byte limit: send its path instead", abs, info.Size(), MaxShareFile)
+		return "", 0, errorf(op, TooLarge, me, "%s is %d bytes, over the %d-byte limit: send its path instead", abs, info.Size(), MaxShareFile)
 	}
+	return resolved, info.Size(), nil
+}
+
+// readShareFile reads the text of the regular file at abs, checking again
+// what statShareFile checked: the file may have changed since.
+func readShareFile(op, me, abs string) (string, error) {
 	// Opened without blocking: were the file swapped for a FIFO since the
 	// Stat, the open would otherwise wait for a writer forever.
 	f, err := os.OpenFile(abs, os.O_RDONLY|openNoBlock, 0)
 	if err != nil {
-		return "", "", errorf(op, BadRequest, me, "cannot open %s: %v", abs, unwrapPath(err))
+		return "", errorf(op, BadRequest, me, "cannot open %s: %v", abs, unwrapPath(err))
 	}
 	defer f.Close()
 	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
-		return "", "", errorf(op, BadRequest, me, "%s is not a regular file: only regular text files can be shared", abs)
+		return "", errorf(op, BadRequest, me, "%s is not a regular file: only regular text files can be shared", abs)
 	}
 	b, err := io.ReadAll(io.LimitReader(f, MaxShareFile+1))
 	if err != nil {
-		return "", "", errorf(op, BadRequest, me, "cannot read %s: %v", abs, unwrapPath(err))
+		return "", errorf(op, BadRequest, me, "cannot read %s: %v", abs, unwrapPath(err))
 	}
 	if len(b) > MaxShareFile {
-		return "", "", errorf(op, TooLarge, me, "%s is over the %d-byte limit: send its path instead", abs, MaxShareFile)
+		return "", errorf(op, TooLarge, me, "%s is over the %d-byte limit: send its path instead", abs, MaxShareFile)
 	}
 	if !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
-		return "", "", errorf(op, BadRequest, me, "%s is not UTF-8 text (a binary file?): send its path instead", abs)
+		return "", errorf(op, BadRequest, me, "%s is not UTF-8 text (a binary file?): send its path instead", abs)
 	}
-	return string(b), resolved, nil
+	return string(b), nil
 }
 
 func unwrapPath(err error) error {
@@ -170,23 +203,37 @@ func fileType(m fs.FileMode) string {
 	return "not a regular file"
 }
 
-// CommandShare describes a shared command run.
-type CommandShare struct {
-	SendResult
-	Args      []string // the command split into words
-	ExitCode  int      // -1 when it was killed or did not exit normally
-	TimedOut  bool     // killed after CommandTimeout
+// CommandRun is what running a shared command gave.
+type CommandRun struct {
+	ExitCode  int  // -1 when it was killed or did not exit normally
+	TimedOut  bool // killed after CommandTimeout
 	Stdout    string
 	Stderr    string
 	Truncated bool // stdout or stderr was longer than MaxCommandOutput
 }
 
-// ShareCommand runs command (split into words, without a shell) and sends
-// the command, its exit code and its output to to, with an optional
-// description. The caller's ctx also bounds the run. Errors: BadRequest
-// (empty or malformed command, a program that cannot be started), and
-// those of Send.
-func (s *Session) ShareCommand(ctx context.Context, to, command, description string) (CommandShare, error) {
+// CommandRunner runs the words of a shared command within the limits of
+// sharing (CommandTimeout, MaxCommandOutput), its output made valid UTF-8.
+// An error means the program could not be started. Running programs is not
+// a mailbox rule: the product's runner is internal/sharecmd.Run, which the
+// doors hand to ShareCommand.
+type CommandRunner func(ctx context.Context, args []string) (CommandRun, error)
+
+// CommandShare describes a shared command run.
+type CommandShare struct {
+	SendResult
+	CommandRun
+	Args []string // the command split into words
+}
+
+// ShareCommand runs command (split into words, without a shell) with run
+// and sends the command, its exit code and its output to to, with an
+// optional description. Everything a share can be refused for without
+// running the command is checked first: the command's form, the session,
+// the recipient, the message without the output, and the rate limit. The
+// caller's ctx also bounds the run. Errors: BadRequest (empty or malformed
+// command, a program that cannot be started), and those of Send.
+func (s *Session) ShareCommand(ctx context.Context, to, command, description string, run CommandRunner) (CommandShare, error) {
 	const op = "share_command"
 	me := s.ID()
 	args, err := SplitCommand(command)
@@ -196,15 +243,33 @@ func (s *Session) ShareCommand(ctx context.Context, to, command, description str
 	if len(args) == 0 {
 		return CommandShare{}, errorf(op, BadRequest, me, "command is empty: give a program and its arguments, e.g. \"git status --short\"")
 	}
-	if err := checkID(op, "recipient id", to); err != nil {
-		return CommandShare{}, err // before running anything
+	if run == nil {
+		return CommandShare{}, errorf(op, Internal, me, "no command runner: this door cannot run commands")
 	}
-	run, err := runCommand(ctx, args)
+	content, data := commandMessage(command, description, CommandRun{})
+	if err := s.checkShare(op, to, content, data); err != nil {
+		return CommandShare{}, err
+	}
+	give, err := s.reserve(op)
+	if err != nil {
+		return CommandShare{}, err
+	}
+	out, err := run(ctx, args)
+	give()
 	if err != nil {
 		return CommandShare{}, errorf(op, BadRequest, me, "cannot run %s: %v", args[0], unwrapPath(err))
 	}
-	run.Args = args
+	content, data = commandMessage(command, description, out)
+	res, err := s.Send(ctx, to, content, data)
+	if err != nil {
+		return CommandShare{}, err
+	}
+	return CommandShare{SendResult: res, CommandRun: out, Args: args}, nil
+}
 
+// commandMessage formats a command run as the content and data of its
+// message.
+func commandMessage(command, description string, run CommandRun) (string, json.RawMessage) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Command output: %s\n", command)
 	switch {
@@ -225,12 +290,7 @@ func (s *Session) ShareCommand(ctx context.Context, to, command, description str
 		"type": "command", "command": command, "returncode": run.ExitCode,
 		"timed_out": run.TimedOut, "truncated": run.Truncated, "description": description,
 	})
-	res, err := s.Send(ctx, to, b.String(), data)
-	if err != nil {
-		return CommandShare{}, err
-	}
-	run.SendResult = res
-	return run, nil
+	return b.String(), data
 }
 
 func writeStream(b *strings.Builder, name, out string) {
@@ -244,66 +304,41 @@ func writeStream(b *strings.Builder, name, out string) {
 	}
 }
 
-// runCommand runs args with the limits of ShareCommand. An error means the
-// program could not be started.
-func runCommand(ctx context.Context, args []string) (CommandShare, error) {
-	ctx, cancel := context.WithTimeout(ctx, CommandTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
-	var stdout, stderr cappedBuffer
-	stdout.max, stderr.max = MaxCommandOutput, MaxCommandOutput
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	killGroup(cmd)
-	// Children that keep the output pipes open must not hold us past the
-	// deadline.
-	cmd.WaitDelay = 2 * time.Second
-	err := cmd.Run()
-	var run CommandShare
-	run.Stdout, run.Stderr = toText(stdout.bytes()), toText(stderr.bytes())
-	run.Truncated = stdout.cut || stderr.cut
-	run.TimedOut = errors.Is(ctx.Err(), context.DeadlineExceeded)
-	run.ExitCode = -1
-	if cmd.ProcessState != nil {
-		run.ExitCode = cmd.ProcessState.ExitCode()
+// checkShare applies, before a share acts, the checks Send would apply
+// after: the session is open, the recipient can receive mail, and the
+// message (formatted without what the act adds: the file's text, the
+// command's output) is acceptable content. The act can only make the
+// message longer, so a share refused here would have been refused after.
+func (s *Session) checkShare(op, to, content string, data json.RawMessage) error {
+	if err := s.begin(op); err != nil {
+		return err
 	}
-	var exitErr *exec.ExitError
-	if err != nil && cmd.ProcessState == nil && !errors.As(err, &exitErr) {
-		return run, err // never started
+	if err := checkID(op, "recipient id", to); err != nil {
+		return err
 	}
-	return run, nil
+	if to == SystemID {
+		return errorf(op, Invalid, to, "%q is the mailbox's own notice sender and cannot receive mail", to)
+	}
+	_, _, err := s.st.checkPayload(op, s.ID(), content, data, nil)
+	return err
 }
 
-// toText makes command output valid UTF-8 text.
-func toText(b []byte) string {
-	return strings.ToValidUTF8(string(b), "\uFFFD")
-}
-
-// cappedBuffer keeps the first max bytes written to it and counts the
-// rest, so a chatty command cannot fill memory.
-type cappedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-	max int
-	cut bool
-}
-
-func (c *cappedBuffer) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if room := c.max - c.buf.Len(); room < len(p) {
-		c.cut = true
-		if room > 0 {
-			c.buf.Write(p[:room])
+// reserve takes the rate-limit token of a share before it acts, so that a
+// sender over its limit never reads a file or runs a command. give hands
+// the token back, just before the Send that delivers the share takes it
+// again: a share costs one token, as a send does, and other sends of the
+// same session during a 30 s command cannot spend the share's token.
+func (s *Session) reserve(op string) (give func(), err error) {
+	if err := s.allow(op, 1); err != nil {
+		return nil, err
+	}
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if burst := s.st.opts.RateBurst; burst >= 0 {
+			s.rate.tokens = min(float64(burst), s.rate.tokens+1)
 		}
-		return len(p), nil
-	}
-	return c.buf.Write(p)
-}
-
-func (c *cappedBuffer) bytes() []byte {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return bytes.Clone(c.buf.Bytes())
+	}, nil
 }
 
 // SplitCommand splits a command line into words as Python's shlex.split

@@ -18,7 +18,14 @@ type tokenEntry struct {
 	ID      string    `json:"id"`
 	Created time.Time `json:"created"`
 	Expires time.Time `json:"expires"`
+	Revoked time.Time `json:"revoked,omitzero"` // a revocation record (see revokedKey)
 }
+
+// revokedKey is the index key that remembers a token revoked by a new
+// registration of its name, until the token would have expired, so that
+// its holder is told what happened instead of "unknown token". The prefix
+// keeps it from ever matching a token hash, also for older versions.
+func revokedKey(hash string) string { return "revoked:" + hash }
 
 // tokenSalt prefixes a token before hashing (the original product's scheme,
 // so hashes stay comparable).
@@ -50,7 +57,9 @@ func (st *Store) SecureMode() bool { return st.opts.Secret != "" }
 
 // IssueToken gives the session a new token (43 URL-safe characters) for
 // clients that come back on later connections, and revokes every earlier
-// token of this identity. Only the token's hash is stored.
+// token of this identity: their holders' next use is refused with
+// BadToken, saying that the name was registered again and when. Only the
+// token's hash is stored.
 func (s *Session) IssueToken(ctx context.Context) (string, error) {
 	const op = "register"
 	if err := s.begin(op); err != nil {
@@ -66,8 +75,13 @@ func (s *Session) IssueToken(ctx context.Context) (string, error) {
 	id := s.ID()
 	err := s.st.sessions.update(func(ix *sessionsIndex) error {
 		for k, e := range *ix {
-			if e.ID == id || now.After(e.Expires) {
+			switch {
+			case now.After(e.Expires):
 				delete(*ix, k)
+			case e.ID == id && e.Revoked.IsZero():
+				delete(*ix, k)
+				e.Revoked = now
+				(*ix)[revokedKey(k)] = e
 			}
 		}
 		(*ix)[h] = tokenEntry{ID: id, Created: now, Expires: now.Add(s.st.opts.TokenTTL)}
@@ -99,6 +113,10 @@ func (st *Store) Resume(ctx context.Context, token string) (*Session, error) {
 	}
 	h := hashToken(token)
 	e, ok := ix[h]
+	if r, revoked := ix[revokedKey(h)]; !ok && revoked && !st.now().After(r.Expires) {
+		return nil, errorf(op, BadToken, r.ID, "%s was registered again at %s by another client, which revoked this token: it no longer acts as %s (registering again takes the name back)",
+			r.ID, r.Revoked.Local().Format("2006-01-02 15:04:05"), r.ID)
+	}
 	if !ok {
 		return nil, errorf(op, BadToken, "", "invalid or missing session token: register again")
 	}

@@ -23,7 +23,7 @@ import (
 // string holding a JSON object (some clients stringify them) is accepted
 // as that object.
 func checkArguments(tool string, schema mcpgo.ToolInputSchema, raw json.RawMessage) (json.RawMessage, error) {
-	args := map[string]json.RawMessage{}
+	args := map[string]rawRef{}
 	raw = bytes.TrimSpace(raw)
 	if len(raw) > 0 && string(raw) != "null" {
 		if err := json.Unmarshal(raw, &args); err != nil || args == nil {
@@ -31,6 +31,7 @@ func checkArguments(tool string, schema mcpgo.ToolInputSchema, raw json.RawMessa
 		}
 	}
 	var problems []string
+	rewritten := false
 	for _, name := range schema.Required {
 		if v, ok := args[name]; !ok || isNull(v) {
 			problems = append(problems, fmt.Sprintf("missing %s (%s)", name, propertyDoc(schema, name)))
@@ -52,7 +53,8 @@ func checkArguments(tool string, schema mcpgo.ToolInputSchema, raw json.RawMessa
 		if want == "object" && got == "string" {
 			var s string
 			if json.Unmarshal(v, &s) == nil && jsonType([]byte(s)) == "object" && json.Valid([]byte(s)) {
-				args[name] = json.RawMessage(s)
+				args[name] = rawRef(s)
+				rewritten = true
 				continue
 			}
 		}
@@ -69,6 +71,9 @@ func checkArguments(tool string, schema mcpgo.ToolInputSchema, raw json.RawMessa
 	if len(problems) > 0 {
 		return nil, badArguments(tool, fmt.Errorf("%s", strings.Join(problems, "; ")))
 	}
+	if !rewritten && len(raw) > 0 && string(raw) != "null" {
+		return raw, nil // as sent: no copy of a large message
+	}
 	out, err := json.Marshal(args)
 	if err != nil {
 		return nil, badArguments(tool, err)
@@ -76,7 +81,20 @@ func checkArguments(tool string, schema mcpgo.ToolInputSchema, raw json.RawMessa
 	return out, nil
 }
 
-func isNull(v json.RawMessage) bool { return string(bytes.TrimSpace(v)) == "null" }
+// rawRef is a JSON value of the arguments, referring to raw's bytes rather
+// than copying them (raw outlives the check): the content of a 64 MiB
+// message is not copied to be looked at.
+type rawRef []byte
+
+func (r *rawRef) UnmarshalJSON(b []byte) error {
+	*r = b
+	return nil
+}
+
+// MarshalJSON writes the value as it was given.
+func (r rawRef) MarshalJSON() ([]byte, error) { return r, nil }
+
+func isNull(v []byte) bool { return string(bytes.TrimSpace(v)) == "null" }
 
 // jsonType names the JSON type of a valid JSON value.
 func jsonType(v []byte) string {

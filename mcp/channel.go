@@ -30,7 +30,10 @@ const previewLen = 1000
 // announce is the server's one goroutine: while the server acts as an
 // identity and a client has initialized, it waits for mail not announced
 // yet (woken by the watcher) and announces it. Announcing never marks mail
-// read. It returns when the server closes.
+// read. Each wake-up costs one listing of the mailbox plus the messages
+// that are new: mail already announced is never read again, so the cost of
+// an arrival does not grow with the backlog. It returns when the server
+// closes.
 func (s *Server) announce() {
 	defer s.wg.Done()
 	select {
@@ -57,45 +60,35 @@ func (s *Server) announce() {
 			pause(idCtx, 5*time.Second) // a closed session or a disk error: retry later
 			continue
 		}
-		msgs, err := sess.Peek(idCtx, 0)
+		a, err := sess.Arrivals(idCtx, announced, channelBatch)
 		if err != nil {
 			continue
 		}
-		announced = s.notifyNew(msgs, announced)
+		s.notifyNew(a)
+		announced = make(map[string]bool, len(a.IDs))
+		for _, id := range a.IDs {
+			announced[id] = true
+		}
 	}
 }
 
-// notifyNew sends a channel notification for each message of msgs not in
-// announced (or one summary when many arrived together) and returns the
-// ids of msgs: the unread mail now announced.
-func (s *Server) notifyNew(msgs []maildir.Message, announced map[string]bool) map[string]bool {
-	var fresh []maildir.Message
-	now := make(map[string]bool, len(msgs))
-	for _, m := range msgs {
-		now[m.ID] = true
-		if !announced[m.ID] {
-			fresh = append(fresh, m)
-		}
+// notifyNew sends a channel notification for each new message of a, or
+// one summary when more than channelBatch arrived together.
+func (s *Server) notifyNew(a maildir.Arrivals) {
+	if a.New == 0 {
+		return
 	}
-	if len(fresh) > channelBatch {
-		var from []string
-		seen := map[string]bool{}
-		for _, m := range fresh {
-			if !seen[m.From] {
-				seen[m.From] = true
-				from = append(from, m.From)
-			}
-		}
+	if a.Messages == nil {
+		u := maildir.Unread{Count: a.New, From: a.From, Partial: a.New > maildir.UnreadSenders}
 		s.mcp.SendNotificationToAllClients(channelMethod, map[string]any{
-			"content": fmt.Sprintf("📬 %d new messages from %s. Call check to read them.", len(fresh), strings.Join(from, ", ")),
-			"meta":    map[string]string{"from": strings.Join(from, ","), "count": strconv.Itoa(len(fresh)), "unread": strconv.Itoa(len(msgs))},
+			"content": fmt.Sprintf("📬 %d new messages from %s. Call check to read them.", a.New, senderList(u, 5)),
+			"meta":    map[string]string{"from": strings.Join(a.From, ","), "count": strconv.Itoa(a.New), "unread": strconv.Itoa(a.Unread)},
 		})
-		return now
+		return
 	}
-	for _, m := range fresh {
-		s.mcp.SendNotificationToAllClients(channelMethod, channelParams(m, len(msgs)))
+	for _, m := range a.Messages {
+		s.mcp.SendNotificationToAllClients(channelMethod, channelParams(m, a.Unread))
 	}
-	return now
 }
 
 // channelParams is the notification for one message: a preview of its

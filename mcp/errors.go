@@ -43,6 +43,8 @@ func nextStep(k maildir.Kind) string {
 		return "Tell your user: the mailbox disk needs space before anything can be sent or read."
 	case maildir.Denied:
 		return "Secure mode is on: the MCP server's environment needs the same IPC_SHARED_SECRET as the other agents; tell your user."
+	case maildir.Forwarded:
+		return "Register with the name it forwards to, or choose another name."
 	case maildir.Closed, maildir.Expired, maildir.BadToken:
 		return "Call register again with your instance id."
 	case "canceled", "timeout":

@@ -102,6 +102,41 @@ func TestShareCommandNoShell(t *testing.T) {
 	}
 }
 
+// TestShareCommandKeepsSecrets: through the door, the command sees none of
+// the product's secrets and its child ends with it.
+func TestShareCommandKeepsSecrets(t *testing.T) {
+	const secret = "door-secret-5521"
+	t.Setenv("IPC_SHARED_SECRET", secret)
+	t.Setenv("IPC_SESSION_TOKEN", secret)
+	root := t.TempDir()
+	alice := newPeer(t, root, Config{ID: "alice", ShareCommand: true})
+	bob := newPeer(t, root, Config{ID: "bob"})
+	mustContain(t, alice.ok("share_command", map[string]any{"from_id": "alice", "to_id": "bob", "command": "printenv IPC_SHARED_SECRET"}), "exited 1")
+	mustContain(t, alice.ok("share_command", map[string]any{"from_id": "alice", "to_id": "bob", "command": "env"}), "exited 0")
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	mustContain(t, alice.ok("share_command", map[string]any{"from_id": "alice", "to_id": "bob",
+		"command": fmt.Sprintf(`sh -c "sleep 25 & echo $! >%s"`, pidFile)}), "exited 0")
+	text := bob.ok("check", map[string]any{"instance_id": "bob"})
+	mustContain(t, text, "PATH=")
+	if strings.Contains(text, secret) {
+		t.Fatalf("the secret reached the recipient: %s", text)
+	}
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	for deadline := time.Now().Add(10 * time.Second); syscall.Kill(pid, 0) == nil; time.Sleep(5 * time.Millisecond) {
+		if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil && strings.Contains(string(stat), ") Z ") {
+			break // dead, waiting for its reaper
+		}
+		if time.Now().After(deadline) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatalf("the command's child %d still runs after share_command returned", pid)
+		}
+	}
+}
+
 // TestShareCommandTimeout runs a command that would run for 10 minutes
 // and leaves a child of its own behind: after share_command's 30 s both
 // are killed and the output is sent, saying so. It takes 30 s, so it runs

@@ -5,7 +5,6 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
-	"log"
 	"strings"
 	"sync"
 	"time"
@@ -50,6 +49,7 @@ type Server struct {
 	st  *maildir.Store
 	cfg Config
 	mcp *server.MCPServer
+	run map[string]toolFunc // the tools by name, for the stdio transport
 
 	mu       sync.Mutex
 	sess     *maildir.Session   // nil until registered
@@ -79,7 +79,7 @@ func NewServer(ctx context.Context, st *maildir.Store, cfg Config) *Server {
 	if cfg.Version == "" {
 		cfg.Version = "dev"
 	}
-	s := &Server{st: st, cfg: cfg, ready: make(chan struct{})}
+	s := &Server{st: st, cfg: cfg, ready: make(chan struct{}), run: map[string]toolFunc{}}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.idCtx, s.idCancel = context.WithCancel(s.ctx)
 	if cfg.ID != "" {
@@ -120,13 +120,10 @@ func NewServer(ctx context.Context, st *maildir.Store, cfg Config) *Server {
 func (s *Server) MCPServer() *server.MCPServer { return s.mcp }
 
 // Serve speaks JSON-RPC over in and out (stdin and stdout) until in ends
-// or ctx is cancelled. Only JSON-RPC is written to out.
+// or ctx is cancelled. Only JSON-RPC is written to out. See stdio.go for
+// the bounds it keeps on request size, memory and concurrency.
 func (s *Server) Serve(ctx context.Context, in io.Reader, out io.Writer) error {
-	stdio := server.NewStdioServer(s.mcp)
-	stdio.SetErrorLogger(log.New(logWriter(s.cfg.Logf), "ipc mcp: ", 0))
-	// check may wait up to MaxWait: leave room for other calls meanwhile.
-	server.WithWorkerPoolSize(16)(stdio)
-	return stdio.Listen(ctx, in, out)
+	return s.serveStdio(ctx, in, out)
 }
 
 // Close stops the server's goroutine, waits for it, and ends its session

@@ -16,7 +16,8 @@ type statusReport struct {
 	Identity     *string               `json:"identity"`
 	Note         string                `json:"note,omitempty"`
 	Unread       int                   `json:"unread"`
-	UnreadFrom   []string              `json:"unread_from"`
+	UnreadFrom   []string              `json:"unread_from"`         // senders of the oldest few unread
+	MoreFrom     bool                  `json:"unread_from_partial"` // more unread than unread_from looked at
 	Mailbox      string                `json:"mailbox"`
 	Watching     string                `json:"watching"`
 	SecureMode   bool                  `json:"secure_mode"`
@@ -46,7 +47,7 @@ func (s *Server) status(ctx context.Context, req mcpgo.ReadResourceRequest) ([]m
 		id := sess.ID()
 		r.Identity = &id
 		if u, err := sess.Unread(ctx); err == nil {
-			r.Unread, r.UnreadFrom = u.Count, append(r.UnreadFrom, u.From...)
+			r.Unread, r.UnreadFrom, r.MoreFrom = u.Count, append(r.UnreadFrom, u.From...), u.Partial
 		}
 	} else {
 		s.mu.Lock()

@@ -10,6 +10,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/ipc-dev/ipc/internal/sharecmd"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -35,6 +36,7 @@ const (
 	instanceIDDoc = "Your own instance id, the name you registered (e.g. 'wsl1')."
 	toIDDoc       = "The recipient's instance id: 1-32 characters from A-Z a-z 0-9 - _. Names not registered yet are queued for 7 days."
 	dataDoc       = "Optional structured data, a JSON object (e.g. {\"ticket\": 42}), delivered alongside the content."
+	keyDoc        = "Optional unique string (e.g. a UUID): a retry with the same key within 2 minutes sends nothing and returns the first result."
 )
 
 // tools is the table of contents of the MCP door: the nine tools of the
@@ -58,6 +60,7 @@ func (s *Server) tools() []server.ServerTool {
 			mcpgo.WithString("to_id", mcpgo.Required(), mcpgo.Description(toIDDoc)),
 			mcpgo.WithString("content", mcpgo.Required(), mcpgo.Description("Message content (text).")),
 			mcpgo.WithObject("data", mcpgo.Description(dataDoc)),
+			mcpgo.WithString("idempotency_key", mcpgo.Description(keyDoc)),
 			hints("Send a message", false, false, false, false),
 		), s.sendTool),
 
@@ -67,6 +70,7 @@ func (s *Server) tools() []server.ServerTool {
 			mcpgo.WithString("from_id", mcpgo.Required(), mcpgo.Description(fromIDDoc)),
 			mcpgo.WithString("content", mcpgo.Required(), mcpgo.Description("Message content (text).")),
 			mcpgo.WithObject("data", mcpgo.Description(dataDoc)),
+			mcpgo.WithString("idempotency_key", mcpgo.Description(keyDoc)),
 			hints("Broadcast", false, false, false, false),
 		), s.broadcastTool),
 
@@ -129,23 +133,26 @@ func (s *Server) tools() []server.ServerTool {
 	}
 }
 
+// toolFunc runs one tool on the JSON of its arguments.
+type toolFunc func(ctx context.Context, raw json.RawMessage) *mcpgo.CallToolResult
+
 // newTool pairs a tool definition with its typed function: the handler
 // checks the arguments against the definition's schema, decodes them, runs
-// fn, maps its error once, and appends the unread notice.
+// fn, maps its error once, and appends the unread notice. The handler is
+// also recorded in s.run, where the stdio transport calls it with the
+// arguments as sent, without the SDK's decoding into maps.
 func newTool[A any](s *Server, def mcpgo.Tool, fn func(context.Context, A) (string, error)) server.ServerTool {
-	handler := func(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
+	run := func(ctx context.Context, raw json.RawMessage) *mcpgo.CallToolResult {
 		var (
-			raw  json.RawMessage
 			args A
 			text string
 		)
-		err := req.BindArguments(&raw)
-		if err != nil {
-			err = badArguments(def.Name, err)
-		} else if raw, err = checkArguments(def.Name, def.InputSchema, raw); err == nil {
+		raw, err := checkArguments(def.Name, def.InputSchema, raw)
+		if err == nil {
 			if err = json.Unmarshal(raw, &args); err != nil {
 				err = badArguments(def.Name, err)
 			} else {
+				raw = nil // args hold what is needed: let a large message's JSON go
 				text, err = fn(ctx, args)
 			}
 		}
@@ -158,7 +165,19 @@ func newTool[A any](s *Server, def mcpgo.Tool, fn func(context.Context, A) (stri
 			tc.Text = strings.TrimRight(tc.Text, "\n") + "\n\n" + notice
 			res.Content[0] = tc
 		}
-		return res, nil
+		return res
+	}
+	s.run[def.Name] = run
+	handler := func(ctx context.Context, req mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
+		var raw json.RawMessage
+		if err := req.BindArguments(&raw); err != nil {
+			res := toolError(badArguments(def.Name, err))
+			if notice := s.unreadNotice(ctx); notice != "" {
+				res.Content[0] = mcpgo.NewTextContent(res.Content[0].(mcpgo.TextContent).Text + "\n\n" + notice)
+			}
+			return res, nil
+		}
+		return run(ctx, raw), nil
 	}
 	return server.ServerTool{Tool: def, Handler: handler}
 }
@@ -206,10 +225,11 @@ func (s *Server) registerTool(ctx context.Context, a registerArgs) (string, erro
 }
 
 type sendArgs struct {
-	FromID  string          `json:"from_id"`
-	ToID    string          `json:"to_id"`
-	Content string          `json:"content"`
-	Data    json.RawMessage `json:"data"`
+	FromID         string          `json:"from_id"`
+	ToID           string          `json:"to_id"`
+	Content        string          `json:"content"`
+	Data           json.RawMessage `json:"data"`
+	IdempotencyKey string          `json:"idempotency_key"`
 }
 
 func (s *Server) sendTool(ctx context.Context, a sendArgs) (string, error) {
@@ -217,11 +237,19 @@ func (s *Server) sendTool(ctx context.Context, a sendArgs) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	res, err := sess.Send(ctx, a.ToID, a.Content, a.Data)
+	res, err := sess.SendPayload(ctx, a.ToID, maildir.Payload{Content: a.Content, Data: a.Data, Key: a.IdempotencyKey})
 	if err != nil {
 		return "", err
 	}
-	return res.Summary() + largeNote(res.To, res.LargeFile), nil
+	return res.Summary() + largeNote(res.To, res.LargeFile) + replayedNote(res.Replayed), nil
+}
+
+// replayedNote marks the result of a call repeating an idempotency key.
+func replayedNote(replayed bool) string {
+	if !replayed {
+		return ""
+	}
+	return "\n(Same idempotency_key as an earlier call: this is its result; nothing was sent now.)"
 }
 
 // largeNote explains a message that was stored as a large-message file.
@@ -233,9 +261,10 @@ func largeNote(to, file string) string {
 }
 
 type broadcastArgs struct {
-	FromID  string          `json:"from_id"`
-	Content string          `json:"content"`
-	Data    json.RawMessage `json:"data"`
+	FromID         string          `json:"from_id"`
+	Content        string          `json:"content"`
+	Data           json.RawMessage `json:"data"`
+	IdempotencyKey string          `json:"idempotency_key"`
 }
 
 func (s *Server) broadcastTool(ctx context.Context, a broadcastArgs) (string, error) {
@@ -243,17 +272,26 @@ func (s *Server) broadcastTool(ctx context.Context, a broadcastArgs) (string, er
 	if err != nil {
 		return "", err
 	}
-	res, err := sess.Broadcast(ctx, a.Content, a.Data)
+	res, err := sess.BroadcastPayload(ctx, maildir.Payload{Content: a.Content, Data: a.Data, Key: a.IdempotencyKey})
 	if err != nil {
 		return "", err
 	}
-	text := res.Summary()
-	if len(res.To) > 0 {
+	text := fmt.Sprintf("Broadcast to %d instances", len(res.To))
+	switch {
+	case len(res.To) > 0:
 		text += ": " + strings.Join(res.To, ", ")
-	} else {
+	case len(res.Outcomes) == 0:
 		text += " (no other agent is registered yet)"
 	}
-	return text + largeNote("each", res.LargeFile), nil
+	if failed := res.Failed(); len(failed) > 0 {
+		var names []string
+		for _, f := range failed {
+			text += fmt.Sprintf("\nNot delivered to %s: %s: %s", f.Agent, maildir.KindOf(f.Err), f.Err)
+			names = append(names, f.Agent)
+		}
+		text += fmt.Sprintf("\nThe others have it: do not broadcast again; send to %s once fixed.", strings.Join(names, ", "))
+	}
+	return text + largeNote("each", res.LargeFile) + replayedNote(res.Replayed), nil
 }
 
 type checkArgs struct {
@@ -402,7 +440,7 @@ func (s *Server) shareCommandTool(ctx context.Context, a shareCommandArgs) (stri
 		return "", &maildir.Error{Op: "share_command", Kind: maildir.Denied,
 			Msg: "share_command is disabled on this machine (IPC_SHARE_COMMAND=0): run the command yourself if your user allows it, and send its output with send"}
 	}
-	res, err := sess.ShareCommand(ctx, a.ToID, a.Command, a.Description)
+	res, err := sess.ShareCommand(ctx, a.ToID, a.Command, a.Description, sharecmd.Run)
 	if err != nil {
 		return "", err
 	}
@@ -440,8 +478,12 @@ func (s *Server) renameTool(ctx context.Context, a renameArgs) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%s. You are now %q: pass it as from_id from now on. Mail to %q forwards to you until %s; %d other agents were told.",
-		res.Summary(), res.New, res.Old, res.Until.Local().Format("15:04"), res.Notified), nil
+	text := fmt.Sprintf("%s. You are now %q: pass it as from_id from now on. Mail to %q forwards to you until %s; %d other agents were told.",
+		res.Summary(), res.New, res.Old, res.Until.Local().Format("15:04"), res.Notified)
+	if w := res.Warning(); w != "" {
+		text += " Warning: " + w + "."
+	}
+	return text, nil
 }
 
 type autoProcessArgs struct {
@@ -503,6 +545,9 @@ func sendReceipt(ctx context.Context, sess *maildir.Session, m maildir.Message) 
 }
 
 // unreadNotice is the line that ends every result while mail waits, or "".
+// Its cost does not grow with the backlog: the count comes from the
+// mailbox listing and only the oldest few messages are opened for their
+// senders ("…" says others may be waiting too).
 func (s *Server) unreadNotice(ctx context.Context) string {
 	sess := s.session()
 	if sess == nil {
@@ -512,11 +557,19 @@ func (s *Server) unreadNotice(ctx context.Context) string {
 	if err != nil || u.Count == 0 {
 		return ""
 	}
+	return fmt.Sprintf("📬 %d unread: from %s — call check", u.Count, senderList(u, 5))
+}
+
+// senderList names at most n senders of u, with "…" when there may be more.
+func senderList(u maildir.Unread, n int) string {
 	from := u.From
-	more := ""
-	if len(from) > 5 {
-		more = fmt.Sprintf(" and %d more", len(from)-5)
-		from = from[:5]
+	more := u.Partial
+	if len(from) > n {
+		from, more = from[:n], true
 	}
-	return fmt.Sprintf("📬 %d unread: from %s%s — call check", u.Count, strings.Join(from, ", "), more)
+	list := strings.Join(from, ", ")
+	if more {
+		list += ", …"
+	}
+	return list
 }

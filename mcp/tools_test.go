@@ -17,11 +17,12 @@ import (
 	"github.com/ipc-dev/ipc/maildir"
 )
 
-// The original's input schemas: required and optional parameters per tool.
+// The original's input schemas: required and optional parameters per tool
+// (idempotency_key is ours, optional).
 var originalSchemas = map[string]struct{ required, optional []string }{
 	"register":       {required: []string{"instance_id"}},
-	"send":           {required: []string{"from_id", "to_id", "content"}, optional: []string{"data"}},
-	"broadcast":      {required: []string{"from_id", "content"}, optional: []string{"data"}},
+	"send":           {required: []string{"from_id", "to_id", "content"}, optional: []string{"data", "idempotency_key"}},
+	"broadcast":      {required: []string{"from_id", "content"}, optional: []string{"data", "idempotency_key"}},
 	"check":          {required: []string{"instance_id"}, optional: []string{"wait_seconds"}},
 	"list_instances": {},
 	"share_file":     {required: []string{"from_id", "to_id", "filepath"}, optional: []string{"description"}},

@@ -66,7 +66,10 @@ func Dial(ctx context.Context, network, address string) (*Client, error) {
 
 // DialMailbox connects to the server of the mailbox at root, as recorded
 // in its RunStateFile: the Unix socket first, then TCP. It returns
-// ErrNotRunning if no server holds the mailbox's run lock.
+// ErrNotRunning if no server holds the mailbox's run lock, and
+// ErrWrongMailbox (wrapped) if the server that answers does not prove, in
+// its hello reply, that it serves this mailbox: a port or socket path
+// reused by another mailbox's server is never talked to.
 func DialMailbox(ctx context.Context, root string) (*Client, error) {
 	rs, ok, err := Running(root)
 	if err != nil {
@@ -75,25 +78,47 @@ func DialMailbox(ctx context.Context, root string) (*Client, error) {
 	if !ok || rs.PID == 0 {
 		return nil, ErrNotRunning
 	}
-	var firstErr error
-	if rs.Socket != "" {
-		c, err := Dial(ctx, "unix", rs.Socket)
-		if err == nil {
-			return c, nil
-		}
-		firstErr = err
+	id, ok, err := ReadIdentity(root)
+	if err != nil {
+		return nil, err
 	}
-	if rs.TCP != "" {
-		c, err := Dial(ctx, "tcp", rs.TCP)
-		if err == nil {
-			return c, nil
+	if !ok {
+		return nil, ErrNotRunning // a server makes the identity before it listens
+	}
+	var firstErr error
+	for _, ep := range [][2]string{{"unix", rs.Socket}, {"tcp", rs.TCP}} {
+		if ep[1] == "" {
+			continue
 		}
-		firstErr = err
+		c, err := Dial(ctx, ep[0], ep[1])
+		if err == nil {
+			err = c.verifyMailbox(id, ep[1])
+			if err == nil {
+				return c, nil
+			}
+			c.Close()
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
 	}
 	if firstErr == nil {
 		firstErr = ErrNotRunning
 	}
 	return nil, firstErr
+}
+
+// verifyMailbox checks that the server's hello named the mailbox id.
+func (c *Client) verifyMailbox(id, addr string) error {
+	mb := c.hello.Mailbox
+	if mb != nil && mb.ID == id {
+		return nil
+	}
+	who := PortHolder{Addr: addr, Kind: HolderIPC, Server: c.hello.Server}
+	if mb != nil {
+		who.Kind, who.Mailbox = HolderMailbox, mb
+	}
+	return fmt.Errorf("%w: %s is %s", ErrWrongMailbox, addr, who)
 }
 
 // Server returns the server's hello reply (version, max_frame, server).
@@ -308,6 +333,22 @@ func message(content string, data json.RawMessage) map[string]any {
 		m["data"] = data
 	}
 	return m
+}
+
+// ReleaseName asks the server of the mailbox at root to let go of id where
+// it holds the name only for legacy clients between their requests (see
+// the release action). It reports whether the server released it.
+func ReleaseName(ctx context.Context, root, id string) (bool, error) {
+	c, err := DialMailbox(ctx, root)
+	if err != nil {
+		return false, err
+	}
+	defer c.Close()
+	rep, err := c.Do(ctx, map[string]any{"action": "release", "instance_id": id})
+	if err != nil {
+		return false, err
+	}
+	return rep.Message == "Released "+id, nil
 }
 
 // Legacy sends one request with the original protocol (one JSON object per

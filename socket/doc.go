@@ -14,6 +14,14 @@
 // (where to find them: see "Finding the server"). Every frame in either
 // direction is one JSON object encoded in UTF-8.
 //
+// In open mode the server serves only processes of its own OS user: on
+// Linux it learns the uid at the other end of each connection from the
+// kernel (SO_PEERCRED; for TCP a sock_diag lookup of the client's socket),
+// and a connection from another uid, or from a peer that is not a socket
+// of this machine, gets one error reply (error_code "denied") before
+// anything is read, and is closed. In secure mode the proof is the
+// credential, whoever connects. (Elsewhere TCP peers are not identified.)
+//
 // The server reads a request incrementally until one complete JSON value
 // has arrived: it may come in any number of TCP segments, with or without
 // a trailing newline, with or without the client shutting down its sending
@@ -50,12 +58,13 @@
 // Request fields, by action (others are ignored):
 //
 //	register   instance_id, auth_token (secure mode)
-//	send       session_token, to_id, message {content, data}, from_id (optional)
-//	broadcast  session_token, message {content, data}, from_id (optional)
+//	send       session_token, to_id, message {content, data}, from_id (optional), idempotency_key (optional)
+//	broadcast  session_token, message {content, data}, from_id (optional), idempotency_key (optional)
 //	check      session_token, instance_id (optional)
-//	list       session_token, instance_id (optional)
+//	list       session_token (instance_id, from_id: ignored, as by the original)
 //	rename     session_token, new_id, old_id (optional)
 //	ping       (nothing)
+//	release    instance_id: let go of a name held only for legacy clients (below)
 //	hello      version: opens protocol 2 on this connection (below)
 //
 // Every reply has "status": "ok" or "error". Other reply fields:
@@ -73,9 +82,12 @@
 //
 //	{"id": "<message id>", "from": "<sender>", "to": "<recipient>",
 //	 "timestamp": "2026-11-21T23:14:38.937601",
-//	 "message": {"content": "<text>", "data": {...}}}
+//	 "message": {"content": "<text>", "data": ..., <other keys>}}
 //
-// with "data" present only when the sender gave a JSON object. The
+// where "message" is the object the sender gave, as the original returns
+// it: "data" (any JSON value) when the sender gave one, and every other key
+// the sender put beside content and data (e.g. "priority"), in its order.
+// The
 // timestamp is naive local time with microseconds, as the original's. The
 // id names the message file; read mail stays on disk under that name.
 //
@@ -99,10 +111,12 @@
 // token gets "Invalid or missing session token" (error_code
 // "invalid_token" or "token_expired"). A session acts only as its own
 // identity: from_id, instance_id and old_id may be left out, but one that
-// names another identity is refused with "not_owner".
+// names another identity is refused with "not_owner" (list, which acts as
+// nobody, ignores them).
 //
-// send. to_id is any valid id; content (a string, "" if absent) and data
-// (a JSON object, optional) are in "message". The message is one of
+// send. to_id is any valid id; content (a string, "" if absent), data (any
+// JSON value, optional) and any other keys are in "message"; data and the
+// other keys together are at most 1 MiB. The message is one of
 // "Message sent", "Message queued for <to> (not yet registered)" (the name
 // gets it when it registers; kept at least 7 days) or "Message forwarded
 // from <old> to <new>" (the name was renamed). Content over 10,240 bytes is
@@ -110,8 +124,20 @@
 // summary followed by " Full content saved to: <path>", and data gets
 // "large_message_file" and "original_size_kb".
 //
+// idempotency_key (send and broadcast; a string of at most 256 bytes,
+// printable). A request repeating a key of the same identity within 2
+// minutes delivers nothing and gets the first request's reply with
+// "replayed": true; a repeat that arrives while the first is still served
+// waits for it. The same key with a different message is refused
+// ("bad_request"). A request that failed is not remembered.
+//
 // broadcast. One copy to every registered agent but the sender: "Broadcast
-// to <n> instances".
+// to <n> instances". A recipient whose copy fails does not fail the others:
+// the reply is still "ok", the message ends "; <k> failed: <ids>", and
+// "recipients" lists every recipient as {"id", "status": "ok", "message_id"}
+// or {"id", "status": "error", "error_code", "message"}. On the fast path
+// "recipients" is always present; on the legacy door only when a copy
+// failed. When every copy fails, the reply is the first one's error.
 //
 // check. Returns unread messages, oldest first, and marks them read. A
 // legacy reply is at most 61,440 bytes, so that it arrives whole in the
@@ -130,6 +156,17 @@
 //
 // ping. Answers "pong"; needs no token.
 //
+// release. Needs no token, only a connection from the mailbox owner's own
+// user. The server lets go of instance_id where it holds the name only
+// between a legacy client's requests, so that another process of the same
+// user (the CLI) can act as it: "Released <id>", or "<id> is not
+// held by this server". The client's token stays valid; for 2 s, and then
+// while the other process holds the name, its requests get "in_use". A
+// name bound to an open protocol-2 connection is not released ("in_use").
+// A token revoked because another client registered its name gets "Invalid
+// or missing session token: <id> was registered again at <time> by another
+// client, ..." (error_code "invalid_token").
+//
 // Error replies keep the original's sentences where it had one:
 //
 //	Invalid or missing session token                          invalid_token, token_expired
@@ -145,10 +182,11 @@
 //
 // Other errors carry the core's sentence. The error codes are those of
 // maildir.Kind (invalid_id, bad_request, not_found, exists, in_use,
-// not_owner, denied, rate_limited, too_large, no_space, token_expired,
-// invalid_token, session_closed, internal) and the door's own: busy (over
-// the connection cap, or shutting down), unknown_action, timeout. Codes are
-// never renamed; new ones may appear, so treat an unknown code as an error.
+// forwarded, not_owner, denied, rate_limited, too_large, no_space,
+// token_expired, invalid_token, session_closed, internal) and the door's
+// own: busy (over the connection cap, or shutting down), unknown_action,
+// timeout. Codes are never renamed; new ones may appear, so treat an
+// unknown code as an error.
 //
 // # Protocol 2: the fast path (persistent connections)
 //
@@ -162,8 +200,10 @@
 //
 // hello may carry a session_token to resume a session (the reply then has
 // its instance_id). Its reply has "version" (2), "server" (the server's
-// name and version) and "max_frame" (the request size limit). A version
-// below 2 is refused; a client asking for more than 2 gets 2 and decides.
+// name and version), "max_frame" (the request size limit) and "mailbox",
+// the mailbox served: {"id": "<32 hex digits>", "root": "/home/u/.claude-ipc",
+// "pid": 1234}. A version below 2 is refused; a client asking for more than
+// 2 gets 2 and decides.
 //
 // The actions and fields are those of protocol 1, plus those below. A
 // connection is bound to a session by hello with a token, by register, or
@@ -226,6 +266,30 @@
 // Windows), never inside IPC_HOME, which may be on a Windows drive under
 // WSL where sockets cannot live; IPC_SOCKET overrides it. The socket is
 // 0600 in a 0700 directory.
+//
+// Which server: a port or a socket path says nothing about the mailbox
+// behind it (another mailbox's server, another user's, or the original
+// broker may hold 127.0.0.1:9876). A mailbox's server writes
+// IPC_HOME/mailbox.json, {"id": "<32 hex digits>", "dev": D, "ino": I}, the
+// device and inode being the root's (0 on Windows), before it listens. A
+// client that knows its IPC_HOME reads the id, ignores the file if dev and
+// ino name another directory (a copy), sends hello without a token, and
+// talks on only if the reply's mailbox.id is that id: nothing, not even a
+// name or a token, goes to another mailbox's server. With no id there is
+// no server for that mailbox. DialMailbox and the Python clients in tools/
+// do this; the original's scripts, which know nothing of it, keep using
+// 9876 with protocol 1.
+//
+// # Lifetime
+//
+// A server stops by itself when its IPC_HOME is removed, or renamed away and
+// replaced by another directory (its device and inode are watched: events
+// in the parent directory, and a check every 5 seconds), leaving the new
+// directory's files alone. With Config.IdleExit (ipc serve --idle-exit; the
+// CLI and ipc mcp start servers with 30m, IPC_IDLE_EXIT) it stops after
+// that long in which no connection was open or opened and no agent of the
+// mailbox was online (a live process acting as it, including the server's
+// own sessions for legacy clients, closed after 10 minutes unused).
 //
 // # Durability and concurrency
 //

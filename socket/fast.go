@@ -78,7 +78,7 @@ func (c *conn) hello(req request) Reply {
 			return Reply{}, doorError("hello", maildir.BadRequest,
 				"protocol version %d has no persistent connections; this server speaks version %d (legacy clients send one request per connection, without hello)", v, Version)
 		}
-		rep := Reply{Status: StatusOK, Message: "ipc fast path", Version: Version, Server: c.srv.cfg.Version, MaxFrame: c.srv.cfg.MaxFrame}
+		rep := Reply{Status: StatusOK, Message: "ipc fast path", Version: Version, Server: c.srv.cfg.Version, MaxFrame: c.srv.cfg.MaxFrame, Mailbox: c.srv.cfg.identity}
 		token, present, err := req.str("hello", "session_token")
 		if err != nil || !present || token == "" {
 			return rep, err

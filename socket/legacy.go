@@ -66,6 +66,10 @@ func wording(action string, err error) string {
 	}
 	badID := e.Kind == maildir.Invalid && !maildir.ValidID(e.Agent)
 	switch {
+	case e.Kind == maildir.BadToken && e.Agent != "":
+		// A token revoked by a new registration of its name: the
+		// original's sentence, then what happened.
+		return msgBadToken + ": " + e.Msg
 	case e.Kind == maildir.BadToken || e.Kind == maildir.Expired:
 		return msgBadToken
 	case op == "register" && badID:

@@ -114,7 +114,7 @@ func TestLegacyErrors(t *testing.T) {
 		{"bad recipient", map[string]any{"action": "send", "to_id": "../etc", "message": msg, "session_token": tok}, msgBadRecipient, maildir.Invalid},
 		{"no recipient", map[string]any{"action": "send", "message": msg, "session_token": tok}, "missing field 'to_id'", maildir.BadRequest},
 		{"no message", map[string]any{"action": "send", "to_id": "dave", "session_token": tok}, "missing field 'message': an object {\"content\": \"...\", \"data\": {...}}", maildir.BadRequest},
-		{"message not an object", map[string]any{"action": "send", "to_id": "dave", "message": "hi", "session_token": tok}, "'message' must be an object with a string 'content' and an optional object 'data'", maildir.BadRequest},
+		{"message not an object", map[string]any{"action": "send", "to_id": "dave", "message": "hi", "session_token": tok}, "'message' must be an object with a string 'content' and optional 'data'", maildir.BadRequest},
 		{"spoofed from_id", map[string]any{"action": "send", "from_id": "dave", "to_id": "dave", "message": msg, "session_token": tok}, "from_id dave is not you: this session acts as carol", maildir.NotOwner},
 		{"spoofed instance_id", map[string]any{"action": "check", "instance_id": "dave", "session_token": tok}, "instance_id dave is not you: this session acts as carol", maildir.NotOwner},
 		{"rename another", map[string]any{"action": "rename", "old_id": "dave", "new_id": "eve", "session_token": tok}, "You can only rename yourself: this session is carol, not dave", maildir.NotOwner},

@@ -33,11 +33,14 @@ type RunState struct {
 	Protocol int       `json:"protocol"`         // the highest protocol version served
 	Version  string    `json:"version,omitempty"`
 	Started  time.Time `json:"started"`
+	IdleExit string    `json:"idle_exit,omitempty"` // "30m0s": stops after this long unused
+	Notice   string    `json:"notice,omitempty"`    // what differs from the configuration, and why
 }
 
 // RunLock is held by the one server of a mailbox.
 type RunLock struct {
 	root string
+	dir  os.FileInfo // the root when the lock was taken
 	fl   *flock.Flock
 }
 
@@ -83,7 +86,13 @@ func AcquireRunLock(root string) (*RunLock, error) {
 			return nil, fmt.Errorf("socket: lock %s: %w", fl.Path(), err)
 		}
 		if ok {
-			return &RunLock{root: root, fl: fl}, nil
+			dir, err := os.Stat(root)
+			if err != nil {
+				fl.Unlock()
+				return nil, fmt.Errorf("socket: %w", err)
+			}
+			os.SameFile(dir, dir) // on Windows, reads the directory's id now
+			return &RunLock{root: root, dir: dir, fl: fl}, nil
 		}
 		if time.Now().After(deadline) {
 			rs, _, _ := readRunState(root)
@@ -103,19 +112,31 @@ func (l *RunLock) Publish(rs RunState) error {
 }
 
 // Release removes the state file and gives the lock up. It is idempotent.
+// If the root was removed or replaced meanwhile, the state file at its path
+// belongs to another mailbox and is left alone.
 func (l *RunLock) Release() error {
 	if l == nil || l.fl == nil {
 		return nil
 	}
-	err := os.Remove(filepath.Join(l.root, RunStateFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		err = nil
+	var err error
+	if l.sameRoot() {
+		err = os.Remove(filepath.Join(l.root, RunStateFile))
+		if errors.Is(err, fs.ErrNotExist) {
+			err = nil
+		}
 	}
 	if uerr := l.fl.Unlock(); err == nil {
 		err = uerr
 	}
 	l.fl = nil
 	return err
+}
+
+// sameRoot reports whether the root is still the directory it was when
+// the lock was taken.
+func (l *RunLock) sameRoot() bool {
+	fi, err := os.Stat(l.root)
+	return err == nil && os.SameFile(l.dir, fi)
 }
 
 // Running reports the server of the mailbox at root: ok is true when a

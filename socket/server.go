@@ -51,9 +51,12 @@ type Config struct {
 	WriteTimeout time.Duration // to write one reply or event
 	StreamIdle   time.Duration // fast path without a subscription: the longest silence between requests
 	SessionIdle  time.Duration // a session unused for this long is closed (its token still resumes it)
+	IdleExit     time.Duration // Run stops after this long with no live agent and no connection (0: never)
 
 	Version string                           // reported by hello, e.g. "ipc v1.0.0"
 	Logf    func(format string, args ...any) // diagnostics; nil discards
+
+	identity *Identity // reported by hello; set by Run
 }
 
 func (c *Config) setDefaults() {
@@ -111,6 +114,8 @@ type Server struct {
 	tcpAddr   *net.TCPAddr
 	sockPath  string
 	notice    string
+	lastConn  time.Time    // when a connection last opened or closed
+	refused   map[int]bool // peers whose refusal was logged, by uid (-1: unidentified, -2: out of descriptors)
 
 	wg        sync.WaitGroup // accept loops, connections, the reaper
 	closeOnce sync.Once
@@ -259,6 +264,7 @@ func (srv *Server) startConn(nc net.Conn) {
 	default:
 		c := &conn{srv: srv, nc: nc}
 		srv.conns[c] = struct{}{}
+		srv.lastConn = time.Now()
 		srv.wg.Add(1)
 		go c.serve()
 	}
@@ -279,7 +285,16 @@ func (srv *Server) reject(nc net.Conn) {
 func (srv *Server) forget(c *conn) {
 	srv.mu.Lock()
 	delete(srv.conns, c)
+	srv.lastConn = time.Now()
 	srv.mu.Unlock()
+}
+
+// connActivity returns the number of connections open and when one last
+// opened or closed (zero if none ever did).
+func (srv *Server) connActivity() (open int, last time.Time) {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	return len(srv.conns), srv.lastConn
 }
 
 func (srv *Server) isClosing() bool {
@@ -362,9 +377,10 @@ func (srv *Server) Close() error {
 
 // conn is one client connection.
 type conn struct {
-	srv *Server
-	nc  net.Conn
-	fr  *Framer
+	srv  *Server
+	nc   net.Conn
+	fr   *Framer
+	peer peerAccess // who is at the other end, decided before the first request
 
 	mu   sync.Mutex // guards busy and the read deadline against Shutdown
 	busy bool       // a request is being read or served
@@ -389,6 +405,11 @@ func (c *conn) serve() {
 			c.srv.cfg.Logf("socket: panic serving %s: %v\n%s", c.nc.RemoteAddr(), r, debug.Stack())
 		}
 	}()
+	if c.peer = c.srv.admit(c); c.peer.refusal != nil {
+		c.srv.logRefusal(c.peer)
+		c.writeLegacy(errorReply("", c.peer.refusal))
+		return
+	}
 	c.fr = NewFramer(c.nc, c.srv.cfg.MaxFrame)
 	c.fr.OnStart = c.startRequest
 	frame, err := c.readFrame(c.srv.cfg.IdleTimeout)
@@ -549,8 +570,10 @@ func (c *conn) run(cl *call, v verb, known bool, action string) (Reply, error) {
 	if v.fast && !c.fast {
 		return Reply{}, doorError(action, maildir.BadRequest, "%s needs a persistent connection: open it with {\"action\": \"hello\", \"version\": 2}", action)
 	}
-	if err := checkSelf(cl.req, action, cl.s().ID()); err != nil {
-		return Reply{}, err
+	if !v.nobody {
+		if err := checkSelf(cl.req, action, cl.s().ID()); err != nil {
+			return Reply{}, err
+		}
 	}
 	return v.handle(cl)
 }

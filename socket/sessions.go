@@ -17,15 +17,25 @@ import (
 //
 // A session bound to an open fast-path connection is attached: it is never
 // closed for idleness, and another connection cannot take its name over by
-// registering it (in_use), as with a live session of another process.
+// registering it (in_use), as with a live session of another process. A
+// session that is not attached is let go when another process of the
+// mailbox owner asks for its name (release).
 type sessionTable struct {
 	st   *maildir.Store
 	idle time.Duration
 	now  func() time.Time
 
-	mu      sync.Mutex
-	byToken map[[32]byte]*entry
+	mu       sync.Mutex
+	byToken  map[[32]byte]*entry
+	released map[string]time.Time // names let go (release), until when they stay away from legacy clients
 }
+
+// releaseHold is how long a name released to another process stays away
+// from this server's legacy clients: long enough for the process that
+// asked to take it, so that a script polling in a loop cannot snatch it
+// back first. After it, the core's presence decides (in_use while the
+// other process runs).
+const releaseHold = 2 * time.Second
 
 // entry is one session of the table.
 type entry struct {
@@ -73,6 +83,9 @@ func (t *sessionTable) acquire(ctx context.Context, token string) (*entry, error
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if err := t.heldOff(s); err != nil {
+		return nil, err
+	}
 	e := t.byToken[key]
 	if e == nil || e.s != s {
 		e = &entry{s: s, key: key}
@@ -134,6 +147,85 @@ func (t *sessionTable) attachedElsewhere(id string, mine *entry) bool {
 		}
 	}
 	return false
+}
+
+// How letGo found a name.
+type holding int
+
+const (
+	heldNot      holding = iota // the table holds no session of the name
+	heldReleased                // its idle sessions were closed
+	heldAttached                // bound to a fast-path connection: kept
+	heldBusy                    // a request is using it: kept
+)
+
+// letGo closes the sessions of id that only wait for a legacy client's
+// next request, so that another process can take the name; their tokens
+// resume them later. Sessions bound to a connection or in use are kept.
+func (t *sessionTable) letGo(id string) holding {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var mine []*entry
+	for _, e := range t.byToken {
+		if e.s.ID() != id {
+			continue
+		}
+		switch {
+		case e.attached > 0:
+			return heldAttached
+		case e.refs > 0:
+			return heldBusy
+		}
+		mine = append(mine, e)
+	}
+	if len(mine) == 0 {
+		return heldNot
+	}
+	for _, e := range mine {
+		delete(t.byToken, e.key)
+		e.s.Close()
+	}
+	if t.released == nil {
+		t.released = make(map[string]time.Time)
+	}
+	t.released[id] = t.now().Add(releaseHold)
+	return heldReleased
+}
+
+// heldOff refuses s, just resumed for a legacy client, while its name is
+// being handed to the process that asked for it, and closes it again, so
+// that the name is free. A session the table holds for another token (a
+// registration since) is left alone. Called with t.mu held.
+func (t *sessionTable) heldOff(s *maildir.Session) error {
+	id := s.ID()
+	until, ok := t.released[id]
+	if !ok {
+		return nil
+	}
+	now := t.now()
+	for k, until := range t.released {
+		if !now.Before(until) {
+			delete(t.released, k)
+		}
+	}
+	if !now.Before(until) {
+		return nil
+	}
+	for _, e := range t.byToken {
+		if e.s == s {
+			return nil
+		}
+	}
+	s.Close()
+	return &maildir.Error{Op: "resume", Kind: maildir.InUse, Agent: id,
+		Msg: id + " was just handed to another process of its user, which asked for it (the CLI): try again in a moment"}
+}
+
+// registered forgets that id was released: a registration takes it openly.
+func (t *sessionTable) registered(id string) {
+	t.mu.Lock()
+	delete(t.released, id)
+	t.mu.Unlock()
 }
 
 // reap closes the sessions idle for longer than the idle time. Closing

@@ -13,6 +13,7 @@ type verb struct {
 	handle  func(*call) (Reply, error)
 	session bool // needs a session (a token, or the connection's bound session)
 	fast    bool // only on a fast-path connection
+	nobody  bool // acts as nobody: from_id and instance_id are ignored, as by the original
 }
 
 // verbs is the table of contents of the protocol. "hello" is not here: it
@@ -20,10 +21,11 @@ type verb struct {
 var verbs = map[string]verb{
 	"register":    {handle: (*call).register},
 	"ping":        {handle: (*call).ping},
+	"release":     {handle: (*call).release},
 	"send":        {handle: (*call).send, session: true},
 	"broadcast":   {handle: (*call).broadcast, session: true},
 	"check":       {handle: (*call).check, session: true},
-	"list":        {handle: (*call).list, session: true},
+	"list":        {handle: (*call).list, session: true, nobody: true},
 	"rename":      {handle: (*call).rename, session: true},
 	"subscribe":   {handle: (*call).subscribe, session: true, fast: true},
 	"unsubscribe": {handle: (*call).unsubscribe, session: true, fast: true},
@@ -68,6 +70,7 @@ func (c *call) register() (Reply, error) {
 		s.Close()
 		return Reply{}, err
 	}
+	c.srv.sessions.registered(id)
 	ent := c.srv.sessions.add(token, s)
 	defer c.srv.sessions.release(ent)
 	if c.conn.fast {
@@ -82,53 +85,115 @@ func (c *call) register() (Reply, error) {
 
 func (c *call) ping() (Reply, error) { return ok("pong"), nil }
 
-// message reads the "message" object: content (a string, "" if absent)
-// and optional data.
-func (c *call) message() (string, json.RawMessage, error) {
-	raw, ok := c.req["message"]
-	if !ok || isNull(raw) {
-		return "", nil, doorError(c.action, maildir.BadRequest, "missing field 'message': an object {\"content\": \"...\", \"data\": {...}}")
+// release lets go of instance_id where this server holds it only for
+// legacy clients between their requests, so that another process of the
+// mailbox owner (the CLI) can act as it. The clients' tokens stay
+// valid: their next request takes the name back once it is free, or is
+// refused in_use naming the process that has it. A name bound to a live
+// fast-path connection is not released. Only the mailbox owner's processes
+// may ask.
+func (c *call) release() (Reply, error) {
+	id, err := c.req.need(c.action, "instance_id")
+	if err != nil {
+		return Reply{}, err
 	}
-	var m struct {
-		Content *string         `json:"content"`
-		Data    json.RawMessage `json:"data"`
+	if !c.conn.peer.sameUser {
+		return Reply{}, doorError(c.action, maildir.Denied, "release is only for processes of the mailbox owner")
 	}
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return "", nil, doorError(c.action, maildir.BadRequest, "'message' must be an object with a string 'content' and an optional object 'data'")
+	switch c.srv.sessions.letGo(id) {
+	case heldAttached:
+		return Reply{}, &maildir.Error{Op: "release", Kind: maildir.InUse, Agent: id,
+			Msg: id + " is bound to a live connection to this server: it is not released"}
+	case heldBusy:
+		return Reply{}, &maildir.Error{Op: "release", Kind: maildir.InUse, Agent: id,
+			Msg: id + " is serving a request: try again in a moment"}
+	case heldNot:
+		return ok(id + " is not held by this server"), nil
 	}
-	content := ""
-	if m.Content != nil {
-		content = *m.Content
-	}
-	return content, m.Data, nil
+	return ok("Released " + id), nil
 }
 
+// message reads the "message" object as the original stores it: content
+// (a string, "" if absent), data (any JSON value) and any other keys, which
+// travel with the message and come back on check.
+func (c *call) message() (maildir.Payload, error) {
+	raw, ok := c.req["message"]
+	if !ok || isNull(raw) {
+		return maildir.Payload{}, doorError(c.action, maildir.BadRequest, "missing field 'message': an object {\"content\": \"...\", \"data\": {...}}")
+	}
+	var in maildir.LegacyInner
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return maildir.Payload{}, doorError(c.action, maildir.BadRequest, "'message' must be an object with a string 'content' and optional 'data'")
+	}
+	return in.Payload(), nil
+}
+
+// send delivers "message" to "to_id". An optional "idempotency_key"
+// makes a repeat within the dedupe window return the first reply, with
+// "replayed": true, and send nothing.
 func (c *call) send() (Reply, error) {
 	to, err := c.req.need(c.action, "to_id")
 	if err != nil {
 		return Reply{}, err
 	}
-	content, data, err := c.message()
+	p, err := c.message()
 	if err != nil {
 		return Reply{}, err
 	}
-	res, err := c.s().Send(c.ctx, to, content, data)
+	if p.Key, _, err = c.req.str(c.action, "idempotency_key"); err != nil {
+		return Reply{}, err
+	}
+	res, err := c.s().SendPayload(c.ctx, to, p)
 	if err != nil {
 		return Reply{}, err
 	}
-	return ok(res.Summary()), nil
+	rep := ok(res.Summary())
+	rep.Replayed = res.Replayed
+	return rep, nil
 }
 
+// broadcast delivers "message" to every other agent. The reply is ok when
+// at least one copy was delivered; "recipients" says per recipient what
+// happened (always on the fast path; on the legacy door when one failed,
+// so that the original's reply is unchanged otherwise).
 func (c *call) broadcast() (Reply, error) {
-	content, data, err := c.message()
+	p, err := c.message()
 	if err != nil {
 		return Reply{}, err
 	}
-	res, err := c.s().Broadcast(c.ctx, content, data)
+	if p.Key, _, err = c.req.str(c.action, "idempotency_key"); err != nil {
+		return Reply{}, err
+	}
+	res, err := c.s().BroadcastPayload(c.ctx, p)
 	if err != nil {
 		return Reply{}, err
 	}
-	return ok(res.Summary()), nil
+	rep := ok(res.Summary())
+	rep.Replayed = res.Replayed
+	if c.conn.fast || len(res.Failed()) > 0 {
+		rep.Recipients = recipientReplies(res.Outcomes)
+	}
+	return rep, nil
+}
+
+// RecipientReply is the outcome of one copy of a broadcast.
+type RecipientReply struct {
+	ID        string `json:"id"`                   // the recipient's instance id
+	Status    string `json:"status"`               // ok or error
+	MessageID string `json:"message_id,omitempty"` // its copy
+	ErrorCode string `json:"error_code,omitempty"` // why it got none
+	Message   string `json:"message,omitempty"`
+}
+
+func recipientReplies(outcomes []maildir.Recipient) []RecipientReply {
+	out := make([]RecipientReply, len(outcomes))
+	for i, o := range outcomes {
+		out[i] = RecipientReply{ID: o.Agent, Status: StatusOK, MessageID: o.ID}
+		if o.Err != nil {
+			out[i] = RecipientReply{ID: o.Agent, Status: StatusError, ErrorCode: string(maildir.KindOf(o.Err)), Message: o.Err.Error()}
+		}
+	}
+	return out
 }
 
 // check claims unread messages. A legacy reply is bounded to one 64 KiB
@@ -178,7 +243,11 @@ func (c *call) rename() (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	return Reply{Status: StatusOK, Message: res.Summary(), InstanceID: res.New}, nil
+	msg := res.Summary()
+	if w := res.Warning(); w != "" {
+		msg += " (warning: " + w + ")"
+	}
+	return Reply{Status: StatusOK, Message: msg, InstanceID: res.New}, nil
 }
 
 // subscribe starts pushing the session's new mail on this connection, as

@@ -10,6 +10,15 @@ Where the server is:
   server in $IPC_HOME/server.json (IPC_HOME defaults to ~/.claude-ipc);
   otherwise 127.0.0.1:9876.
 
+Which server is talked to: when the mailbox is known (IPC_HOME is set, or
+~/.claude-ipc exists), only that mailbox's server. Every request then goes
+over a protocol-2 connection whose hello reply must name the mailbox's id
+(the "id" of $IPC_HOME/mailbox.json, written by its server); anything else
+on the address (another mailbox's server, another user's, the original
+broker) is refused before a token or a message is sent to it. With no
+mailbox known, requests go unverified to the address, as the original's
+scripts do.
+
 The session (identity and token) is kept in ~/.ipc-session, or in the file
 named by IPC_SESSION_FILE, created with mode 0600 and replaced atomically.
 """
@@ -63,7 +72,66 @@ def server_address():
     return host, int(port)
 
 
+class WrongServer(ConnectionError):
+    """The server on the address is not the mailbox's server."""
+
+
+def mailbox_known():
+    """Whether the client knows its mailbox: IPC_HOME is set, or the
+    default ~/.claude-ipc exists."""
+    return bool(os.environ.get("IPC_HOME")) or os.path.isdir(mailbox_root())
+
+
+def mailbox_id():
+    """The id of the mailbox, as its server states it in hello, or None when
+    no server ever served this directory. A mailbox.json copied from another
+    directory (another inode) names that directory, not this one."""
+    root = mailbox_root()
+    try:
+        with open(os.path.join(root, "mailbox.json"), "r", encoding="utf-8") as f:
+            record = json.load(f)
+        st = os.stat(root)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("id"), str) or len(record["id"]) != 32:
+        return None
+    ino = record.get("ino") or 0
+    if ino and os.name == "posix" and (record.get("dev"), ino) != (st.st_dev, st.st_ino):
+        return None
+    return record["id"]
+
+
+def describe(hello):
+    """Who answered a hello, for an error message."""
+    mailbox = hello.get("mailbox")
+    if isinstance(mailbox, dict) and mailbox.get("id"):
+        who = f"the server of another mailbox, {mailbox.get('root') or mailbox['id']}"
+        if mailbox.get("pid"):
+            who += f" (pid {mailbox['pid']})"
+        return who
+    if hello.get("status") == "ok":
+        return f"an ipc server that does not say which mailbox it serves ({hello.get('server')})"
+    if hello.get("status") == "error" and not hello.get("error_code"):
+        return "the original claude-ipc-mcp broker, or a program that answers as it does"
+    return "a program that does not speak this protocol"
+
+
 def request(req):
+    """Send one request and return the reply (a dict): to the mailbox's own
+    server, proven by its hello, when the mailbox is known (see the module
+    docstring); otherwise with protocol 1, as the original's scripts do."""
+    if mailbox_known():
+        conn = Connection()
+        try:
+            reply = conn.call(req)
+        finally:
+            conn.close()
+        reply.pop("id", None)
+        return reply
+    return legacy_request(req)
+
+
+def legacy_request(req):
     """Send one request with protocol 1 and return the reply (a dict).
 
     The reply is read until the server closes the connection, so replies of
@@ -161,15 +229,29 @@ class Connection:
     order, and events pushed by the server."""
 
     def __init__(self, session_token=None):
+        """Connect and say hello. When the mailbox is known, the server must
+        prove it serves it before the session token is sent (WrongServer
+        otherwise)."""
+        expected = mailbox_id() if mailbox_known() else None
+        if mailbox_known() and expected is None:
+            raise WrongServer(f"no server has served the mailbox {mailbox_root()} yet: start one with `ipc serve`")
         host, port = server_address()
         self.sock = socket.create_connection((host, port), timeout=timeout())
         self.file = self.sock.makefile("rb")
         self.next_id = 0
         self.events = []
-        hello = {"action": "hello", "version": 2}
-        if session_token:
-            hello["session_token"] = session_token
-        self.hello = self.call(hello)
+        try:
+            self.hello = self.call({"action": "hello", "version": 2})
+            if expected is not None:
+                mailbox = self.hello.get("mailbox")
+                if not isinstance(mailbox, dict) or mailbox.get("id") != expected:
+                    raise WrongServer(f"{host}:{port} is {describe(self.hello)}, not the server of "
+                                      f"the mailbox {mailbox_root()}: start its server with `ipc serve`")
+            if session_token and self.hello.get("status") == "ok":
+                self.hello = self.call({"action": "hello", "version": 2, "session_token": session_token})
+        except BaseException:
+            self.close()
+            raise
 
     def close(self):
         try:
@@ -192,7 +274,10 @@ class Connection:
         req = dict(req, id=self.next_id)
         self.sock.sendall(json.dumps(req).encode("utf-8") + b"\n")
         while True:
-            frame = self.read_frame(timeout())
+            try:
+                frame = self.read_frame(timeout())
+            except ValueError:
+                raise ConnectionError("the server's answer is not this protocol") from None
             if frame is None:
                 raise ConnectionError("the server closed the connection")
             if "event" in frame:

@@ -18,8 +18,11 @@ registering it when needed. Mailbox: --home DIR or $IPC_HOME
 
 Messaging:
   send TO MESSAGE...       send (quotes and the colon after TO are optional;
-                           MESSAGE "-" reads stdin; --data JSON adds data)
-  broadcast MESSAGE...     send to every registered agent but you
+                           MESSAGE "-" reads stdin; --data JSON adds data;
+                           --idempotency-key KEY: a repeat within 2 minutes
+                           sends nothing and prints the first result)
+  broadcast MESSAGE...     send to every registered agent but you, one line
+                           per recipient (--json, --idempotency-key too)
   check [--wait 30s] [--max N] [--json]
                            read unread mail (marked read, kept on disk)
   watch [--json]           print mail as it lands, until Ctrl-C
@@ -32,6 +35,7 @@ Messaging:
 Servers:
   mcp                      MCP stdio server (Claude Code, Gemini CLI, Codex)
   serve                    TCP 127.0.0.1:9876 + Unix socket server
+  stop                     stop this mailbox's server
   hook                     Claude Code hook (inject unread mail)
 
 Upkeep:
@@ -44,7 +48,8 @@ Upkeep:
   version
 
 ipc help COMMAND (or ipc COMMAND --help) shows a command's flags.
-Exit codes: 0 ok, 1 failure, 2 usage. Errors: "ipc: <kind>: <sentence>".
+Exit codes: 0 ok, 1 failure, 2 usage, 3 a broadcast some recipients
+missed (the lines say who). Errors: "ipc: <kind>: <sentence>".
 Examples:
   IPC_ID=alice ipc send bob: need help with auth
   echo "long text" | ipc --as alice send bob -

@@ -101,25 +101,58 @@ func runDoctor(ctx context.Context, c *cli, args []string) error {
 		note("secure mode is on (%s set): registrations need the shared-secret proof", maildir.EnvSecret)
 	}
 
-	if rs, ok, err := socket.Running(st.Root()); err != nil {
+	warn := func(format string, a ...any) { fmt.Fprintf(c.stdout, "WARN %s\n", fmt.Sprintf(format, a...)) }
+	c.doctorServer(ctx, st.Root(), say, warn, note)
+	if problems > 0 {
+		return fmt.Errorf("doctor found %d problem(s)", problems)
+	}
+	return nil
+}
+
+// doctorServer reports this mailbox's server, proven by its hello, and
+// what holds the TCP address the original's scripts use when it is not
+// this mailbox's server.
+func (c *cli) doctorServer(ctx context.Context, root string, say func(bool, string, ...any), warn, note func(string, ...any)) {
+	addr := net.JoinHostPort(envOr(c.getenv, envHost, socket.DefaultHost), envOr(c.getenv, envPort, fmt.Sprint(socket.DefaultPort)))
+	rs, ok, err := socket.Running(root)
+	switch {
+	case err != nil:
 		say(false, "server state: %v", err)
-	} else if ok {
-		conn, err := net.DialTimeout("tcp", rs.TCP, 300*time.Millisecond)
+	case ok:
+		dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		cl, err := socket.DialMailbox(dctx, root)
+		cancel()
 		if err == nil {
-			conn.Close()
+			cl.Close()
 		}
-		say(err == nil, "server pid %d answers on %s, socket %s%s", rs.PID, rs.TCP, rs.Socket, errSuffix(err))
-	} else {
-		addr := net.JoinHostPort(envOr(c.getenv, "IPC_HOST", socket.DefaultHost), envOr(c.getenv, "IPC_PORT", fmt.Sprint(socket.DefaultPort)))
+		say(err == nil, "server pid %d serves this mailbox on %s (proven by its hello)%s", rs.PID, listening(rs), errSuffix(err))
+		if rs.IdleExit != "" {
+			note("auto-started: it stops after %s with no live agent and no client", rs.IdleExit)
+		}
+		if rs.Notice != "" {
+			say(false, "%s", rs.Notice)
+			return
+		}
+		if rs.TCP == addr {
+			return
+		}
+	default:
 		note("no server for this mailbox: every door works on the files directly; TCP clients on %s need `ipc serve`", addr)
 		if !c.autostart() {
 			note("auto-start is off (%s=0)", envAutostart)
 		}
 	}
-	if problems > 0 {
-		return fmt.Errorf("doctor found %d problem(s)", problems)
+	if envOff(c.getenv(envPort)) {
+		return
 	}
-	return nil
+	id, _, _ := socket.ReadIdentity(root)
+	switch h := socket.ProbePort(ctx, addr); {
+	case h.Kind == socket.HolderNone:
+		note("nothing listens on %s", addr)
+	case h.Serves(id):
+	default:
+		warn("%s is held by %s: this project's clients of this mailbox refuse it, but the original's unmodified scripts reach it, not this mailbox", addr, h)
+	}
 }
 
 // quarantineReport lists the entries readers moved aside because they were

@@ -72,6 +72,9 @@ func runRename(ctx context.Context, c *cli, args []string) error {
 	fmt.Fprintf(c.stdout, "Your old name '%s' will forward to '%s' until %s; %d agents were told.\n",
 		r.Old, r.New, r.Until.Local().Format("15:04"), r.Notified)
 	fmt.Fprintf(c.stdout, "From now on act as %s (IPC_ID=%s).\n", r.New, r.New)
+	if w := r.Warning(); w != "" {
+		fmt.Fprintf(c.stderr, "ipc: warning: %s\n", w)
+	}
 	return nil
 }
 

@@ -77,13 +77,15 @@ func commands() map[string]command {
 		"bench":     {runBench, "bench [--quick] [--json] [--only a,b] [--peers=false] — benchmarks against the physical limit and peers"},
 		"mcp":       {runMCP, "mcp — the MCP stdio server (for Claude Code, Gemini CLI, Codex)"},
 		"serve":     {runServe, "serve — the socket server (TCP 127.0.0.1:9876 and a Unix socket)"},
+		"stop":      {runStop, "stop — stop this mailbox's server (ipc serve), if one runs"},
 		"hook":      {runHook, "hook — Claude Code hook: inject unread mail into the conversation"},
 		"version":   {runVersion, "version — print the version"},
 	}
 }
 
 // run executes the command line and returns the exit code: 0 ok, 1
-// failure, 2 usage. Errors go to stderr as "ipc: <kind>: <sentence>".
+// failure, 2 usage, 3 a broadcast that reached only some recipients.
+// Errors go to stderr as "ipc: <kind>: <sentence>".
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
 	fs := flag.NewFlagSet("ipc", flag.ContinueOnError)
@@ -180,6 +182,11 @@ func (c *cli) fail(err error) int {
 	if errors.As(err, &u) {
 		fmt.Fprintf(c.stderr, "ipc: usage: %s\n", u.msg)
 		return 2
+	}
+	var p partialError
+	if errors.As(err, &p) {
+		fmt.Fprintf(c.stderr, "ipc: partial: %s\n", p)
+		return 3
 	}
 	if errors.Is(err, context.Canceled) {
 		return 1

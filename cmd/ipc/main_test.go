@@ -185,7 +185,7 @@ func TestErrorsAndExitCodes(t *testing.T) {
 		{"alice", []string{"send", "bob"}, 2, "ipc: usage: send: missing message"},
 		{"", []string{"send", "bob", "x"}, 2, "ipc: usage: who are you?"},
 		{"bad id!", []string{"check"}, 1, "ipc: invalid_id:"},
-		{"alice", []string{"send", "--data", "[1]", "bob", "x"}, 1, "ipc: bad_request: data must be a JSON object"},
+		{"alice", []string{"send", "--data", "[1", "bob", "x"}, 1, "ipc: bad_request: data must be JSON"},
 		{"alice", []string{"frobnicate"}, 2, "ipc: usage: unknown command"},
 		{"alice", []string{"check", "--wait", "-1s"}, 2, "ipc: usage:"},
 		{"alice", []string{"read", "nope"}, 1, "ipc: not_found:"},

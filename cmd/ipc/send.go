@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -10,14 +11,18 @@ import (
 	"github.com/ipc-dev/ipc/maildir"
 )
 
-// runSend: ipc send [--data JSON] TO MESSAGE...
+// idempotencyKeyDoc is the help of --idempotency-key.
+const idempotencyKeyDoc = "send at most once per KEY: a repeat within 2 minutes prints the first result and sends nothing"
+
+// runSend: ipc send [--data JSON] [--idempotency-key KEY] TO MESSAGE...
 //
 // The original's loose forms work: no quotes needed, and a colon after the
 // recipient is optional ("ipc send bob: need help"). MESSAGE "-" reads the
 // body from stdin.
 func runSend(ctx context.Context, c *cli, args []string) error {
 	fs := flags("send")
-	data := fs.String("data", "", "structured data, a JSON object")
+	data := fs.String("data", "", "structured data (JSON, usually an object)")
+	key := fs.String("idempotency-key", "", idempotencyKeyDoc)
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if err := fs.Parse(args); err != nil {
 		return flagError(fs, err)
@@ -34,16 +39,19 @@ func runSend(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer st.Close()
-	r, err := s.Send(ctx, to, content, json.RawMessage(*data))
+	r, err := s.SendPayload(ctx, to, maildir.Payload{Content: content, Data: json.RawMessage(*data), Key: *key})
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(c.stdout, map[string]any{"status": "ok", "message": r.Summary(), "id": r.ID, "to": r.To, "large_file": r.LargeFile})
+		return writeJSON(c.stdout, map[string]any{"status": "ok", "message": r.Summary(), "id": r.ID, "to": r.To, "large_file": r.LargeFile, "replayed": r.Replayed})
 	}
 	fmt.Fprintln(c.stdout, r.Summary())
 	if r.LargeFile != "" {
 		fmt.Fprintf(c.stdout, "Large message: full content saved to %s\n", r.LargeFile)
+	}
+	if r.Replayed {
+		fmt.Fprintln(c.stdout, replayedNote)
 	}
 	return nil
 }
@@ -73,24 +81,62 @@ func (c *cli) body(content string) (string, error) {
 	if content != "-" {
 		return content, nil
 	}
-	b, err := io.ReadAll(c.stdin)
-	if err != nil {
-		return "", fmt.Errorf("read stdin: %w", err)
-	}
-	return string(b), nil
+	return readBody(c.stdin, maildir.DefaultMaxContent)
 }
 
-// runBroadcast: ipc broadcast [--data JSON] MESSAGE...
+// readBody reads a message body of at most max bytes. It reads in pieces
+// and joins them once, so that a body costs about twice its size while it
+// is read (a growing buffer costs three times, plus its garbage), and it
+// stops one byte past max: a longer body is refused without being held.
+func readBody(r io.Reader, max int) (string, error) {
+	var (
+		pieces [][]byte
+		total  int
+	)
+	for total <= max {
+		p := make([]byte, min(1<<20, max+1-total))
+		n, err := io.ReadFull(r, p)
+		pieces, total = append(pieces, p[:n]), total+n
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("read stdin: %w", err)
+		}
+	}
+	if total > max {
+		return "", &maildir.Error{Op: "send", Kind: maildir.TooLarge,
+			Msg: fmt.Sprintf("the message on stdin is over the %d-byte limit: share it as a file instead", max)}
+	}
+	var b strings.Builder
+	b.Grow(total)
+	for i, p := range pieces {
+		b.Write(p)
+		pieces[i] = nil
+	}
+	return b.String(), nil
+}
+
+// replayedNote follows the result of a call repeating an idempotency key.
+const replayedNote = "(repeated idempotency key: this is the first call's result; nothing was sent now)"
+
+// runBroadcast: ipc broadcast [--data JSON] [--idempotency-key KEY] [--json] MESSAGE...
+//
+// One line per recipient follows the summary. Exit status 3 (partialError)
+// when some recipients got no copy; 1 when none did.
 func runBroadcast(ctx context.Context, c *cli, args []string) error {
 	fs := flags("broadcast")
-	data := fs.String("data", "", "structured data, a JSON object")
+	data := fs.String("data", "", "structured data (JSON, usually an object)")
+	key := fs.String("idempotency-key", "", idempotencyKeyDoc)
+	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if err := fs.Parse(args); err != nil {
 		return flagError(fs, err)
 	}
-	if fs.NArg() == 0 {
+	words := fs.Args()
+	if len(words) == 0 {
 		return usageError("broadcast: missing message: ipc broadcast MESSAGE...")
 	}
-	content, err := c.body(strings.Join(fs.Args(), " "))
+	content, err := c.body(strings.Join(words, " "))
 	if err != nil {
 		return err
 	}
@@ -99,15 +145,82 @@ func runBroadcast(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer st.Close()
-	r, err := s.Broadcast(ctx, content, json.RawMessage(*data))
+	r, err := s.BroadcastPayload(ctx, maildir.Payload{Content: content, Data: json.RawMessage(*data), Key: *key})
+	if err != nil && len(r.Outcomes) == 0 {
+		return err
+	}
+	if *asJSON {
+		if werr := writeJSON(c.stdout, broadcastJSON(r, err)); werr != nil {
+			return werr
+		}
+	} else {
+		printBroadcast(c.stdout, r)
+	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(c.stdout, r.Summary())
-	if len(r.To) > 0 {
-		fmt.Fprintf(c.stdout, "To: %s\n", strings.Join(r.To, ", "))
+	if failed := r.Failed(); len(failed) > 0 {
+		return partialError{reached: len(r.To), failed: failed}
 	}
 	return nil
+}
+
+// printBroadcast prints the summary and one line per recipient.
+func printBroadcast(w io.Writer, r maildir.BroadcastResult) {
+	fmt.Fprintln(w, r.Summary())
+	for _, o := range r.Outcomes {
+		if o.Err != nil {
+			fmt.Fprintf(w, "  %s: failed: %s: %s\n", o.Agent, maildir.KindOf(o.Err), o.Err)
+		} else {
+			fmt.Fprintf(w, "  %s: delivered %s\n", o.Agent, o.ID)
+		}
+	}
+	if r.LargeFile != "" {
+		fmt.Fprintf(w, "Large message: full content saved to %s\n", r.LargeFile)
+	}
+	if r.Replayed {
+		fmt.Fprintln(w, replayedNote)
+	}
+}
+
+// broadcastJSON is the --json form of a broadcast's result: status ok,
+// partial (some recipients failed) or error (all did).
+func broadcastJSON(r maildir.BroadcastResult, err error) map[string]any {
+	status := "ok"
+	switch {
+	case err != nil:
+		status = "error"
+	case len(r.Failed()) > 0:
+		status = "partial"
+	}
+	recipients := make([]map[string]any, len(r.Outcomes))
+	for i, o := range r.Outcomes {
+		rec := map[string]any{"agent": o.Agent, "status": "delivered", "id": o.ID}
+		if o.Err != nil {
+			rec = map[string]any{"agent": o.Agent, "status": "failed", "error_code": string(maildir.KindOf(o.Err)), "error": o.Err.Error()}
+		}
+		recipients[i] = rec
+	}
+	to := r.To
+	if to == nil {
+		to = []string{}
+	}
+	return map[string]any{"status": status, "message": r.Summary(), "to": to, "recipients": recipients, "large_file": r.LargeFile, "replayed": r.Replayed}
+}
+
+// partialError is a broadcast some recipients missed: exit status 3.
+type partialError struct {
+	reached int
+	failed  []maildir.Recipient
+}
+
+func (e partialError) Error() string {
+	names := make([]string, len(e.failed))
+	for i, f := range e.failed {
+		names[i] = f.Agent + " (" + string(maildir.KindOf(f.Err)) + ")"
+	}
+	return fmt.Sprintf("broadcast reached %d of %d recipients; no copy for %s: send to them once fixed, do not broadcast again",
+		e.reached, e.reached+len(e.failed), strings.Join(names, ", "))
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -22,7 +22,12 @@ const (
 	envPort      = "IPC_PORT"      // TCP port, default 9876; 0 any free port; off no TCP
 	envSocket    = "IPC_SOCKET"    // Unix socket path; off for none
 	envAutostart = "IPC_AUTOSTART" // 0/false/off/no: never start a server automatically
+	envIdleExit  = "IPC_IDLE_EXIT" // how long an auto-started server waits unused before it stops
 )
+
+// defaultIdleExit is how long an auto-started server stays with no live
+// agent of its mailbox and no client connecting before it stops.
+const defaultIdleExit = 30 * time.Minute
 
 // detachWait bounds how long `serve --detach` waits for the server to serve.
 const detachWait = 10 * time.Second
@@ -39,6 +44,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	maxConns := fs.Int("max-conns", 0, "open connections served at once (default 512)")
 	sessionIdle := fs.Duration("session-idle", 0, "close a session unused this long (default 10m; its token resumes it)")
 	grace := fs.Duration("grace", 0, "at shutdown, wait this long for requests in flight (default 10s)")
+	idleExit := fs.Duration("idle-exit", 0, "stop after this long with no live agent of the mailbox and no client connecting (default 0: never; auto-start passes 30m)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -49,7 +55,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	if *detach {
 		return c.startDetached(ctx, withoutDetach(args))
 	}
-	cfg := socket.Config{MaxConns: *maxConns, SessionIdle: *sessionIdle, Version: "ipc " + version}
+	cfg := socket.Config{MaxConns: *maxConns, SessionIdle: *sessionIdle, IdleExit: *idleExit, Version: "ipc " + version}
 	if *port != "off" {
 		h, p := *host, *port
 		if h == "" {
@@ -84,14 +90,27 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	}
 	defer st.Close()
 	err = socket.Run(ctx, st, cfg, *grace, func(srv *socket.Server, rs socket.RunState) {
-		if n := srv.Notice(); n != "" {
+		if rs.Notice != "" {
+			logf("ipc serve: WARNING: %s", rs.Notice)
+		} else if n := srv.Notice(); n != "" {
 			logf("ipc serve: %s", n)
 		}
 		logf("ipc serve: serving %s on %s (pid %d)", st.Root(), listening(rs), rs.PID)
+		if rs.IdleExit != "" {
+			logf("ipc serve: stops after %s with no live agent and no client", rs.IdleExit)
+		}
 	})
 	var running *socket.ErrRunning
 	if errors.As(err, &running) {
 		return &maildir.Error{Op: "serve", Kind: maildir.InUse, Msg: running.Error()}
+	}
+	var stopped *socket.Stopped
+	if errors.As(err, &stopped) {
+		logf("ipc serve: %s: stopped", stopped.Reason)
+		if stopped.Idle {
+			return nil
+		}
+		return &maildir.Error{Op: "serve", Kind: maildir.NotFound, Msg: stopped.Reason + ": the server stopped"}
 	}
 	if err != nil {
 		return err
@@ -170,6 +189,7 @@ func (c *cli) startDetached(ctx context.Context, serveArgs []string) error {
 		case <-tick.C:
 			if rs, ok, _ := socket.Running(c.home); ok && rs.PID != 0 {
 				fmt.Fprintf(c.stdout, "ipc serve: serving %s on %s (pid %d; log %s)\n", c.home, listening(rs), rs.PID, logPath)
+				c.warnNotice(rs)
 				return nil
 			}
 		case <-deadline.C:
@@ -203,9 +223,10 @@ func (c *cli) autostart() bool {
 // ensureServer starts a detached `ipc serve` for the mailbox when none is
 // running and auto-start is on, so that TCP and socket clients find one
 // (the original's "first agent to connect starts it"; unlike the original,
-// the server outlives the process that started it). It returns once the
-// server serves, or quietly if it cannot start: every door works on the
-// files without it.
+// the server outlives the process that started it, until it has been idle
+// for IPC_IDLE_EXIT, default 30m). It returns once the server serves, or
+// quietly if it cannot start: every door works on the files without it. If
+// the server could not take its port, it says what holds it on stderr.
 func (c *cli) ensureServer(ctx context.Context) {
 	if !c.autostart() {
 		return
@@ -217,9 +238,35 @@ func (c *cli) ensureServer(ctx context.Context) {
 	if err != nil {
 		return
 	}
-	cmd := exec.CommandContext(ctx, exe, "--home", c.home, "serve", "--detach")
+	cmd := exec.CommandContext(ctx, exe, "--home", c.home, "serve", "--detach", "--idle-exit", c.idleExit().String())
 	cmd.Env = c.serverEnv()
-	_ = cmd.Run() // `serve --detach` returns once the server serves
+	if cmd.Run() != nil { // `serve --detach` returns once the server serves
+		return
+	}
+	if rs, ok, _ := socket.Running(c.home); ok {
+		c.warnNotice(rs)
+	}
+}
+
+// idleExit is the idle period of an auto-started server: IPC_IDLE_EXIT (a
+// duration; 0 or off: never), else defaultIdleExit.
+func (c *cli) idleExit() time.Duration {
+	v := c.getenv(envIdleExit)
+	if envOff(v) {
+		return 0
+	}
+	if d, err := time.ParseDuration(v); err == nil && d >= 0 {
+		return d
+	}
+	return defaultIdleExit
+}
+
+// warnNotice prints what a server started from this command had to do
+// differently (another program holds its port) on stderr.
+func (c *cli) warnNotice(rs socket.RunState) {
+	if rs.Notice != "" {
+		fmt.Fprintf(c.stderr, "ipc: warning: %s\n", rs.Notice)
+	}
 }
 
 // executable is the binary started as a server: this one, unless the cli

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"syscall"
 
 	"golang.org/x/sys/windows"
@@ -15,4 +16,11 @@ func detachAttr() *syscall.SysProcAttr {
 		CreationFlags: windows.DETACHED_PROCESS | windows.CREATE_NEW_PROCESS_GROUP,
 		HideWindow:    true,
 	}
+}
+
+// stopProcess cannot stop a server gracefully on Windows: a detached
+// server has no console to receive a Ctrl-Break, and Windows has no
+// SIGTERM.
+func stopProcess(pid int) error {
+	return fmt.Errorf("a graceful stop is not available on Windows; end the server with taskkill /PID %d /F", pid)
 }

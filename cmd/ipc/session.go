@@ -5,8 +5,10 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"time"
 
 	"github.com/ipc-dev/ipc/maildir"
+	"github.com/ipc-dev/ipc/socket"
 )
 
 // openStore opens the mailbox with the options of the environment.
@@ -43,12 +45,28 @@ func (c *cli) session(ctx context.Context) (*maildir.Store, *maildir.Session, er
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := st.Login(ctx, c.as, maildir.Proof(c.as, c.getenv(maildir.EnvSecret)))
+	proof := maildir.Proof(c.as, c.getenv(maildir.EnvSecret))
+	s, err := st.Login(ctx, c.as, proof)
+	if maildir.KindOf(err) == maildir.InUse && c.releaseFromServer(ctx) {
+		s, err = st.Login(ctx, c.as, proof)
+	}
 	if err != nil {
 		st.Close()
 		return nil, nil, err
 	}
 	return st, s, nil
+}
+
+// releaseFromServer asks this mailbox's server to let go of the name where
+// it holds it only for a script between its requests, so that a script's
+// registration never locks its user's CLI out of the name. The script
+// hears of it at its next request (in_use, naming this process, while it
+// runs).
+func (c *cli) releaseFromServer(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	released, err := socket.ReleaseName(ctx, c.home, c.as)
+	return err == nil && released
 }
 
 // flags returns a flag set for a subcommand that reports errors as usage

@@ -1,0 +1,77 @@
+package ipctest
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// FillUnread writes n unread messages for to straight into the maildir of
+// the mailbox at root, as n deliveries would leave them but without a
+// durable send each, so that a test can build a backlog of 100,000 in
+// seconds. from(i) names the sender of message i; they arrive in order.
+func FillUnread(tb testing.TB, root, to string, n int, from func(i int) string) {
+	tb.Helper()
+	box := filepath.Join(root, "mail", to)
+	for _, d := range []string{"tmp", "new", "cur"} {
+		if err := os.MkdirAll(filepath.Join(box, d), 0o700); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	base := time.Now().Add(-time.Hour)
+	pid := os.Getpid()
+	for i := 0; i < n; i++ {
+		at := base.Add(time.Duration(i) * time.Microsecond)
+		us := at.UnixMicro()
+		name := fmt.Sprintf("%d.M%dP%dQ%dR%016x.filltest", us/1e6, us%1e6, pid, i, i)
+		body := fmt.Sprintf("From: %s\nTo: %s\nDate: %s\n\nbacklog %d\n", from(i), to, at.Format(time.RFC1123Z), i)
+		if err := os.WriteFile(filepath.Join(box, "new", name), []byte(body), 0o600); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// ReadSyscalls is how many read system calls this process has made so far
+// (syscr of /proc/self/io, Linux): a count kept by the kernel, so a test can
+// tell how many files a call read. The test is skipped where it is missing.
+func ReadSyscalls(tb testing.TB) int {
+	tb.Helper()
+	f, err := os.Open("/proc/self/io")
+	if err != nil {
+		tb.Skipf("no /proc/self/io: %v", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "syscr: "); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return n
+		}
+	}
+	tb.Fatal("no syscr in /proc/self/io")
+	return 0
+}
+
+// ReadsOf returns how many read system calls fn made, the fewest of three
+// runs (a read by another goroutine between two samples only adds).
+func ReadsOf(tb testing.TB, fn func()) int {
+	tb.Helper()
+	best := -1
+	for range 3 {
+		before := ReadSyscalls(tb)
+		fn()
+		n := ReadSyscalls(tb) - before - 1 // the second sample's own read
+		if best < 0 || n < best {
+			best = n
+		}
+	}
+	return best
+}

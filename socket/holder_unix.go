@@ -1,0 +1,11 @@
+//go:build !windows
+
+package socket
+
+import (
+	"errors"
+	"syscall"
+)
+
+// isRefused reports a connection refused: nothing listens.
+func isRefused(err error) bool { return errors.Is(err, syscall.ECONNREFUSED) }
