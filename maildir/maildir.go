@@ -284,7 +284,7 @@ func (st *Store) FS() FSInfo {
 // listDir returns the visible entry names of dir (no dotfiles); a missing
 // directory is empty.
 func listDir(dir string) ([]string, error) {
-	f, err := os.Open(dir)
+	f, err := openDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
