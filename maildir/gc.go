@@ -20,6 +20,7 @@ type GCStats struct {
 	Tokens      int // expired session tokens
 	Forwards    int // expired forwarding entries
 	Quarantined int // entries of new/ or cur/ that were not messages, moved aside
+	Dedupe      int // expired idempotency records
 }
 
 // tmpGrace is how old a tmp/ file of a writer that cannot be proven dead must be
@@ -29,7 +30,8 @@ const tmpGrace = 36 * time.Hour
 // GC applies retention: it removes abandoned tmp/ files (whose writer is
 // dead, or older than 36 hours), read mail older than ReadRetention, unread
 // mail to never-registered names older than FutureRetention, large-message
-// files that no kept message needs, expired tokens and forwarding. Unread
+// files that no kept message needs, expired tokens, forwarding and
+// idempotency records. Unread
 // mail of registered agents is never removed.
 func (st *Store) GC(ctx context.Context) (GCStats, error) {
 	var s GCStats
@@ -75,6 +77,10 @@ func (st *Store) GC(ctx context.Context) (GCStats, error) {
 				}
 			}
 		}
+	}
+	senders, _ := listDir(filepath.Join(st.root, dedupeDir))
+	for _, id := range senders {
+		s.Dedupe += st.sweepDedupe(filepath.Join(st.root, dedupeDir, id))
 	}
 	ldir := filepath.Join(st.root, largeDir)
 	s.LargeFiles = removeOlder(ldir, now.Add(-st.opts.ReadRetention), func(name string) bool {

@@ -180,6 +180,7 @@ func (s *Session) becomeRenamed(old, newID string, hold *holdLock) {
 	st.live[newID] = s
 	st.mu.Unlock()
 	prevHold.release()
+	st.moveDedupe(old, newID)
 }
 
 // notifyRename tells every other registered agent about the rename, and
