@@ -146,7 +146,7 @@ func (st *Store) syncDir(dir string) error {
 	if !st.syncsDirs() {
 		return nil
 	}
-	d, err := os.Open(dir)
+	d, err := openDir(dir)
 	if err != nil {
 		return err
 	}

@@ -263,7 +263,8 @@ func (s *Session) Status(ctx context.Context, msgID string) (Delivery, error) {
 		return s.st.deliveryOf(me, rec), nil
 	}
 	if path, read, found := s.st.locate(me, msgID); found {
-		d := Delivery{ID: msgID, From: peekFrom(path), To: me, SentAt: timeFromMicros(nameTime(msgID))}
+		from, _ := peekFrom(path, s.st.maxFileSize())
+		d := Delivery{ID: msgID, From: from, To: me, SentAt: timeFromMicros(nameTime(msgID))}
 		s.st.describe(&d, me, path, read)
 		return d, nil
 	}
@@ -410,7 +411,7 @@ func (st *Store) isRegistered(id string) bool {
 // between leaves the message in place, and its place wins over the
 // tombstone. Messages without a sender's record get none.
 func (st *Store) tombstone(path, suffix, reason string) {
-	from := peekFrom(path)
+	from, _ := peekFrom(path, st.maxFileSize())
 	if !ValidID(from) || from == SystemID {
 		return
 	}

@@ -107,6 +107,8 @@ type Store struct {
 	regTimes map[string][]time.Time
 	commit   *committer // group commit under the batch policy
 
+	stuck stuckEntries // entries that are not messages and could not be moved aside
+
 	dedupeLocks map[string]*fileLock // idempotency key buckets, by lock file
 	dedupeSwept map[string]time.Time // sender directory -> last sweep
 
@@ -284,7 +286,7 @@ func (st *Store) FS() FSInfo {
 // listDir returns the visible entry names of dir (no dotfiles); a missing
 // directory is empty.
 func listDir(dir string) ([]string, error) {
-	f, err := os.Open(dir)
+	f, err := openDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

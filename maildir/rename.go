@@ -115,6 +115,12 @@ func (s *Session) planRename(op, old, newID string) (*renameTx, error) {
 	if s.ID() != old {
 		return nil, errorf(op, BadRequest, old, "a concurrent rename of this session changed its name: you are now %s", s.ID())
 	}
+	// A registration of old may have replaced this session while the
+	// rename waited for the locks: the name is no longer this session's
+	// to rename.
+	if err := s.begin(op); err != nil {
+		return nil, err
+	}
 	now := st.now()
 	rec, _, _, err := st.readRecord(old)
 	if err != nil {
@@ -174,6 +180,7 @@ func (s *Session) becomeRenamed(old, newID string, hold *holdLock) {
 	st.live[newID] = s
 	st.mu.Unlock()
 	prevHold.release()
+	st.moveDedupe(old, newID)
 }
 
 // notifyRename tells every other registered agent about the rename, and

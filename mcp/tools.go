@@ -315,20 +315,35 @@ func (s *Server) checkTool(ctx context.Context, a checkArgs) (string, error) {
 	}
 	if len(res.Messages) == 0 {
 		if waited > 0 {
-			return fmt.Sprintf("No new messages (waited %s).", waited.Round(time.Second)), nil
+			return fmt.Sprintf("No new messages (waited %s).", waited.Round(time.Second)) + FormatWarnings(res), nil
 		}
-		return "No new messages", nil
+		return "No new messages" + FormatWarnings(res), nil
 	}
 	text := FormatMessages(res.Messages, res.Remaining, time.Now())
 	if waited > 0 {
 		text = fmt.Sprintf("Mail arrived after waiting %s.\n", waited.Round(time.Millisecond)) + text
 	}
-	return text, nil
+	return text + FormatWarnings(res), nil
+}
+
+// FormatWarnings renders the warnings of a check as lines to append to its
+// result ("" when there are none): entries that were not mail and were
+// moved aside, and the error that stopped a check part-way, whose claimed
+// messages are in the result all the same.
+func FormatWarnings(res maildir.CheckResult) string {
+	var b strings.Builder
+	for _, w := range res.Warnings() {
+		b.WriteString("\n⚠ ")
+		b.WriteString(w)
+	}
+	return b.String()
 }
 
 // checkWait checks, and when nothing is waiting and wait > 0, waits for
 // mail (woken by the watcher) and checks again, until mail is read or the
 // wait is over.
+//
+// The entries moved aside by every check on the way are in the result.
 func checkWait(ctx context.Context, sess *maildir.Session, wait time.Duration) (maildir.CheckResult, time.Duration, error) {
 	start := time.Now()
 	opt := maildir.CheckOptions{Accept: budget(checkBudget), Door: maildir.DoorMCP}
@@ -336,6 +351,7 @@ func checkWait(ctx context.Context, sess *maildir.Session, wait time.Duration) (
 	if err != nil || len(res.Messages) > 0 || wait <= 0 {
 		return res, 0, err
 	}
+	moved := res.Quarantined
 	wctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	for {
@@ -347,6 +363,8 @@ func checkWait(ctx context.Context, sess *maildir.Session, wait time.Duration) (
 		}
 		opt.Accept = budget(checkBudget)
 		res, err = sess.Check(ctx, opt)
+		moved = append(moved, res.Quarantined...)
+		res.Quarantined = moved
 		// Another reader (a hook) may have claimed what woke us: wait on.
 		if err != nil || len(res.Messages) > 0 {
 			return res, time.Since(start), err
@@ -483,7 +501,7 @@ func (s *Server) autoProcessTool(ctx context.Context, a autoProcessArgs) (string
 		return "", err
 	}
 	if len(res.Messages) == 0 {
-		return "No messages to process.", nil
+		return "No messages to process." + FormatWarnings(res), nil
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Auto-processed %d message(s):\n", len(res.Messages))
@@ -500,6 +518,7 @@ func (s *Server) autoProcessTool(ctx context.Context, a autoProcessArgs) (string
 	}
 	b.WriteString("\n")
 	b.WriteString(FormatMessages(res.Messages, res.Remaining, time.Now()))
+	b.WriteString(FormatWarnings(res))
 	return b.String(), nil
 }
 

@@ -289,7 +289,8 @@ type Reply struct {
 	Version      int                     `json:"version,omitempty"`
 	Server       string                  `json:"server,omitempty"`
 	MaxFrame     int                     `json:"max_frame,omitempty"`
-	Mailbox      *Identity               `json:"mailbox,omitempty"` // hello: the mailbox served
+	Warnings     []string                `json:"warnings,omitempty"` // fast-path check: entries moved aside, a check stopped part-way
+	Mailbox      *Identity               `json:"mailbox,omitempty"`  // hello: the mailbox served
 }
 
 // Status values.

@@ -154,11 +154,12 @@ func (c *cli) hookInject(ctx context.Context, inbox *maildir.Inbox, event string
 	if err != nil {
 		return err
 	}
+	warn(c, res)
 	if len(res.Messages) == 0 {
 		return nil
 	}
 	text := fmt.Sprintf("📬 ipc mail for %s, delivered by a hook:\n", inbox.ID()) + mcp.FormatMessages(res.Messages, res.Remaining, time.Now())
-	return c.hookPrint(event, text)
+	return c.hookPrint(event, text+mcp.FormatWarnings(res))
 }
 
 func (c *cli) hookPrint(event, text string) error {

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/ipc-dev/ipc/maildir"
 )
@@ -19,9 +20,26 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go exitAfterGrace(ctx, stop)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()
 	os.Exit(code)
+}
+
+// exitGrace is how long a command may take to end after SIGINT or SIGTERM:
+// longer than the graceful shutdown of ipc serve (socket.DefaultGrace).
+const exitGrace = 15 * time.Second
+
+// exitAfterGrace bounds the end of the process once a signal ended ctx: a
+// second signal kills it at once (stop restores the default handling), and
+// if the command has not returned within exitGrace (a system call stuck on
+// a hung filesystem, say), the process exits anyway with status 1.
+func exitAfterGrace(ctx context.Context, stop context.CancelFunc) {
+	<-ctx.Done()
+	stop()
+	<-time.After(exitGrace)
+	fmt.Fprintf(os.Stderr, "ipc: still busy %v after the signal; exiting\n", exitGrace)
+	os.Exit(1)
 }
 
 // cli carries what every command needs: its streams, the environment and
