@@ -96,6 +96,7 @@ func (s *Server) notifyNew(a maildir.Arrivals) {
 		return
 	}
 	for _, m := range a.Messages {
+		maildir.RecordShown(m, maildir.DoorChannel) // first: a client told is a status that says so
 		s.mcp.SendNotificationToAllClients(channelMethod, channelParams(m, a.Unread))
 	}
 }

@@ -8,7 +8,8 @@
 //     names, input schemas and required fields (register, send, broadcast,
 //     check, list_instances, share_file, share_command, rename,
 //     auto_process), plus optional extras (check's wait_seconds,
-//     auto_process's send_receipts). Every tool states the annotation
+//     auto_process's send_receipts), and a tenth, message_status
+//     (delivery.go), whose definition is kept tiny. Every tool states the annotation
 //     hints that differ from the MCP defaults, so none passes for
 //     destructive or open-world by omission. check and send carry
 //     _meta["anthropic/alwaysLoad"], so that Claude Code loads them up

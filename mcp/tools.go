@@ -251,7 +251,7 @@ func (s *Server) sendTool(ctx context.Context, a sendArgs) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return res.Summary() + largeNote(res.To, res.LargeFile) + replayedNote(res.Replayed), nil
+	return res.Summary() + " (id " + res.ID + ")" + largeNote(res.To, res.LargeFile) + replayedNote(res.Replayed), nil
 }
 
 // replayedNote marks the result of a call repeating an idempotency key.
@@ -325,27 +325,43 @@ func (s *Server) checkTool(ctx context.Context, a checkArgs) (string, error) {
 	}
 	if len(res.Messages) == 0 {
 		if waited > 0 {
-			return fmt.Sprintf("No new messages (waited %s).", waited.Round(time.Second)), nil
+			return fmt.Sprintf("No new messages (waited %s).", waited.Round(time.Second)) + FormatWarnings(res), nil
 		}
-		return "No new messages", nil
+		return "No new messages" + FormatWarnings(res), nil
 	}
 	text := FormatMessages(res.Messages, res.Remaining, time.Now())
 	if waited > 0 {
 		text = fmt.Sprintf("Mail arrived after waiting %s.\n", waited.Round(time.Millisecond)) + text
 	}
-	return text, nil
+	return text + FormatWarnings(res), nil
+}
+
+// FormatWarnings renders the warnings of a check as lines to append to its
+// result ("" when there are none): entries that were not mail and were
+// moved aside, and the error that stopped a check part-way, whose claimed
+// messages are in the result all the same.
+func FormatWarnings(res maildir.CheckResult) string {
+	var b strings.Builder
+	for _, w := range res.Warnings() {
+		b.WriteString("\n⚠ ")
+		b.WriteString(w)
+	}
+	return b.String()
 }
 
 // checkWait checks, and when nothing is waiting and wait > 0, waits for
 // mail (woken by the watcher) and checks again, until mail is read or the
 // wait is over.
+//
+// The entries moved aside by every check on the way are in the result.
 func checkWait(ctx context.Context, sess *maildir.Session, wait time.Duration) (maildir.CheckResult, time.Duration, error) {
 	start := time.Now()
-	opt := maildir.CheckOptions{Accept: budget(checkBudget)}
+	opt := maildir.CheckOptions{Accept: budget(checkBudget), Door: maildir.DoorMCP}
 	res, err := sess.Check(ctx, opt)
 	if err != nil || len(res.Messages) > 0 || wait <= 0 {
 		return res, 0, err
 	}
+	moved := res.Quarantined
 	wctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	for {
@@ -357,6 +373,8 @@ func checkWait(ctx context.Context, sess *maildir.Session, wait time.Duration) (
 		}
 		opt.Accept = budget(checkBudget)
 		res, err = sess.Check(ctx, opt)
+		moved = append(moved, res.Quarantined...)
+		res.Quarantined = moved
 		// Another reader (a hook) may have claimed what woke us: wait on.
 		if err != nil || len(res.Messages) > 0 {
 			return res, time.Since(start), err
@@ -409,7 +427,7 @@ func (s *Server) shareFileTool(ctx context.Context, a shareFileArgs) (string, er
 	if err != nil {
 		return "", err
 	}
-	text := fmt.Sprintf("File shared with %s: %s (%d bytes). %s", res.To, res.Path, res.Size, res.Summary())
+	text := fmt.Sprintf("File shared with %s: %s (%d bytes). %s (id %s)", res.To, res.Path, res.Size, res.Summary(), res.ID)
 	if res.Resolved != "" {
 		text += fmt.Sprintf("\nThe path is a symlink to %s.", res.Resolved)
 	}
@@ -447,7 +465,7 @@ func (s *Server) shareCommandTool(ctx context.Context, a shareCommandArgs) (stri
 	if res.Truncated {
 		fmt.Fprintf(&b, ", cut at %d bytes each", maildir.MaxCommandOutput)
 	}
-	fmt.Fprintf(&b, "). %s", res.Summary())
+	fmt.Fprintf(&b, "). %s (id %s)", res.Summary(), res.ID)
 	return b.String() + largeNote(res.To, res.LargeFile), nil
 }
 
@@ -488,12 +506,12 @@ func (s *Server) autoProcessTool(ctx context.Context, a autoProcessArgs) (string
 	if err != nil {
 		return "", err
 	}
-	res, err := sess.Check(ctx, maildir.CheckOptions{Accept: budget(checkBudget)})
+	res, err := sess.Check(ctx, maildir.CheckOptions{Accept: budget(checkBudget), Door: maildir.DoorMCP})
 	if err != nil {
 		return "", err
 	}
 	if len(res.Messages) == 0 {
-		return "No messages to process.", nil
+		return "No messages to process." + FormatWarnings(res), nil
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Auto-processed %d message(s):\n", len(res.Messages))
@@ -510,6 +528,7 @@ func (s *Server) autoProcessTool(ctx context.Context, a autoProcessArgs) (string
 	}
 	b.WriteString("\n")
 	b.WriteString(FormatMessages(res.Messages, res.Remaining, time.Now()))
+	b.WriteString(FormatWarnings(res))
 	return b.String(), nil
 }
 

@@ -29,6 +29,7 @@ var originalSchemas = map[string]struct{ required, optional []string }{
 	"share_command":  {required: []string{"from_id", "to_id", "command"}, optional: []string{"description"}},
 	"rename":         {required: []string{"old_id", "new_id"}},
 	"auto_process":   {required: []string{"instance_id"}, optional: []string{"send_receipts"}},
+	"message_status": {required: []string{"message_id"}}, // ours: the tenth
 }
 
 func TestToolSchemas(t *testing.T) {
@@ -85,7 +86,7 @@ func TestToolSchemas(t *testing.T) {
 		}
 	}
 	if len(names) != len(originalSchemas) {
-		t.Errorf("tools = %v, want the nine of the original", names)
+		t.Errorf("tools = %v, want the nine of the original and message_status", names)
 	}
 	// Reading tools are marked read-only, the command runner destructive
 	// and open-world; a hint left out is the MCP default (readOnly false,
@@ -102,7 +103,7 @@ func TestToolSchemas(t *testing.T) {
 		ro := hint(a.ReadOnlyHint, false)
 		destr := !ro && hint(a.DestructiveHint, true)
 		open := hint(a.OpenWorldHint, true)
-		if (tool.Name == "list_instances") != ro {
+		if (tool.Name == "list_instances" || tool.Name == "message_status") != ro {
 			t.Errorf("%s: readOnlyHint %v", tool.Name, ro)
 		}
 		if (tool.Name == "share_command") != destr || (tool.Name == "share_command") != open {

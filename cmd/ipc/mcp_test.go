@@ -32,6 +32,7 @@ type mcpProc struct {
 	c   *client.Client
 	cmd *exec.Cmd
 
+	stopOnce sync.Once // stop may be called before the cleanup calls it
 	mu       sync.Mutex
 	badLines []string
 	notes    []mcpgo.JSONRPCNotification
@@ -104,7 +105,10 @@ func startMCP(t *testing.T, home string, env ...string) *mcpProc {
 }
 
 // stop ends the process by closing its stdin and checks what it wrote.
-func (p *mcpProc) stop() {
+// Only the first call does anything.
+func (p *mcpProc) stop() { p.stopOnce.Do(p.stopNow) }
+
+func (p *mcpProc) stopNow() {
 	p.c.Close()
 	done := make(chan error, 1)
 	go func() { done <- p.cmd.Wait() }()
