@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -19,18 +21,35 @@ type CheckOptions struct {
 	// returning false stops the check there and leaves that message and
 	// the rest unread (a door uses it to fit a reply into a size limit).
 	Accept func(*Message) bool
+	// Door is the door that shows the messages claimed, recorded with
+	// each claim for the sender's status (delivery.go); "" records none.
+	Door Door
 }
 
 // CheckResult is what Check returns.
 type CheckResult struct {
 	Messages  []Message // in arrival order
 	Remaining int       // unread messages left for a later check
+
+	// Quarantined lists the entries of new/ this check met that were not
+	// messages (a FIFO, a link, a directory, an oversized or unreadable
+	// file) and moved aside: a door reports them beside the mail.
+	Quarantined []Quarantined
+	// Stopped, when set, is the error that ended the check after Messages
+	// were claimed (a full disk refusing a rename, say). The messages are
+	// the caller's all the same: a door delivers them and reports Stopped
+	// beside them. The rest stays unread.
+	Stopped error
 }
 
 // Check returns unread messages in arrival order and marks them read by
 // moving them from new/ to cur/. A message is returned to exactly one
 // checker; read mail stays on disk (see Read and History), so a reply lost
-// on its way loses nothing. Errors: Closed, Expired, Internal.
+// on its way loses nothing. An entry of new/ that is not a message is
+// moved aside (see Quarantined) and the messages behind it are read. An
+// error that ends the check after it claimed mail is set in
+// CheckResult.Stopped, never returned alone: what was claimed is always
+// returned. Errors: Closed, Expired, NoSpace, Internal.
 func (s *Session) Check(ctx context.Context, opt CheckOptions) (CheckResult, error) {
 	const op = "check"
 	if err := s.begin(op); err != nil {
@@ -50,6 +69,7 @@ func (st *Store) check(ctx context.Context, id string, opt CheckOptions) (CheckR
 	if err != nil {
 		return CheckResult{}, ioError(op, id, err)
 	}
+	names = st.stuck.usable(newDir, names)
 	sortArrival(names)
 	res := CheckResult{Remaining: later}
 	for i, name := range names {
@@ -57,29 +77,123 @@ func (st *Store) check(ctx context.Context, id string, opt CheckOptions) (CheckR
 			res.Remaining += len(names) - i
 			break
 		}
-		src := filepath.Join(newDir, name)
-		m, err := readMessage(src)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue // another checker claimed it
-		}
+		m, ok, err := st.readEntry(id, dirNew, name, &res.Quarantined)
 		if err != nil {
-			return res, ioError(op, id, err)
+			return res.stop(ioError(op, id, err), len(names)-i)
+		}
+		if !ok {
+			continue // claimed by another checker, or moved aside
 		}
 		if opt.Accept != nil && !opt.Accept(&m) {
 			res.Remaining += len(names) - i
 			break
 		}
-		dst := st.boxPath(id, dirCur, baseID(name)+infoSeen)
-		if err := rename(src, dst); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				continue
+		msgID := claimID(name)
+		dst := st.boxPath(id, dirCur, msgID+infoSeen)
+		if err := rename(filepath.Join(newDir, name), dst); err != nil {
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				continue // claimed by another checker
+			case isNoSpace(err) || isShortOfResources(err):
+				return res.stop(ioError(op, id, err), len(names)-i) // every later claim fails alike
 			}
-			return res, ioError(op, id, err)
+			// This one cannot be claimed (its name in cur/ is taken by a
+			// directory, say): it stays unread, the rest is claimed.
+			res.Remaining++
+			if res.Stopped == nil {
+				res.Stopped = ioError(op, id, err)
+			}
+			continue
 		}
-		m.Read, m.Path = true, dst
+		markClaimed(dst, opt.Door)
+		m.ID, m.Read, m.Path = msgID, true, dst
 		res.Messages = append(res.Messages, m)
 	}
+	return res.settle()
+}
+
+// maxWarnings bounds the entries moved aside that Warnings names one by one.
+const maxWarnings = 5
+
+// Warnings are the sentences a door shows beside the messages of res: one
+// per entry moved aside, then the error that stopped the check.
+func (res CheckResult) Warnings() []string {
+	var out []string
+	for i, q := range res.Quarantined {
+		if i == maxWarnings {
+			out = append(out, fmt.Sprintf("and %d more entries that were not messages (ipc doctor lists them)", len(res.Quarantined)-i))
+			break
+		}
+		out = append(out, q.String())
+	}
+	if res.Stopped != nil {
+		out = append(out, fmt.Sprintf("the check stopped after %d messages: %v; the rest stays unread for the next check", len(res.Messages), res.Stopped))
+	}
+	return out
+}
+
+// stop ends a check on err with left messages not examined. What was
+// claimed is the caller's: err goes beside it, and is returned alone only
+// when nothing was claimed.
+func (res CheckResult) stop(err error, left int) (CheckResult, error) {
+	res.Remaining += left
+	if res.Stopped == nil {
+		res.Stopped = err
+	}
+	return res.settle()
+}
+
+// settle returns a finished check: an error beside no message is returned
+// alone, so that "error" always means "nothing was claimed".
+func (res CheckResult) settle() (CheckResult, error) {
+	if res.Stopped != nil && len(res.Messages) == 0 {
+		err := res.Stopped
+		res.Stopped = nil
+		return res, err
+	}
 	return res, nil
+}
+
+// readEntry reads the message sub/name of the maildir box. ok is false,
+// with no error, when the entry is gone (claimed by another reader) or is
+// not a message (moved aside, and reported in *moved when moved is not
+// nil). An error means this process cannot read now (out of files or
+// memory); it is not the entry's fault.
+func (st *Store) readEntry(box, sub, name string, moved *[]Quarantined) (m Message, ok bool, err error) {
+	m, err = st.readMessage(st.boxPath(box, sub, name))
+	switch {
+	case err == nil:
+		return m, true, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return m, false, nil
+	case isNotMessage(err):
+		if q, report := st.quarantine(box, sub, name, err); report && moved != nil {
+			*moved = append(*moved, q)
+		}
+		return m, false, nil
+	}
+	return m, false, err
+}
+
+// hasMail reports whether the names listed in new/ of id hold a message.
+// It opens entries without reading them until it meets a message file,
+// moving aside those before it that are not messages, so that a waiter is
+// never woken for good by an entry no check can return.
+func (st *Store) hasMail(id string, names []string) bool {
+	dir := st.boxPath(id, dirNew)
+	for _, n := range st.stuck.usable(dir, names) {
+		f, _, err := openMessageFile(filepath.Join(dir, n), st.maxFileSize())
+		switch {
+		case err == nil:
+			f.Close()
+			return true
+		case isNotMessage(err):
+			st.quarantine(id, dirNew, n, err)
+		case !errors.Is(err, fs.ErrNotExist):
+			return true // out of files: the check that follows reports it
+		}
+	}
+	return false
 }
 
 // stableList lists a new/ directory for claiming in per-sender order.
@@ -132,11 +246,12 @@ func writerOf(name string) string {
 	return ""
 }
 
-// readMessage reads and parses one message file. A file that does not
-// parse is still returned (sender "unknown", the whole text as content):
-// nothing a human or another tool put in a maildir is dropped.
-func readMessage(path string) (Message, error) {
-	b, err := os.ReadFile(path)
+// readMessage reads and parses one message file, which must be a regular
+// file of at most maxFileSize bytes (see openMessageFile). A file that does
+// not parse is still returned (sender "unknown", the whole text as
+// content): nothing a human or another tool put in a maildir is dropped.
+func (st *Store) readMessage(path string) (Message, error) {
+	b, info, err := readMessageFile(path, st.maxFileSize())
 	if err != nil {
 		return Message{}, err
 	}
@@ -147,7 +262,7 @@ func readMessage(path string) (Message, error) {
 	if m.Time.IsZero() {
 		if t := nameTime(name); t > 0 {
 			m.Time = timeFromMicros(t)
-		} else if info, err := os.Stat(path); err == nil {
+		} else {
 			m.Time = info.ModTime()
 		}
 	}
@@ -177,29 +292,31 @@ func (s *Session) Unread(ctx context.Context) (Unread, error) {
 }
 
 // unread summarizes the unread mail of the maildir of id (unread.go).
+// Entries that are not messages are moved aside and not counted.
 func (st *Store) unread(op, id string) (Unread, error) {
 	return st.unreadSummary(op, id)
 }
 
-// peekFrom reads the From header from the start of a message file.
-func peekFrom(path string) string {
-	f, err := os.Open(path)
+// peekFrom reads the From header from the start of a message file of at
+// most limit bytes ("unknown" when it has none).
+func peekFrom(path string, limit int64) (string, error) {
+	f, _, err := openMessageFile(path, limit)
 	if err != nil {
-		return ""
+		return "", err
 	}
 	defer f.Close()
 	var buf [512]byte
-	n, _ := f.Read(buf[:])
+	n, _ := io.ReadFull(f, buf[:])
 	head := buf[:n]
 	if i := bytes.Index(head, []byte("\n\n")); i >= 0 {
 		head = head[:i]
 	}
 	for _, line := range strings.Split(string(head), "\n") {
 		if k, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(k, hdrFrom) {
-			return strings.TrimSpace(v)
+			return strings.TrimSpace(v), nil
 		}
 	}
-	return "unknown"
+	return "unknown", nil
 }
 
 // maxMsgIDLen is the longest message id Read looks up: a file name with its
@@ -214,9 +331,8 @@ func (s *Session) Read(ctx context.Context, msgID string) (Message, error) {
 		return Message{}, err
 	}
 	id := s.ID()
-	if msgID == "" || msgID == "." || msgID == ".." || len(msgID) > maxMsgIDLen || strings.HasPrefix(msgID, ".") ||
-		strings.ContainsAny(msgID, "/\\\x00"+infoSepsAll) {
-		return Message{}, errorf(op, BadRequest, id, "malformed message id %q", truncate(msgID, 80))
+	if err := checkMsgID(op, id, msgID); err != nil {
+		return Message{}, err
 	}
 	cur := s.st.boxPath(id, dirCur)
 	candidates := []string{
@@ -225,13 +341,13 @@ func (s *Session) Read(ctx context.Context, msgID string) (Message, error) {
 		s.st.boxPath(id, dirNew, msgID),
 	}
 	for _, p := range candidates {
-		m, err := readMessage(p)
-		if err == nil {
+		m, ok, err := s.st.readEntry(id, filepath.Base(filepath.Dir(p)), filepath.Base(p), nil)
+		if err != nil {
+			return Message{}, ioError(op, id, err)
+		}
+		if ok {
 			m.Read = filepath.Dir(p) == cur
 			return m, nil
-		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			return Message{}, ioError(op, id, err)
 		}
 	}
 	// Files renamed by other tools may carry other flags: look them up.
@@ -241,12 +357,14 @@ func (s *Session) Read(ctx context.Context, msgID string) (Message, error) {
 	}
 	for _, n := range names {
 		if baseID(n) == msgID {
-			m, err := readMessage(filepath.Join(cur, n))
+			m, ok, err := s.st.readEntry(id, dirCur, n, nil)
 			if err != nil {
 				return Message{}, ioError(op, id, err)
 			}
-			m.Read = true
-			return m, nil
+			if ok {
+				m.Read = true
+				return m, nil
+			}
 		}
 	}
 	return Message{}, errorf(op, NotFound, id, "no message %s in the mailbox of %s", truncate(msgID, 80), id)
@@ -271,15 +389,14 @@ func (s *Session) History(ctx context.Context, limit int) ([]Message, error) {
 	}
 	out := make([]Message, 0, len(names))
 	for _, n := range names {
-		m, err := readMessage(filepath.Join(cur, n))
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
+		m, ok, err := s.st.readEntry(id, dirCur, n, nil)
 		if err != nil {
 			return out, ioError(op, id, err)
 		}
-		m.Read = true
-		out = append(out, m)
+		if ok {
+			m.Read = true
+			out = append(out, m)
+		}
 	}
 	return out, nil
 }
@@ -311,7 +428,7 @@ func (s *Session) Wait(ctx context.Context) error {
 		if err != nil {
 			return ioError(op, id, err)
 		}
-		if len(names) > 0 {
+		if s.st.hasMail(id, names) {
 			return nil
 		}
 	}

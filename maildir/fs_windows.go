@@ -96,3 +96,26 @@ func publish(tmp, dst string) error {
 
 // rename is os.Rename (the Unix version skips a lookup os.Rename makes).
 func rename(src, dst string) error { return os.Rename(src, dst) }
+
+// errSymlink refuses to open a symbolic link or junction as a message.
+var errSymlink = errors.New("a symbolic link")
+
+// openDir opens a directory for listing or flushing.
+func openDir(path string) (*os.File, error) { return os.Open(path) }
+
+// openNoFollow opens a directory entry for reading unless it is a link or
+// reparse point. Windows has no FIFOs in a directory, and opening a file
+// does not block.
+func openNoFollow(path string) (*os.File, error) {
+	info, err := os.Lstat(path)
+	if err != nil {
+		return nil, err
+	}
+	if info.Mode()&(os.ModeSymlink|os.ModeIrregular) != 0 {
+		return nil, &os.PathError{Op: "open", Path: path, Err: errSymlink}
+	}
+	return os.Open(path)
+}
+
+// isSymlinkRefusal reports the refusal of openNoFollow to open a link.
+func isSymlinkRefusal(err error) bool { return errors.Is(err, errSymlink) }

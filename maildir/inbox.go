@@ -2,9 +2,6 @@ package maildir
 
 import (
 	"context"
-	"errors"
-	"io/fs"
-	"path/filepath"
 )
 
 // Reading mail without acting as its owner.
@@ -142,6 +139,7 @@ func (st *Store) peek(ctx context.Context, op, id string, max int) ([]Message, e
 	if err != nil {
 		return nil, ioError(op, id, err)
 	}
+	names = st.stuck.usable(dir, names)
 	sortArrival(names)
 	var out []Message
 	for _, n := range names {
@@ -151,14 +149,13 @@ func (st *Store) peek(ctx context.Context, op, id string, max int) ([]Message, e
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
-		m, err := readMessage(filepath.Join(dir, n))
-		if errors.Is(err, fs.ErrNotExist) {
-			continue // claimed meanwhile
-		}
+		m, ok, err := st.readEntry(id, dirNew, n, nil)
 		if err != nil {
 			return out, ioError(op, id, err)
 		}
-		out = append(out, m)
+		if ok { // else claimed meanwhile, or not a message and moved aside
+			out = append(out, m)
+		}
 	}
 	return out, nil
 }
@@ -179,10 +176,14 @@ func (st *Store) waitNew(ctx context.Context, id string, seen map[string]bool, s
 		if err != nil {
 			return ioError(op, id, err)
 		}
+		var unseen []string
 		for _, n := range names {
 			if !seen[baseID(n)] {
-				return nil
+				unseen = append(unseen, n)
 			}
+		}
+		if st.hasMail(id, unseen) {
+			return nil
 		}
 		select {
 		case <-ch:

@@ -54,13 +54,15 @@ func (st *Store) unreadSummary(op, id string) (Unread, error) {
 	if err != nil {
 		return Unread{}, ioError(op, id, err)
 	}
+	names = st.stuck.usable(dir, names)
 	oldest := oldestNames(names, UnreadSenders)
+	from, notMail := st.sendersOf(id, dir, oldest)
 	u := Unread{
-		Count:   len(names),
-		From:    sendersOf(dir, oldest),
+		Count:   len(names) - notMail,
+		From:    from,
 		Partial: len(names) > len(oldest),
 	}
-	if cacheable {
+	if cacheable && notMail == 0 {
 		st.unreads.put(dir, info.ModTime(), listed, u)
 	}
 	return u, nil
@@ -114,19 +116,28 @@ func (c *unreadCache) put(dir string, mtime, listed time.Time, u Unread) {
 	c.m[dir] = unreadEntry{mtime: mtime, listed: listed, u: u}
 }
 
-// sendersOf reads the From header of each named file of dir and returns the
-// distinct senders in order. A file claimed meanwhile is skipped.
-func sendersOf(dir string, names []string) []string {
-	var from []string
+// sendersOf reads the From header of each named file of dir, the new/ of
+// box, and returns the distinct senders in order. A file claimed meanwhile
+// is skipped; an entry that is not a message is moved aside and counted in
+// notMail.
+func (st *Store) sendersOf(box, dir string, names []string) (from []string, notMail int) {
 	seen := map[string]bool{}
 	for _, n := range names {
-		f := peekFrom(filepath.Join(dir, n))
+		f, err := peekFrom(filepath.Join(dir, n), st.maxFileSize())
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case isNotMessage(err):
+			st.quarantine(box, dirNew, n, err)
+			notMail++
+			continue
+		}
 		if f != "" && !seen[f] {
 			seen[f] = true
 			from = append(from, f)
 		}
 	}
-	return from
+	return from, notMail
 }
 
 // oldestNames returns the k names of names that come first in arrival
@@ -199,6 +210,7 @@ func (st *Store) arrivals(ctx context.Context, op, id string, seen map[string]bo
 	if err != nil {
 		return Arrivals{}, ioError(op, id, err)
 	}
+	names = st.stuck.usable(dir, names)
 	a := Arrivals{Unread: len(names), IDs: make([]string, 0, len(names))}
 	var fresh []string
 	for _, n := range names {
@@ -210,7 +222,7 @@ func (st *Store) arrivals(ctx context.Context, op, id string, seen map[string]bo
 	}
 	a.New = len(fresh)
 	if a.New > max {
-		a.From = sendersOf(dir, oldestNames(fresh, UnreadSenders))
+		a.From, _ = st.sendersOf(id, dir, oldestNames(fresh, UnreadSenders))
 		return a, nil
 	}
 	sortArrival(fresh)
@@ -218,9 +230,14 @@ func (st *Store) arrivals(ctx context.Context, op, id string, seen map[string]bo
 		if err := ctx.Err(); err != nil {
 			return a, err
 		}
-		m, err := readMessage(filepath.Join(dir, n))
+		m, err := st.readMessage(filepath.Join(dir, n))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue // claimed meanwhile
+		}
+		if isNotMessage(err) {
+			st.quarantine(id, dirNew, n, err)
+			a.Unread--
+			continue
 		}
 		if err != nil {
 			return a, ioError(op, id, err)

@@ -120,8 +120,9 @@ const fastCheckMax = 1 << 20
 // own is claimed anyway: with cut (the legacy reply, which must fit one
 // read) it is sent cut to fit, saying where the whole message is (read mail
 // stays on disk, so nothing is lost); without, it is sent whole. Messages
-// claimed before an error are still returned.
-func checkReply(ctx context.Context, s *maildir.Session, id json.RawMessage, budget, max int, cut bool) (Reply, error) {
+// claimed before an error are still returned, with the error among the
+// warnings of the fast path (maildir.CheckResult.Stopped).
+func checkReply(ctx context.Context, s *maildir.Session, door maildir.Door, id json.RawMessage, budget, max int, cut bool) (Reply, error) {
 	big := 1 << 30
 	base := encodedLen(Reply{ID: id, Event: EventMail, Status: StatusOK, Messages: []maildir.LegacyMessage{}, Remaining: &big})
 	used, count, oversized := base, 0, false
@@ -141,7 +142,7 @@ func checkReply(ctx context.Context, s *maildir.Session, id json.RawMessage, bud
 		count++
 		return true
 	}
-	res, err := s.Check(ctx, maildir.CheckOptions{Max: max, Accept: accept})
+	res, err := s.Check(ctx, maildir.CheckOptions{Max: max, Accept: accept, Door: door})
 	if err != nil && len(res.Messages) == 0 {
 		return Reply{}, err
 	}
@@ -153,7 +154,11 @@ func checkReply(ctx context.Context, s *maildir.Session, id json.RawMessage, bud
 		msgs[0] = cutToFit(res.Messages[0], budget-base)
 	}
 	remaining := res.Remaining
-	return Reply{ID: id, Status: StatusOK, Messages: msgs, Remaining: &remaining}, nil
+	rep := Reply{ID: id, Status: StatusOK, Messages: msgs, Remaining: &remaining}
+	if !cut { // the legacy reply must fit one read: its warnings are in the server's log only
+		rep.Warnings = res.Warnings()
+	}
+	return rep, nil
 }
 
 // cutToFit returns m in the legacy shape, cut so that it encodes in at most

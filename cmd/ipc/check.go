@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/ipc-dev/ipc/maildir"
 )
@@ -27,20 +28,13 @@ func runCheck(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer st.Close()
-	if *wait > 0 {
-		wctx, cancel := context.WithTimeout(ctx, *wait)
-		err := s.Wait(wctx)
-		cancel()
-		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-			return err
-		}
-	}
-	r, err := s.Check(ctx, maildir.CheckOptions{Max: *max})
+	r, err := checkWaiting(ctx, s, *wait, maildir.CheckOptions{Max: *max, Door: maildir.DoorCLI})
 	if err != nil {
 		return err
 	}
+	warn(c, r)
 	if *asJSON {
-		return writeJSON(c.stdout, checkReply{Status: "ok", Messages: legacyMessages(r.Messages), Remaining: r.Remaining})
+		return writeJSON(c.stdout, checkReply{Status: "ok", Messages: legacyMessages(r.Messages), Remaining: r.Remaining, Warnings: r.Warnings()})
 	}
 	if len(r.Messages) == 0 {
 		fmt.Fprintln(c.stdout, "No new messages")
@@ -54,11 +48,45 @@ func runCheck(ctx context.Context, c *cli, args []string) error {
 	return nil
 }
 
+// checkWaiting checks, and while nothing was claimed, waits up to wait for
+// mail (woken by the watcher) and checks again. An entry that was not mail,
+// or mail another reader claimed first, does not end the wait. The entries
+// moved aside on the way are all in the result.
+func checkWaiting(ctx context.Context, s *maildir.Session, wait time.Duration, opt maildir.CheckOptions) (maildir.CheckResult, error) {
+	wctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	var moved []maildir.Quarantined
+	for {
+		r, err := s.Check(ctx, opt)
+		moved = append(moved, r.Quarantined...)
+		r.Quarantined = moved
+		if err != nil || len(r.Messages) > 0 || wait <= 0 {
+			return r, err
+		}
+		if err := s.Wait(wctx); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+				return r, nil // the wait is over: no mail
+			}
+			return r, err
+		}
+	}
+}
+
+// warn writes the warnings of a check to stderr, one line each: entries
+// moved aside, and the error that stopped a check part-way (the messages
+// it claimed are printed all the same).
+func warn(c *cli, r maildir.CheckResult) {
+	for _, w := range r.Warnings() {
+		fmt.Fprintf(c.stderr, "ipc: warning: %s\n", w)
+	}
+}
+
 // checkReply is the legacy TCP check reply, field for field.
 type checkReply struct {
 	Status    string                  `json:"status"`
 	Messages  []maildir.LegacyMessage `json:"messages"`
 	Remaining int                     `json:"remaining"`
+	Warnings  []string                `json:"warnings,omitempty"` // entries moved aside; a check stopped part-way
 }
 
 const rule = "--------------------------------------------------"
@@ -103,10 +131,11 @@ func runWatch(ctx context.Context, c *cli, args []string) error {
 		fmt.Fprintf(c.stderr, "watching mail for %s in %s (%s); Ctrl-C to stop\n", s.ID(), st.Root(), mode)
 	}
 	for {
-		r, err := s.Check(ctx, maildir.CheckOptions{})
+		r, err := s.Check(ctx, maildir.CheckOptions{Door: maildir.DoorCLI})
 		if err != nil {
 			return err
 		}
+		warn(c, r)
 		for _, m := range r.Messages {
 			if *asJSON {
 				if err := writeJSON(c.stdout, m.Legacy()); err != nil {

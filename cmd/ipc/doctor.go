@@ -90,6 +90,8 @@ func runDoctor(ctx context.Context, c *cli, args []string) error {
 		}
 	}
 
+	quarantineReport(st, say, note)
+
 	if id := c.as; id != "" {
 		say(maildir.ValidID(id), "identity %q (from --as/IPC_ID) is a valid instance id", id)
 	} else {
@@ -153,6 +155,48 @@ func (c *cli) doctorServer(ctx context.Context, root string, say func(bool, stri
 	}
 }
 
+// quarantineReport lists the entries readers moved aside because they were
+// not messages, as one problem: something put them in a maildir.
+func quarantineReport(st *maildir.Store, say func(bool, string, ...any), note func(string, ...any)) {
+	q, err := st.Quarantine()
+	if err != nil {
+		say(false, "quarantine: %v", err)
+		return
+	}
+	if len(q) == 0 {
+		say(true, "no entries moved aside: every file in the maildirs was a message")
+		return
+	}
+	say(false, "%d entries of the maildirs were not messages and were moved aside to %s:", len(q), filepath.Join(st.Root(), "quarantine"))
+	for i, e := range q {
+		if i == 10 {
+			note("... and %d more", len(q)-10)
+			break
+		}
+		note("%s/%s: %s, %d bytes, %s", e.Box, e.Name, fileKind(e.Mode), e.Size, e.Time.Local().Format("2006-01-02 15:04"))
+	}
+	note("inspect them, then remove them; nothing reads them")
+}
+
+// fileKind names the type of a quarantined entry.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "symbolic link"
+	case m.IsDir():
+		return "directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "FIFO"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	case m.IsRegular():
+		return "file"
+	}
+	return "special file"
+}
+
 func errSuffix(err error) string {
 	if err == nil {
 		return ""
@@ -199,8 +243,11 @@ func permissionProblems(root string, limit int) []string {
 		if n++; n > limit {
 			return filepath.SkipAll
 		}
+		if d.IsDir() && filepath.Base(p) == "quarantine" && filepath.Dir(p) == root {
+			return filepath.SkipDir // reported on its own
+		}
 		info, err := d.Info()
-		if err != nil || info.Mode()&fs.ModeSocket != 0 {
+		if err != nil || info.Mode()&(fs.ModeSocket|fs.ModeSymlink) != 0 {
 			return nil
 		}
 		if perm := info.Mode().Perm(); perm&0o077 != 0 {

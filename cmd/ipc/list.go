@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -93,5 +94,8 @@ func runGC(ctx context.Context, c *cli, args []string) error {
 	}
 	fmt.Fprintf(c.stdout, "removed: %d tmp leftovers, %d expired read messages, %d expired future messages, %d large files, %d expired tokens, %d expired forwards\n",
 		s.TmpFiles, s.ReadExpired, s.Future, s.LargeFiles, s.Tokens, s.Forwards)
+	if s.Quarantined > 0 {
+		fmt.Fprintf(c.stdout, "moved aside: %d entries that were not messages, to %s (ipc doctor lists them)\n", s.Quarantined, filepath.Join(st.Root(), "quarantine"))
+	}
 	return nil
 }

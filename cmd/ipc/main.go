@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/ipc-dev/ipc/maildir"
 )
@@ -19,9 +20,26 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go exitAfterGrace(ctx, stop)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()
 	os.Exit(code)
+}
+
+// exitGrace is how long a command may take to end after SIGINT or SIGTERM:
+// longer than the graceful shutdown of ipc serve (socket.DefaultGrace).
+const exitGrace = 15 * time.Second
+
+// exitAfterGrace bounds the end of the process once a signal ended ctx: a
+// second signal kills it at once (stop restores the default handling), and
+// if the command has not returned within exitGrace (a system call stuck on
+// a hung filesystem, say), the process exits anyway with status 1.
+func exitAfterGrace(ctx context.Context, stop context.CancelFunc) {
+	<-ctx.Done()
+	stop()
+	<-time.After(exitGrace)
+	fmt.Fprintf(os.Stderr, "ipc: still busy %v after the signal; exiting\n", exitGrace)
+	os.Exit(1)
 }
 
 // cli carries what every command needs: its streams, the environment and
@@ -51,6 +69,8 @@ func commands() map[string]command {
 		"watch":     {runWatch, "watch [--json] — print mail as it lands, until interrupted"},
 		"history":   {runHistory, "history [-n N] [--json] — read mail, newest last"},
 		"read":      {runRead, "read ID [--json] — show one message by id"},
+		"status":    {runStatus, "status ID [--json] — what became of a message you sent"},
+		"ack":       {runAck, "ack ID — acknowledge a message you received"},
 		"list":      {runList, "list [--json] — registered agents, online now and last seen"},
 		"rename":    {runRename, "rename NEW — change your own name (once per hour)"},
 		"gc":        {runGC, "gc — apply retention now"},
