@@ -101,6 +101,8 @@ func runDoctor(ctx context.Context, c *cli, args []string) error {
 		note("secure mode is on (%s set): registrations need the shared-secret proof", maildir.EnvSecret)
 	}
 
+	c.doctorWake(st.Root(), say, note)
+
 	warn := func(format string, a ...any) { fmt.Fprintf(c.stdout, "WARN %s\n", fmt.Sprintf(format, a...)) }
 	c.doctorServer(ctx, st.Root(), say, warn, note)
 	if problems > 0 {

@@ -384,3 +384,24 @@ func TestHookExitCodes(t *testing.T) {
 		t.Fatalf("hook --help: exit %d %q", out.code, out.stdout)
 	}
 }
+
+// TestDoctorReportsWakePath: ipc doctor names the wake path, the session's
+// inbox socket it does not use, a run nobody attends, and the identity's
+// waiter.
+func TestDoctorReportsWakePath(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "home")
+	w := startWaiter(t, home, "alice", "55m")
+	cmd := ipcCmd(home, "alice", "doctor")
+	cmd.Env = append(cmd.Env, "CLAUDE_CODE_MESSAGING_SOCKET=/tmp/cc-socks/1.sock", "CLAUDE_CODE_SESSION_ATTENDED=0")
+	out, _ := cmd.Output()
+	for _, want := range []string{
+		"ok   wake path for an idle Claude Code session: the Stop hook",
+		"inbox socket is at /tmp/cc-socks/1.sock; ipc does not post to it",
+		"nobody attends (CLAUDE_CODE_SESSION_ATTENDED=0)",
+		fmt.Sprintf("the newest Stop hook waiting for alice's mail is pid %d", w.cmd.Process.Pid),
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Fatalf("doctor output lacks %q:\n%s", want, out)
+		}
+	}
+}
