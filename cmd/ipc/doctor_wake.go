@@ -44,8 +44,6 @@ func (c *cli) doctorWake(root string, say func(bool, string, ...any), note func(
 	switch {
 	case len(fields) == 3 && fields[1] == "wait":
 		note("hooks/%s.wake: the newest Stop hook waiting for %s's mail is pid %s%s", c.as, c.as, fields[2], since)
-	case len(fields) == 3 && fields[1] == "turn":
-		note("hooks/%s.wake: no Stop hook waits for %s's mail: a turn started%s (pid %s) and ended the last one", c.as, c.as, since, fields[2])
 	default:
 		note("hooks/%s.wake: %q is not a waiter record; the next Stop hook replaces it", c.as, strings.TrimSpace(string(b)))
 	}

@@ -123,30 +123,11 @@ func (c *cli) hook(ctx context.Context, args []string) error {
 		}
 		return c.hookWake(ctx, st, inbox, *wait)
 	case in.Event == "SessionStart":
-		c.hookTurnStarts(st, inbox)
 		return c.hookSessionStart(ctx, st, inbox)
-	case in.Event == "UserPromptSubmit":
-		c.hookTurnStarts(st, inbox)
-		return c.hookInject(ctx, inbox, in.Event)
-	case in.Event == "PostToolUse":
+	case in.Event == "UserPromptSubmit" || in.Event == "PostToolUse":
 		return c.hookInject(ctx, inbox, in.Event)
 	}
 	return nil // an event that takes no context
-}
-
-// hookTurnStarts ends the identity's wake waiter of the previous turn: mail
-// that lands from now on is injected by this turn's hooks or wakes the
-// session when this turn's Stop hook starts. A run nobody attends leaves
-// it alone: it may be a script beside an interactive session of the same
-// name, whose waiter must go on. A failure is reported on stderr and does
-// not keep the mail from the model.
-func (c *cli) hookTurnStarts(st *maildir.Store, inbox *maildir.Inbox) {
-	if skip, _ := unattended(c.getenv); skip {
-		return
-	}
-	if err := retireWaiter(st.Root(), inbox.ID()); err != nil {
-		fmt.Fprintf(c.stderr, "ipc: warning: %v\n", err)
-	}
 }
 
 // hookSessionStart registers the agent and reports its queued mail.

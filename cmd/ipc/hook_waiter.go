@@ -20,12 +20,13 @@ import (
 // Each Stop hook starts a waiter that may live for most of an hour. Only
 // the newest may live: a waiter records itself in hooks/<id>.wake, and an
 // older waiter that finds another's record there ends quietly (exit 0, no
-// wake). A turn that starts (UserPromptSubmit, SessionStart) writes a
-// record of its own, which ends the waiter of the previous turn: mail that
-// lands during the turn is injected by the hooks of the turn or wakes the
-// session when the turn's Stop hook starts. hooks/<id>.lock serialises the
-// records with the waiter's claim of the mail, so that a waiter that lost
-// its place never claims mail after its successor started.
+// wake). hooks/<id>.lock serialises the record with the waiter's claim of
+// the mail, so that a waiter that lost its place never claims mail after
+// its successor started.
+//
+// A waiter lives on while the next turn runs: a turn the user interrupts
+// ends without a Stop hook, and the waiter of the turn before is then what
+// wakes the idle session. The next Stop hook replaces it.
 
 // supersedePoll is how often a waiter looks whether it is still the newest
 // and whether the session that started it still runs. A superseded waiter
@@ -34,7 +35,7 @@ const supersedePoll = 200 * time.Millisecond
 
 // waiterRecord is the on-disk state of the wake waiter of one identity.
 type waiterRecord struct {
-	path string       // hooks/<id>.wake: the nonce and pid of the newest waiter, or of the turn that ended it
+	path string       // hooks/<id>.wake: the nonce and pid of the newest waiter
 	lock *flock.Flock // hooks/<id>.lock
 }
 
@@ -58,13 +59,14 @@ func (r *waiterRecord) locked(f func() error) error {
 	return f()
 }
 
-// write replaces the record with a new nonce and returns it.
-func (r *waiterRecord) write(kind string) (string, error) {
+// write replaces the record with a new nonce for this process and
+// returns the nonce.
+func (r *waiterRecord) write() (string, error) {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	nonce := hex.EncodeToString(b[:])
 	tmp := r.path + "." + nonce + ".tmp"
-	line := fmt.Sprintf("%s %s %d\n", nonce, kind, os.Getpid())
+	line := fmt.Sprintf("%s wait %d\n", nonce, os.Getpid())
 	if err := os.WriteFile(tmp, []byte(line), 0o600); err != nil {
 		return "", fmt.Errorf("hook state: %w", err)
 	}
@@ -89,18 +91,6 @@ func (r *waiterRecord) holds(nonce string) bool {
 	return mine == nonce
 }
 
-// retireWaiter ends the identity's waiter, if one runs: a turn started.
-func retireWaiter(root, id string) error {
-	r, err := openWaiterRecord(root, id)
-	if err != nil {
-		return err
-	}
-	return r.locked(func() error {
-		_, err := r.write("turn")
-		return err
-	})
-}
-
 // waiter is this process as the newest wake waiter of an identity.
 type waiter struct {
 	rec   *waiterRecord
@@ -117,7 +107,7 @@ func becomeWaiter(root, id string) (*waiter, error) {
 	}
 	w := &waiter{rec: rec, ppid: os.Getppid()}
 	err = rec.locked(func() error {
-		nonce, err := rec.write("wait")
+		nonce, err := rec.write()
 		w.nonce = nonce
 		return err
 	})

@@ -41,8 +41,8 @@ func unattended(getenv func(string) string) (bool, string) {
 // session at once.
 //
 // It ends quietly with status 0 when the wait is over, when a newer waiter
-// of the same identity or a new turn took its place, when the session that
-// started it is gone, or at once in a run nobody attends. It never exits
+// of the same identity took its place, when the session that started it is
+// gone, or at once in a run nobody attends. It never exits
 // with status 2 on an error, so a broken setup cannot wake the session in
 // a loop; and since every wake claims the mail it shows, a wake is never
 // repeated for the same mail.

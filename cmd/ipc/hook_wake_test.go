@@ -232,23 +232,21 @@ func TestHookWaitersRace(t *testing.T) {
 	figures(t, "%d rounds of %d Stop hooks of one name started at once with a message landing: 1 wake and 1 delivery per round, 0 lost, 0 twice; waiters still running once settled: 1 in %d rounds, 0 in the rest", trials, n, left)
 }
 
-// TestHookTurnEndsWaiter: a new turn (UserPromptSubmit) ends the previous
-// turn's waiter quietly; a run nobody attends leaves it alone.
-func TestHookTurnEndsWaiter(t *testing.T) {
+// TestHookWaiterOutlivesTheNextPrompt: the waiter of one turn lives on
+// while the next runs (a turn the user interrupts ends without a Stop
+// hook), and wakes the session for mail that lands then.
+func TestHookWaiterOutlivesTheNextPrompt(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "home")
 	w := startWaiter(t, home, "alice", "55m")
-	p := startHook(t, home, "alice", "UserPromptSubmit", []string{"CLAUDE_CODE_SESSION_ATTENDED=0"})
-	if code := p.exit(t); code != 0 {
-		t.Fatalf("unattended UserPromptSubmit: exit %d %q", code, p.stderr)
+	if out := hookRun(t, home, "alice", hookEvent("UserPromptSubmit")); out.code != 0 || out.stdout != "" {
+		t.Fatalf("UserPromptSubmit: exit %d %q %q", out.code, out.stdout, out.stderr)
 	}
 	if !w.running() {
-		t.Fatal("a claude -p run's UserPromptSubmit ended the interactive session's waiter")
+		t.Fatalf("the next prompt ended the waiter: exit %d", w.code)
 	}
-	if out := hookRun(t, home, "alice", hookEvent("UserPromptSubmit")); out.code != 0 {
-		t.Fatalf("UserPromptSubmit: exit %d %q", out.code, out.stderr)
-	}
-	if code := w.exit(t); code != 0 || w.stderr.String() != "" {
-		t.Fatalf("waiter after the next prompt: exit %d, stderr %q; want a quiet exit 0", code, w.stderr)
+	mustIPC(t, home, "bob", "", "send", "alice", "after an interrupted turn")
+	if code := w.exit(t); code != 2 || !strings.Contains(w.stderr.String(), "> after an interrupted turn") {
+		t.Fatalf("waiter: exit %d, stderr %q; want 2 with the mail", code, w.stderr)
 	}
 }
 
