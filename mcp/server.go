@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
@@ -39,6 +40,13 @@ type Config struct {
 	ShareCommand bool
 	// Version is announced to clients.
 	Version string
+	// Budget is IPC_BUDGET: the most a check result may measure, in the
+	// unit of the client's profile; "" keeps the client's (see
+	// present.ForClient).
+	Budget string
+	// MaxMCPTokens is MAX_MCP_OUTPUT_TOKENS, Claude Code's limit on a tool
+	// result, when set.
+	MaxMCPTokens string
 	// Logf receives diagnostics (never stdout). Nil discards them.
 	Logf func(format string, args ...any)
 }
@@ -57,6 +65,7 @@ type Server struct {
 	idCancel context.CancelFunc //
 	startErr error              // why Config.ID could not be taken
 
+	client    atomic.Value  // the client's name from initialize (string)
 	ready     chan struct{} // closed once a client has initialized
 	readyOnce sync.Once
 
@@ -90,6 +99,7 @@ func NewServer(ctx context.Context, st *maildir.Store, cfg Config) *Server {
 	}
 
 	hooks := &server.Hooks{}
+	hooks.AddAfterInitialize(s.noteClient)
 	hooks.AddAfterInitialize(func(context.Context, any, *mcpgo.InitializeRequest, *mcpgo.InitializeResult) {
 		s.readyOnce.Do(func() { close(s.ready) })
 	})
