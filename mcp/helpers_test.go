@@ -11,6 +11,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/ipc-dev/ipc/internal/ipctest"
+	"github.com/ipc-dev/ipc/internal/present"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -41,6 +42,13 @@ type peer struct {
 // client to it (each in-process client has its own session, unlike stdio).
 func newPeer(tb testing.TB, root string, cfg Config) *peer {
 	tb.Helper()
+	return newClientPeer(tb, root, cfg, "test")
+}
+
+// newClientPeer is newPeer for a client that names itself clientName in
+// initialize's clientInfo.
+func newClientPeer(tb testing.TB, root string, cfg Config, clientName string) *peer {
+	tb.Helper()
 	st := mustOpenAt(tb, root)
 	if cfg.Logf == nil {
 		cfg.Logf = tb.Logf
@@ -63,7 +71,7 @@ func newPeer(tb testing.TB, root string, cfg Config) *peer {
 	}
 	init := mcpgo.InitializeRequest{}
 	init.Params.ProtocolVersion = mcpgo.LATEST_LEGACY_PROTOCOL_VERSION // as Claude Code does
-	init.Params.ClientInfo = mcpgo.Implementation{Name: "test", Version: "1"}
+	init.Params.ClientInfo = mcpgo.Implementation{Name: clientName, Version: "1"}
 	if _, err := c.Initialize(ctx, init); err != nil {
 		tb.Fatal(err)
 	}
@@ -174,4 +182,32 @@ func mustContain(tb testing.TB, text string, wants ...string) {
 			tb.Fatalf("text lacks %q:\n%s", w, text)
 		}
 	}
+}
+
+// mustFrames parses the frames of a check result (present.Parse).
+func mustFrames(tb testing.TB, text string) []present.Frame {
+	tb.Helper()
+	frames, err := present.Parse(text)
+	if err != nil {
+		tb.Fatalf("%v:\n%s", err, text)
+	}
+	return frames
+}
+
+// mustFrame fails unless each of wants lies inside a frame of text (the
+// body or the data of a framed message): peer text, byte for byte, and
+// never outside its frame.
+func mustFrame(tb testing.TB, text string, wants ...string) []present.Frame {
+	tb.Helper()
+	frames := mustFrames(tb, text)
+	for _, w := range wants {
+		found := false
+		for _, f := range frames {
+			found = found || strings.Contains(f.Body, w) || strings.Contains(f.Data, w)
+		}
+		if !found {
+			tb.Fatalf("no frame holds %q:\n%s", w, text)
+		}
+	}
+	return frames
 }

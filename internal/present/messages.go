@@ -83,7 +83,7 @@ func Channel(m maildir.Message, maxChars int, now time.Time) string {
 		b.WriteString("This is its summary: call check for the whole message.\n")
 	}
 	if len(m.Data) > 0 {
-		b.WriteString("It has data: call check to see it.\n")
+		b.WriteString("(with data: call check to see it)\n")
 	}
 	return b.String()
 }
