@@ -190,7 +190,6 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 	return l.w.Write(b)
 }
 
-
 func TestMCPEndToEnd(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "home")
 	alice := startMCP(t, home, "IPC_ID=alice", "IPC_CHANNEL=0")
