@@ -130,7 +130,10 @@ func (c *Client) verifyMailbox(key MailboxKey, root, addr string) error {
 		return fmt.Errorf("%w: %s says it serves this mailbox (pid %d) but cannot prove it: its hello does not answer this client's challenge with the mailbox's key (a replayed or forged answer)",
 			ErrWrongMailbox, addr, mb.PID)
 	}
-	return fmt.Errorf("%w: %s is %s, which cannot prove it serves the mailbox %s", ErrWrongMailbox, addr, who, root)
+	if who.Kind == HolderMailbox {
+		return fmt.Errorf("%w: %s is %s, which serves another mailbox, not %s", ErrWrongMailbox, addr, who, root)
+	}
+	return fmt.Errorf("%w: %s is %s", ErrWrongMailbox, addr, who)
 }
 
 // Server returns the server's hello reply (version, max_frame, server).

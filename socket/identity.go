@@ -62,7 +62,7 @@ type MailboxKey struct {
 
 // ErrWrongMailbox is returned by DialMailbox when the server that answers
 // does not prove it serves the mailbox.
-var ErrWrongMailbox = errors.New("socket: the server that answered is not this mailbox's")
+var ErrWrongMailbox = errors.New("socket: the server that answered does not prove it serves this mailbox")
 
 // ReadMailboxKey returns the key of the mailbox at root; ok is false when
 // it has none (no server of this version ever ran for this directory, or
