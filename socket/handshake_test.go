@@ -274,3 +274,51 @@ func TestPythonToolsRefuseReplayedHello(t *testing.T) {
 		t.Fatalf("the replayer was never asked")
 	}
 }
+
+// TestHelloChallenge: a well-formed challenge is answered with a proof
+// that verifies under the mailbox's key (and under no other, nor for
+// another challenge or pid); a malformed one is refused with bad_request.
+func TestHelloChallenge(t *testing.T) {
+	root := t.TempDir()
+	r := startRun(t, root, testConfig(t))
+	key := mustKey(t, root)
+	other := startRun(t, t.TempDir(), testConfig(t))
+	ask := func(challenge any) Reply {
+		t.Helper()
+		b, _ := json.Marshal(map[string]any{"action": "hello", "version": 2, "challenge": challenge})
+		nc, err := net.Dial("tcp", r.rs.TCP)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		nc.Write(append(b, '\n'))
+		line, err := bufio.NewReader(nc).ReadBytes('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rep Reply
+		if err := json.Unmarshal(line, &rep); err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	for _, bad := range []any{"abc", strings.Repeat("ab", 15), strings.Repeat("AB", 32), strings.Repeat("ab", 65), strings.Repeat("zz", 32), 12345} {
+		if rep := ask(bad); rep.Status != StatusError || rep.ErrorCode != string(maildir.BadRequest) {
+			t.Errorf("challenge %v: %+v, want bad_request", bad, rep)
+		}
+	}
+	ch, _ := newChallenge()
+	rep := ask(ch)
+	if rep.Status != StatusOK || rep.Mailbox == nil || rep.Mailbox.PID != os.Getpid() || !key.Verify(ch, rep.Mailbox) {
+		t.Fatalf("hello with a challenge: %+v", rep)
+	}
+	forged := *rep.Mailbox
+	forged.PID++
+	other2, _ := newChallenge()
+	if key.Verify(other2, rep.Mailbox) || key.Verify(ch, &forged) || mustKey(t, other.root).Verify(ch, rep.Mailbox) {
+		t.Fatalf("a proof verified for another challenge, another pid or another mailbox")
+	}
+	if rep := ask(strings.Repeat("ab", 16)); rep.Status != StatusOK || rep.Mailbox.Proof == "" {
+		t.Fatalf("the shortest challenge: %+v", rep)
+	}
+}
