@@ -255,7 +255,7 @@ func (c *conn) stopSubscription() bool {
 // ctx, so that mail claimed is always queued for the client.
 func (c *conn) push(ctx context.Context, s *maildir.Session) {
 	for {
-		rep, err := checkReply(c.srv.reqCtx, s, nil, fastCheckMax, 100, false)
+		rep, err := checkReply(c.srv.reqCtx, s, maildir.DoorPush, nil, fastCheckMax, 100, false)
 		if err != nil {
 			c.ended(ctx, err)
 			return

@@ -143,7 +143,7 @@ func (c *cli) hookSessionStart(ctx context.Context, st *maildir.Store, inbox *ma
 // context; it prints nothing when there is none.
 func (c *cli) hookInject(ctx context.Context, inbox *maildir.Inbox, event string) error {
 	used := 0
-	res, err := inbox.Check(ctx, maildir.CheckOptions{Accept: func(m *maildir.Message) bool {
+	res, err := inbox.Check(ctx, maildir.CheckOptions{Door: maildir.DoorHook, Accept: func(m *maildir.Message) bool {
 		size := len(m.Content) + len(m.Data) + 200
 		if used > 0 && used+size > hookBudget {
 			return false
