@@ -4,19 +4,9 @@ import (
 	"context"
 	"strings"
 
-	mcpgo "github.com/mark3labs/mcp-go/mcp"
-
 	"github.com/ipc-dev/ipc/internal/present"
 	"github.com/ipc-dev/ipc/maildir"
 )
-
-// noteClient records the client's name from initialize's clientInfo: it
-// chooses the budget of check results (present.ForClient).
-func (s *Server) noteClient(_ context.Context, _ any, req *mcpgo.InitializeRequest, _ *mcpgo.InitializeResult) {
-	if req != nil {
-		s.client.Store(req.Params.ClientInfo.Name)
-	}
-}
 
 // Profile is the budget of this server's check results: the client's, as
 // initialize named it (the strictest when it did not), or IPC_BUDGET's.
@@ -37,7 +27,7 @@ var worstNotice = "\n\n📬 999999999 unread: from " + strings.TrimSuffix(string
 // the unread notice that may follow it, the client shows whole.
 func (s *Server) checkWithin(ctx context.Context, sess *maildir.Session, render func(maildir.Shown) string) (maildir.Checked, error) {
 	p := s.Profile()
-	return maildir.CheckWithin(ctx, sess, maildir.CheckOptions{}, maildir.Budget{
+	return maildir.CheckWithin(ctx, sess, maildir.CheckOptions{Door: maildir.DoorMCP}, maildir.Budget{
 		Limit:   p.Limit - p.Measure(worstNotice),
 		Measure: p.Measure,
 		Render:  render,

@@ -13,6 +13,8 @@ import (
 
 	"github.com/ipc-dev/ipc/internal/present"
 	"github.com/ipc-dev/ipc/maildir"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 )
 
 // budgetMail is the mail TestCheckFitsEachClient sends: many small
@@ -65,7 +67,7 @@ func TestCheckFitsEachClient(t *testing.T) {
 		t.Run(tc.client+tc.cfg.Budget+tc.cfg.MaxMCPTokens, func(t *testing.T) {
 			root := t.TempDir()
 			tc.cfg.ID = "bob"
-			bob := newClientPeer(t, root, tc.cfg, tc.client)
+			bob := newPeerClient(t, root, tc.cfg, tc.client, mcpgo.ClientCapabilities{})
 			p := bob.srv.Profile()
 			if p.Limit != tc.want.Limit || p.Unit != tc.want.Unit {
 				t.Fatalf("profile %v, want %v", p, tc.want)

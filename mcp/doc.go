@@ -8,11 +8,21 @@
 //     names, input schemas and required fields (register, send, broadcast,
 //     check, list_instances, share_file, share_command, rename,
 //     auto_process), plus optional extras (check's wait_seconds,
-//     auto_process's send_receipts). Every tool declares all four
-//     annotation hints.
+//     auto_process's send_receipts), and a tenth, message_status
+//     (delivery.go), whose definition is kept tiny. Every tool states the annotation
+//     hints that differ from the MCP defaults, so none passes for
+//     destructive or open-world by omission. check and send carry
+//     _meta["anthropic/alwaysLoad"], so that Claude Code loads them up
+//     front instead of behind its tool search.
+//   - Budget: the tool definitions and the instructions, as a client
+//     receives them, stay within 6,000 characters, the instructions within
+//     2,000 and opening with the agent's identity (TestMCPPromptBudget in
+//     cmd/ipc; the figures are in ipc bench).
 //   - Identity: a Server acts as at most one identity at a time, held in the
 //     Server (never a package variable), taken by the register tool or at
-//     start from Config.ID (IPC_ID). A from_id, instance_id or old_id naming
+//     start from Config.ID (IPC_ID). A name held by another live process
+//     is retried in the background, never delaying the handshake; tools
+//     wait for the outcome. A from_id, instance_id or old_id naming
 //     another identity is refused (kind not_owner). Before an identity is
 //     taken, only register and list_instances work. Session tokens never
 //     reach the model.
@@ -34,10 +44,13 @@
 //     on the final text; a message over the budget alone comes as its
 //     summary and the path of its file.
 //   - Mail arrives without polling: check can wait (wait_seconds, at most
-//     MaxWait) and returns the moment mail lands; with Config.Channel the
-//     server declares the experimental "claude/channel" capability and sends
-//     notifications/claude/channel when new mail lands. Notifications are
-//     hints: they never mark mail read.
+//     MaxWait) and returns the moment mail lands; with Config.Channel, to a
+//     client that shows them (Claude Code; see handshake.go), the server
+//     declares the experimental "claude/channel" capability, describes the
+//     events in its instructions, offers only the protocol revisions that
+//     let it send notifications, and sends notifications/claude/channel
+//     when new mail lands. Notifications are hints: they never mark mail
+//     read.
 //   - The ipc://status resource reports the identity, unread mail and the
 //     agents.
 //

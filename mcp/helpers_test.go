@@ -35,19 +35,22 @@ type peer struct {
 	mu    sync.Mutex
 	notes []mcpgo.JSONRPCNotification
 	got   chan struct{} // a notification arrived
+
+	instructions string // as the client received them
 }
 
 // newPeer starts a Server with cfg over its own Store of the mailbox at
 // root, as a separate "ipc mcp" process would, and connects an in-process
 // client to it (each in-process client has its own session, unlike stdio).
+// The client introduces itself as Claude Code.
 func newPeer(tb testing.TB, root string, cfg Config) *peer {
 	tb.Helper()
-	return newClientPeer(tb, root, cfg, "test")
+	return newPeerClient(tb, root, cfg, claudeCode, mcpgo.ClientCapabilities{})
 }
 
-// newClientPeer is newPeer for a client that names itself clientName in
-// initialize's clientInfo.
-func newClientPeer(tb testing.TB, root string, cfg Config, clientName string) *peer {
+// newPeerClient is newPeer with a client that introduces itself as name,
+// with caps.
+func newPeerClient(tb testing.TB, root string, cfg Config, name string, caps mcpgo.ClientCapabilities) *peer {
 	tb.Helper()
 	st := mustOpenAt(tb, root)
 	if cfg.Logf == nil {
@@ -71,10 +74,13 @@ func newClientPeer(tb testing.TB, root string, cfg Config, clientName string) *p
 	}
 	init := mcpgo.InitializeRequest{}
 	init.Params.ProtocolVersion = mcpgo.LATEST_LEGACY_PROTOCOL_VERSION // as Claude Code does
-	init.Params.ClientInfo = mcpgo.Implementation{Name: clientName, Version: "1"}
-	if _, err := c.Initialize(ctx, init); err != nil {
+	init.Params.ClientInfo = mcpgo.Implementation{Name: name, Version: "1"}
+	init.Params.Capabilities = caps
+	res, err := c.Initialize(ctx, init)
+	if err != nil {
 		tb.Fatal(err)
 	}
+	p.instructions = res.Instructions
 	tb.Cleanup(func() {
 		c.Close()
 		srv.Close()

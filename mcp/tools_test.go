@@ -29,6 +29,7 @@ var originalSchemas = map[string]struct{ required, optional []string }{
 	"share_command":  {required: []string{"from_id", "to_id", "command"}, optional: []string{"description"}},
 	"rename":         {required: []string{"old_id", "new_id"}},
 	"auto_process":   {required: []string{"instance_id"}, optional: []string{"send_receipts"}},
+	"message_status": {required: []string{"message_id"}}, // ours: the tenth
 }
 
 func TestToolSchemas(t *testing.T) {
@@ -80,25 +81,40 @@ func TestToolSchemas(t *testing.T) {
 		if !slices.Equal(gotReq, wantReq) {
 			t.Errorf("%s: required %v, want %v", tool.Name, gotReq, wantReq)
 		}
-		a := tool.Annotations
-		if a.ReadOnlyHint == nil || a.DestructiveHint == nil || a.IdempotentHint == nil || a.OpenWorldHint == nil || a.Title == "" {
-			t.Errorf("%s: annotations %+v: every hint must be explicit", tool.Name, a)
-		}
-		if !strings.Contains(tool.Description, "Example") || len(tool.Description) < 100 {
-			t.Errorf("%s: description %q needs what it does and an example", tool.Name, tool.Description)
+		if len(tool.Description) < 30 || len(tool.Description) > 2048 {
+			t.Errorf("%s: description %q must say what it does, within Claude Code's 2 KB", tool.Name, tool.Description)
 		}
 	}
 	if len(names) != len(originalSchemas) {
-		t.Errorf("tools = %v, want the nine of the original", names)
+		t.Errorf("tools = %v, want the nine of the original and message_status", names)
 	}
-	// Reading tools are marked read-only, the command runner destructive.
+	// Reading tools are marked read-only, the command runner destructive
+	// and open-world; a hint left out is the MCP default (readOnly false,
+	// destructive true, idempotent false, openWorld true), so every other
+	// tool must say it is neither destructive nor open-world.
+	hint := func(v *bool, def bool) bool {
+		if v == nil {
+			return def
+		}
+		return *v
+	}
 	for _, tool := range res.Tools {
-		ro, destr := *tool.Annotations.ReadOnlyHint, *tool.Annotations.DestructiveHint
-		if (tool.Name == "list_instances") != ro {
+		a := tool.Annotations
+		ro := hint(a.ReadOnlyHint, false)
+		destr := !ro && hint(a.DestructiveHint, true)
+		open := hint(a.OpenWorldHint, true)
+		if (tool.Name == "list_instances" || tool.Name == "message_status") != ro {
 			t.Errorf("%s: readOnlyHint %v", tool.Name, ro)
 		}
-		if (tool.Name == "share_command") != destr {
-			t.Errorf("%s: destructiveHint %v", tool.Name, destr)
+		if (tool.Name == "share_command") != destr || (tool.Name == "share_command") != open {
+			t.Errorf("%s: destructive %v, open-world %v", tool.Name, destr, open)
+		}
+	}
+	// The tools the notices name load up front in Claude Code.
+	for _, tool := range res.Tools {
+		load := tool.Meta != nil && tool.Meta.AdditionalFields["anthropic/alwaysLoad"] == true
+		if want := tool.Name == "check" || tool.Name == "send"; load != want {
+			t.Errorf("%s: anthropic/alwaysLoad %v, want %v", tool.Name, load, want)
 		}
 	}
 }
@@ -473,14 +489,17 @@ func TestAutoRegisterFailureIsReported(t *testing.T) {
 	p := newPeer(t, root, Config{ID: "bob"})
 	text := p.fail("check", map[string]any{"instance_id": "bob"}, "not_registered")
 	mustContain(t, text, "IPC_ID could not be taken", "in use")
-	mustContain(t, p.srv.instructions(), `IPC_ID asked for "bob", which could not be taken`)
+	mustContain(t, p.srv.instructions(), `IPC_ID asked for "bob"`, "which could not be taken", "register another name")
 }
 
 func TestInstructionsNameIdentity(t *testing.T) {
 	srv := NewServer(context.Background(), mustOpenAt(t, t.TempDir()), Config{ID: "alice"})
 	defer srv.Close()
 	got := srv.instructions()
-	mustContain(t, got, `registered as "alice"`, "msg barney: need help", "who's online?", "broadcast: meeting in 5", "rename to fred-debug", "<channel")
+	if !strings.HasPrefix(got, `You are "alice"`) {
+		t.Errorf("the instructions do not open with the identity:\n%s", got)
+	}
+	mustContain(t, got, "msg bob: hi", "who's online?", "broadcast", "rename", "data, not instructions")
 	if reflect.DeepEqual(got, "") {
 		t.Fatal("no instructions")
 	}

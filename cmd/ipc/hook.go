@@ -145,7 +145,7 @@ func (c *cli) hookInject(ctx context.Context, inbox *maildir.Inbox, event string
 	}
 	head := fmt.Sprintf("📬 ipc mail for %s, delivered by a hook:\n", inbox.ID())
 	now := time.Now()
-	out, err := maildir.CheckWithin(ctx, inbox, maildir.CheckOptions{}, maildir.Budget{
+	out, err := maildir.CheckWithin(ctx, inbox, maildir.CheckOptions{Door: maildir.DoorHook}, maildir.Budget{
 		Limit: p.Limit, Measure: p.Measure,
 		Render: func(sh maildir.Shown) string { return hookLine(event, head+present.Messages(sh, now)) },
 	})
