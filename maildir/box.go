@@ -27,7 +27,8 @@ const maxDeliveryAttempts = 3
 
 // deliver writes m into the maildir of m.To and returns once it is
 // published and as durable as the sync policy says. m.ID is set; m.To and
-// m.OrigTo change when m.To was renamed while the delivery ran.
+// m.OrigTo change when m.To was renamed while the delivery ran. The
+// sender's record of it is written (delivery.go), a bounce when it failed.
 func (st *Store) deliver(m *Message) error {
 	if st.opts.Sync == SyncBatch {
 		st.commit.enter()
@@ -36,6 +37,7 @@ func (st *Store) deliver(m *Message) error {
 	for attempt := 1; ; attempt++ {
 		published, err := st.deliverOnce(m)
 		if err == nil || published || attempt == maxDeliveryAttempts || !errors.Is(err, fs.ErrNotExist) {
+			st.recordSent(m, err)
 			return err
 		}
 		st.forgetBox(m.To)
@@ -144,7 +146,7 @@ func (st *Store) syncDir(dir string) error {
 	if !st.syncsDirs() {
 		return nil
 	}
-	d, err := os.Open(dir)
+	d, err := openDir(dir)
 	if err != nil {
 		return err
 	}

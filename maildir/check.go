@@ -21,6 +21,9 @@ type CheckOptions struct {
 	// returning false stops the check there and leaves that message and
 	// the rest unread (a door uses it to fit a reply into a size limit).
 	Accept func(*Message) bool
+	// Door is the door that shows the messages claimed, recorded with
+	// each claim for the sender's status (delivery.go); "" records none.
+	Door Door
 }
 
 // CheckResult is what Check returns.
@@ -102,6 +105,7 @@ func (st *Store) check(ctx context.Context, id string, opt CheckOptions) (CheckR
 			}
 			continue
 		}
+		markClaimed(dst, opt.Door)
 		m.ID, m.Read, m.Path = msgID, true, dst
 		res.Messages = append(res.Messages, m)
 	}
@@ -327,9 +331,8 @@ func (s *Session) Read(ctx context.Context, msgID string) (Message, error) {
 		return Message{}, err
 	}
 	id := s.ID()
-	if msgID == "" || msgID == "." || msgID == ".." || len(msgID) > maxMsgIDLen || strings.HasPrefix(msgID, ".") ||
-		strings.ContainsAny(msgID, "/\\\x00"+infoSepsAll) {
-		return Message{}, errorf(op, BadRequest, id, "malformed message id %q", truncate(msgID, 80))
+	if err := checkMsgID(op, id, msgID); err != nil {
+		return Message{}, err
 	}
 	cur := s.st.boxPath(id, dirCur)
 	candidates := []string{

@@ -32,8 +32,8 @@ func tempFile(t *testing.T, dir string, i int) *os.File {
 	return f
 }
 
-// openDir opens a directory for flushing, closed when the test ends.
-func openDir(t *testing.T, dir string) *os.File {
+// mustOpenDir opens a directory for flushing, closed when the test ends.
+func mustOpenDir(t *testing.T, dir string) *os.File {
 	t.Helper()
 	d, err := os.Open(dir)
 	if err != nil {
@@ -91,7 +91,7 @@ func TestCommitGathersEveryDeliveryUnderWay(t *testing.T) {
 				defer c.leave()
 				it := &commitItem{file: f}
 				if i%2 == 1 {
-					it = &commitItem{dir: openDir(t, dir)} // the same directory many times: one fsync
+					it = &commitItem{dir: mustOpenDir(t, dir)} // the same directory many times: one fsync
 				}
 				if err := c.commit(it); err != nil {
 					t.Error(err)
@@ -138,13 +138,13 @@ func TestCommitItemsFailAlone(t *testing.T) {
 	if err := os.Mkdir(goneDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	gone := openDir(t, goneDir)
+	gone := mustOpenDir(t, goneDir)
 	if err := os.Remove(goneDir); err != nil {
 		t.Fatal(err)
 	}
-	closed := openDir(t, dir)
+	closed := mustOpenDir(t, dir)
 	closed.Close()
-	items := []*commitItem{{file: good}, {file: bad}, {dir: openDir(t, dir)}, {dir: gone}, {dir: closed}, {dir: openDir(t, dir)}}
+	items := []*commitItem{{file: good}, {file: bad}, {dir: mustOpenDir(t, dir)}, {dir: gone}, {dir: closed}, {dir: mustOpenDir(t, dir)}}
 	for range items {
 		c.enter()
 	}

@@ -150,38 +150,58 @@ func (st *Store) dedupeLock(dir, name string) *fileLock {
 	return l
 }
 
+// moveDedupe gives the idempotency records of a renamed sender to its new
+// name, so that a client retrying under the new name after a rename does
+// not send twice. Records already kept under the new name (an earlier
+// holder's) are left alone; a failure only shortens the old records' life.
+func (st *Store) moveDedupe(old, newID string) {
+	src, dst := filepath.Join(st.root, dedupeDir, old), filepath.Join(st.root, dedupeDir, newID)
+	if _, err := os.Lstat(dst); !errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	if err := os.Rename(src, dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		st.opts.Logf("maildir: dedupe: %v", err)
+	}
+}
+
 // sweepDedupe removes the expired records of a sender's directory, at
-// most once per window per directory in this process. Each record is
-// removed under its bucket's lock, so a record written again meanwhile is
-// kept.
-func (st *Store) sweepDedupe(dir string) {
+// most once per window per directory in this process, and returns how
+// many it removed. Each record is removed under its bucket's lock, so a
+// record written again meanwhile is kept. The lock files stay: there are
+// at most dedupeBuckets of them per sender name.
+func (st *Store) sweepDedupe(dir string) int {
 	now := st.now()
 	st.mu.Lock()
 	last, swept := st.dedupeSwept[dir]
 	if swept && now.Sub(last) < st.opts.DedupeWindow {
 		st.mu.Unlock()
-		return
+		return 0
 	}
 	st.dedupeSwept[dir] = now
 	st.mu.Unlock()
 	names, err := listDir(dir)
 	if err != nil {
-		return
+		return 0
 	}
+	removed := 0
 	for _, name := range names {
 		if !strings.HasSuffix(name, ".json") || len(name) < 2 {
 			continue
 		}
 		unlock, err := st.dedupeLock(dir, name).lock()
 		if err != nil {
-			return
+			return removed
 		}
 		path := filepath.Join(dir, name)
 		if _, ok := st.readDedupe(path); !ok {
-			if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			switch err := os.Remove(path); {
+			case err == nil:
+				removed++
+			case !errors.Is(err, fs.ErrNotExist):
 				st.opts.Logf("maildir: dedupe: %v", err)
 			}
 		}
 		unlock()
 	}
+	return removed
 }

@@ -194,3 +194,54 @@ func TestMultiProcessSendOnce(t *testing.T) {
 		t.Fatalf("bob got %q, want one copy", got)
 	}
 }
+
+// TestSendOnceAcrossRename: a client that retries under the new name after
+// its sender renamed gets the first call's result, not a second copy.
+func TestSendOnceAcrossRename(t *testing.T) {
+	st := mustOpen(t, Options{RateBurst: -1})
+	alice, bob := mustLogin(t, st, "alice"), mustLogin(t, st, "bob")
+	first, err := alice.SendPayload(ctx, "bob", Payload{Content: "once", Key: "k-r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Rename(ctx, "alice2"); err != nil {
+		t.Fatal(err)
+	}
+	again, err := alice.SendPayload(ctx, "bob", Payload{Content: "once", Key: "k-r"})
+	if err != nil || !again.Replayed || again.ID != first.ID {
+		t.Fatalf("retry after the rename = %+v, %v; want the first result (%s), replayed", again, err, first.ID)
+	}
+	var got []string
+	for _, m := range mustCheck(t, bob) {
+		if m.From != SystemID {
+			got = append(got, m.Content)
+		}
+	}
+	if len(got) != 1 {
+		t.Fatalf("bob got %q, want one copy", got)
+	}
+}
+
+// TestGCSweepsDedupe: gc removes the expired idempotency records of every
+// sender, also of one that never sends again.
+func TestGCSweepsDedupe(t *testing.T) {
+	clk := newClock()
+	st := mustOpen(t, Options{RateBurst: -1, Now: clk.Now})
+	alice, _ := mustLogin(t, st, "alice"), mustLogin(t, st, "bob")
+	for _, k := range []string{"a", "b", "c"} {
+		if _, err := alice.SendPayload(ctx, "bob", Payload{Content: k, Key: k}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Add(DefaultDedupeWindow + 1)
+	stats, err := st.GC(ctx)
+	if err != nil || stats.Dedupe != 3 {
+		t.Fatalf("GC = %+v, %v; want 3 idempotency records removed", stats, err)
+	}
+	names, _ := listDir(filepath.Join(st.root, dedupeDir, "alice"))
+	for _, n := range names {
+		if strings.HasSuffix(n, ".json") {
+			t.Errorf("record %s left after gc", n)
+		}
+	}
+}

@@ -81,7 +81,9 @@ func describeMode(m fs.FileMode) string {
 // file of at most limit bytes; it never follows a link and never blocks.
 // Errors: fs.ErrNotExist (gone: claimed by another reader), a
 // *notMessageError for an entry to move aside, or the cause when the
-// process itself is short of resources (too many open files, memory).
+// failure may pass (the process is short of files or memory, a network
+// filesystem's handle went stale): a message is never moved aside for
+// what may pass.
 func openMessageFile(path string, limit int64) (*os.File, fs.FileInfo, error) {
 	f, err := openNoFollow(path)
 	if err != nil {
@@ -90,7 +92,7 @@ func openMessageFile(path string, limit int64) (*os.File, fs.FileInfo, error) {
 	info, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, nil, &notMessageError{what: "unreadable: " + errText(err)}
+		return nil, nil, classifyRead(err)
 	}
 	if !info.Mode().IsRegular() {
 		f.Close()
@@ -110,7 +112,7 @@ func classifyOpen(path string, err error) error {
 		return err
 	case isSymlinkRefusal(err):
 		return &notMessageError{what: "a symbolic link"}
-	case isShortOfResources(err):
+	case mayPass(err):
 		return err // not the entry's fault
 	}
 	if info, lerr := os.Lstat(path); lerr == nil && !info.Mode().IsRegular() {
@@ -122,6 +124,24 @@ func classifyOpen(path string, err error) error {
 // isShortOfResources reports a process out of file descriptors or memory.
 func isShortOfResources(err error) bool {
 	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) || errors.Is(err, syscall.ENOMEM)
+}
+
+// mayPass reports a failure to open or read an entry that says nothing
+// about the entry: the process is short of resources, the call was
+// interrupted, or a network filesystem's handle went stale or timed out.
+func mayPass(err error) bool {
+	return isShortOfResources(err) || errors.Is(err, syscall.EINTR) || errors.Is(err, syscall.EAGAIN) ||
+		errors.Is(err, syscall.ESTALE) || errors.Is(err, syscall.ETIMEDOUT)
+}
+
+// classifyRead maps a failed stat or read of an open entry: what may pass
+// is returned as it is; anything else (EIO, say) makes the entry one to
+// move aside, where it stays for a human to look at.
+func classifyRead(err error) error {
+	if errors.Is(err, fs.ErrNotExist) || mayPass(err) {
+		return err
+	}
+	return &notMessageError{what: "unreadable: " + errText(err)}
 }
 
 // errText is the cause of err without the path os adds to it.
@@ -142,7 +162,7 @@ func readMessageFile(path string, limit int64) ([]byte, fs.FileInfo, error) {
 	defer f.Close()
 	b, err := readAllLimit(f, limit)
 	if err != nil {
-		return nil, nil, &notMessageError{what: "unreadable: " + errText(err)}
+		return nil, nil, classifyRead(err)
 	}
 	return b, info, nil
 }

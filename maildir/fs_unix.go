@@ -16,7 +16,7 @@ const dirsSync = true
 
 // syncDir flushes a directory's entries to stable storage.
 func syncDir(dir string) error {
-	f, err := os.Open(dir)
+	f, err := openDir(dir)
 	if err != nil {
 		return err
 	}
@@ -93,6 +93,13 @@ func linkPublish(tmp, dst string) error {
 		return os.Rename(tmp, dst)
 	}
 	return err
+}
+
+// openDir opens a directory for listing or flushing. Something else at
+// its name (a FIFO, a device) is refused with ENOTDIR instead of blocking
+// the open.
+func openDir(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 }
 
 // openNoFollow opens a directory entry for reading without following a

@@ -100,6 +100,9 @@ func rename(src, dst string) error { return os.Rename(src, dst) }
 // errSymlink refuses to open a symbolic link or junction as a message.
 var errSymlink = errors.New("a symbolic link")
 
+// openDir opens a directory for listing or flushing.
+func openDir(path string) (*os.File, error) { return os.Open(path) }
+
 // openNoFollow opens a directory entry for reading unless it is a link or
 // reparse point. Windows has no FIFOs in a directory, and opening a file
 // does not block.

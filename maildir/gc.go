@@ -20,6 +20,7 @@ type GCStats struct {
 	Tokens      int // expired session tokens
 	Forwards    int // expired forwarding entries
 	Quarantined int // entries of new/ or cur/ that were not messages, moved aside
+	Dedupe      int // expired idempotency records
 }
 
 // tmpGrace is how old a tmp/ file of a writer that cannot be proven dead must be
@@ -29,8 +30,11 @@ const tmpGrace = 36 * time.Hour
 // GC applies retention: it removes abandoned tmp/ files (whose writer is
 // dead, or older than 36 hours), read mail older than ReadRetention, unread
 // mail to never-registered names older than FutureRetention, large-message
-// files that no kept message needs, expired tokens and forwarding. Unread
-// mail of registered agents is never removed.
+// files that no kept message needs, expired tokens, forwarding and
+// idempotency records. Unread mail of registered agents is never removed.
+// The sender of a message it removes finds a tombstone in its records
+// (expired, or bounced for mail nobody registered to take); delivery
+// records of messages no longer kept go too (delivery.go).
 func (st *Store) GC(ctx context.Context) (GCStats, error) {
 	var s GCStats
 	now := st.now()
@@ -52,18 +56,25 @@ func (st *Store) GC(ctx context.Context) (GCStats, error) {
 			return s, err
 		}
 		s.TmpFiles += st.cleanTmp(id, now)
-		s.ReadExpired += removeOlder(st.boxPath(id, dirCur), now.Add(-st.opts.ReadRetention), nil)
+		expired := "removed by retention: read mail is kept " + st.opts.ReadRetention.String()
+		s.ReadExpired += removeOlder(st.boxPath(id, dirCur), now.Add(-st.opts.ReadRetention), nil,
+			func(p string) { st.tombstone(p, sufExpired, expired) })
 		_, registered := agents[id]
 		_, forwarded := fw[id]
 		if !registered && !forwarded {
-			s.Future += removeOlder(st.boxPath(id, dirNew), now.Add(-st.opts.FutureRetention), nil)
+			bounced := "nobody registered " + id + " within " + st.opts.FutureRetention.String()
+			s.Future += removeOlder(st.boxPath(id, dirNew), now.Add(-st.opts.FutureRetention), nil,
+				func(p string) { st.tombstone(p, sufBounced, bounced) })
 		}
-		// Large files referenced by what is left stay; what is not a
-		// message is moved aside.
+		// Large files referenced by what is left stay, and so do the
+		// delivery records of what is left; what is not a message is
+		// moved aside.
+		present := map[string]bool{}
 		for _, sub := range []string{dirNew, dirCur} {
 			dir := st.boxPath(id, sub)
 			names, _ := listDir(dir)
 			for _, n := range st.stuck.usable(dir, names) {
+				present[baseID(n)] = true
 				p, err := st.largeRef(filepath.Join(dir, n))
 				if p != "" {
 					keepLarge[p] = true
@@ -75,11 +86,16 @@ func (st *Store) GC(ctx context.Context) (GCStats, error) {
 				}
 			}
 		}
+		st.sweepRecords(id, present, now, now.Add(-st.opts.ReadRetention-st.opts.FutureRetention))
+	}
+	senders, _ := listDir(filepath.Join(st.root, dedupeDir))
+	for _, id := range senders {
+		s.Dedupe += st.sweepDedupe(filepath.Join(st.root, dedupeDir, id))
 	}
 	ldir := filepath.Join(st.root, largeDir)
 	s.LargeFiles = removeOlder(ldir, now.Add(-st.opts.ReadRetention), func(name string) bool {
 		return keepLarge[filepath.Join(ldir, name)]
-	})
+	}, nil)
 	err = st.sessions.update(func(ix *sessionsIndex) error {
 		for k, e := range *ix {
 			if now.After(e.Expires) {
@@ -133,8 +149,9 @@ func (st *Store) cleanTmp(id string, now time.Time) int {
 }
 
 // removeOlder removes the files of dir last modified before cutoff, except
-// those keep accepts, and returns how many it removed.
-func removeOlder(dir string, cutoff time.Time, keep func(string) bool) int {
+// those keep accepts, calling before (when set) with each file's path just
+// before removing it, and returns how many it removed.
+func removeOlder(dir string, cutoff time.Time, keep func(string) bool, before func(string)) int {
 	names, _ := listDir(dir)
 	n := 0
 	for _, name := range names {
@@ -145,6 +162,9 @@ func removeOlder(dir string, cutoff time.Time, keep func(string) bool) int {
 		info, err := os.Lstat(p) // a link is not mail: it is moved aside, not expired
 		if err != nil || !info.Mode().IsRegular() || !info.ModTime().Before(cutoff) {
 			continue
+		}
+		if before != nil {
+			before(p)
 		}
 		if err := os.Remove(p); err == nil || errors.Is(err, fs.ErrNotExist) {
 			n++

@@ -380,3 +380,46 @@ func waitCond(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestHostileMaildirFolders: a FIFO standing where new/ or cur/ should be
+// is an error, not a reader blocked at open; the mail of other boxes and
+// the rest of the mailbox go on.
+func TestHostileMaildirFolders(t *testing.T) {
+	for _, sub := range []string{"new", "cur"} {
+		t.Run(sub, func(t *testing.T) {
+			st, err := maildir.Open(filepath.Join(t.TempDir(), "home"), ipctest.Options(hostileOpt))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			bob, err := st.Login(bg, "bob", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			alice, err := st.Login(bg, "alice", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := filepath.Join(st.Root(), "mail", "bob", sub)
+			if err := os.RemoveAll(dir); err != nil {
+				t.Fatal(err)
+			}
+			if err := ipctest.HostileEntries(time.Now(), 1<<20)[0].Make(dir); err != nil {
+				t.Fatal(err)
+			}
+			within(t, "check and history", func() {
+				_, _ = bob.Check(bg, maildir.CheckOptions{})
+				_, _ = bob.Unread(bg)
+				_, _ = bob.History(bg, 10)
+				_, _ = st.GC(bg)
+			})
+			if _, err := bob.Send(bg, "alice", "still here", nil); err != nil {
+				t.Fatal(err)
+			}
+			res, err := alice.Check(bg, maildir.CheckOptions{})
+			if err != nil || len(res.Messages) != 1 || res.Messages[0].Content != "still here" {
+				t.Fatalf("alice's check = %+v, %v", res, err)
+			}
+		})
+	}
+}

@@ -10,6 +10,8 @@
 //	  mail/<id>/tmp/          one maildir per address; files being written
 //	  mail/<id>/new/          unread messages, one file each
 //	  mail/<id>/cur/          read messages, "<unique>!2,S"
+//	  mail/<id>/state/        delivery records of its mail (delivery.go)
+//	  mail/<id>/sent/         its records of mail it sent, and tombstones
 //	  large/                  content over 10,240 bytes, as markdown files
 //	  dedupe/<id>/            results of sends with an idempotency key (dedupe.go)
 //	  presence/<id>.json      an agent's record: registration, rename, holder
@@ -287,7 +289,7 @@ func (st *Store) FS() FSInfo {
 // listDir returns the visible entry names of dir (no dotfiles); a missing
 // directory is empty.
 func listDir(dir string) ([]string, error) {
-	f, err := os.Open(dir)
+	f, err := openDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

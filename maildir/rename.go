@@ -115,6 +115,12 @@ func (s *Session) planRename(op, old, newID string) (*renameTx, error) {
 	if s.ID() != old {
 		return nil, errorf(op, BadRequest, old, "a concurrent rename of this session changed its name: you are now %s", s.ID())
 	}
+	// A registration of old may have replaced this session while the
+	// rename waited for the locks: the name is no longer this session's
+	// to rename.
+	if err := s.begin(op); err != nil {
+		return nil, err
+	}
 	now := st.now()
 	rec, _, _, err := st.readRecord(old)
 	if err != nil {
@@ -174,6 +180,7 @@ func (s *Session) becomeRenamed(old, newID string, hold *holdLock) {
 	st.live[newID] = s
 	st.mu.Unlock()
 	prevHold.release()
+	st.moveDedupe(old, newID)
 }
 
 // notifyRename tells every other registered agent about the rename, and
@@ -296,8 +303,8 @@ func contains(list []string, s string) bool {
 
 // moveBox gives the maildir of old to newID: a whole-directory rename when
 // newID has none, otherwise message by message (never overwriting: names
-// are unique), so future mail already waiting for newID is kept. It is
-// idempotent.
+// are unique), so future mail already waiting for newID is kept; the
+// delivery records (state/, sent/) go with the messages. It is idempotent.
 func (st *Store) moveBox(old, newID string) error {
 	src, dst := st.boxPath(old), st.boxPath(newID)
 	st.forgetBox(old)
@@ -309,10 +316,15 @@ func (st *Store) moveBox(old, newID string) error {
 	if err := st.ensureBox(newID); err != nil {
 		return err
 	}
-	for _, sub := range []string{dirNew, dirCur} {
+	for _, sub := range []string{dirNew, dirCur, dirState, dirSent} {
 		names, err := listDir(filepath.Join(src, sub))
 		if err != nil {
 			return err
+		}
+		if len(names) > 0 && (sub == dirState || sub == dirSent) {
+			if err := os.MkdirAll(filepath.Join(dst, sub), 0o700); err != nil {
+				return err
+			}
 		}
 		for _, n := range names {
 			err := publish(filepath.Join(src, sub, n), filepath.Join(dst, sub, n))

@@ -2,6 +2,7 @@ package maildir
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -628,5 +629,63 @@ func TestDeletedLockFileKeepsLiveIdentity(t *testing.T) {
 	p := startHelper(t, "login", root, "alice")
 	if l := p.line(); l != "ok" {
 		t.Fatalf("after the holder exited: %q", l)
+	}
+}
+
+// TestRenameByReplacedSession: a registration of alice that replaces the
+// session while the session's rename waits for the identity lock wins,
+// whichever of the two gets the lock first; the rename is refused and
+// leaves nothing behind: no forwarding, and no ghost holder of bob.
+func TestRenameByReplacedSession(t *testing.T) {
+	root := t.TempDir()
+	st := mustOpenAt(t, root, Options{})
+	s := mustLogin(t, st, "alice")
+	unlock, err := st.identity.lock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	renamed := make(chan error, 1)
+	go func() {
+		_, err := s.Rename(context.Background(), "bob")
+		renamed <- err
+	}()
+	// The rename holds bob's presence lock while it waits for the identity lock.
+	waitUntil(t, "the rename to hold bob's presence", func() bool {
+		h, ok, err := tryHold(st.presenceLockPath("bob"), 0)
+		if ok {
+			h.release()
+		}
+		return err == nil && !ok
+	})
+	type login struct {
+		s   *Session
+		err error
+	}
+	logged := make(chan login, 1)
+	go func() {
+		n, err := st.Login(context.Background(), "alice", "")
+		logged <- login{n, err}
+	}()
+	waitUntil(t, "the registration to replace the session", func() bool {
+		return KindOf(s.begin("probe")) == Closed
+	})
+	unlock()
+	if err := <-renamed; KindOf(err) != Closed {
+		t.Fatalf("rename by the replaced session = %v, want %s", err, Closed)
+	}
+	l := <-logged
+	if l.err != nil || l.s.ID() != "alice" {
+		t.Fatalf("registration = %v, %v", l.s, l.err)
+	}
+	fwd, err := st.forward.load()
+	if err != nil || len(fwd) != 0 {
+		t.Fatalf("forwarding = %v, %v", fwd, err)
+	}
+	other := mustOpenAt(t, root, Options{})
+	if _, err := other.Login(context.Background(), "bob", ""); err != nil {
+		t.Fatalf("bob after the refused rename: %v", err)
+	}
+	if _, err := l.s.Send(context.Background(), "bob", "hi", nil); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -41,11 +41,8 @@ func (s *Session) SendPayload(ctx context.Context, to string, p Payload) (SendRe
 	if err := s.begin(op); err != nil {
 		return SendResult{}, err
 	}
-	if err := checkID(op, "recipient id", to); err != nil {
+	if err := checkRecipient(op, to); err != nil {
 		return SendResult{}, err
-	}
-	if to == SystemID {
-		return SendResult{}, errorf(op, Invalid, to, "%q is the mailbox's own notice sender and cannot receive mail", to)
 	}
 	if err := checkIdempotencyKey(op, s.ID(), key); err != nil {
 		return SendResult{}, err
@@ -88,6 +85,18 @@ func (s *Session) send(to, content string, data, extra json.RawMessage) (SendRes
 	}
 	res.ID, res.To, res.Forwarded = m.ID, m.To, m.To != to
 	return res, nil
+}
+
+// checkRecipient is the rule for the address of a message: a valid id that
+// is not the mailbox's own notice sender.
+func checkRecipient(op, to string) error {
+	if err := checkID(op, "recipient id", to); err != nil {
+		return err
+	}
+	if to == SystemID {
+		return errorf(op, Invalid, to, "%q is the mailbox's own notice sender and cannot receive mail", to)
+	}
+	return nil
 }
 
 // BroadcastResult describes a broadcast: one outcome per recipient.

@@ -60,7 +60,7 @@ func (st *Store) acquire(op, id string) (*Session, error) {
 	st.mu.Unlock()
 	var hold *holdLock
 	if prev != nil {
-		hold = prev.detach()
+		hold = prev.detach(id)
 	}
 	if hold == nil {
 		h, ok, err := tryHold(st.presenceLockPath(id), 50*time.Millisecond)
@@ -166,11 +166,11 @@ func (st *Store) inUseError(op, id string) error {
 
 // detach hands the presence lock of a session replaced within this process
 // to its successor and closes the session without releasing the lock.
-func (s *Session) detach() *holdLock {
+func (s *Session) detach(id string) *holdLock {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
-		return nil
+	if s.closed || s.id != id {
+		return nil // closed, or renamed away from id meanwhile
 	}
 	s.closed = true
 	h := s.hold

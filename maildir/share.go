@@ -147,7 +147,7 @@ func statShareFile(op, me, abs string) (resolved string, size int64, err error) 
 		resolved = real
 	}
 	if !info.Mode().IsRegular() {
-		return "", 0, errorf(op, BadRequest, me, "%s is not a regular file (%s): only regular text files can be shared", abs, fileType(info.Mode()))
+		return "", 0, errorf(op, BadRequest, me, "%s is not a regular file (%s): only regular text files can be shared", abs, describeMode(info.Mode()))
 	}
 	if info.Size() > MaxShareFile {
 		return "", 0, errorf(op, TooLarge, me, "%s is %d bytes, over the %d-byte limit: send its path instead", abs, info.Size(), MaxShareFile)
@@ -187,20 +187,6 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-func fileType(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "not a regular file"
 }
 
 // CommandRun is what running a shared command gave.
@@ -313,11 +299,8 @@ func (s *Session) checkShare(op, to, content string, data json.RawMessage) error
 	if err := s.begin(op); err != nil {
 		return err
 	}
-	if err := checkID(op, "recipient id", to); err != nil {
+	if err := checkRecipient(op, to); err != nil {
 		return err
-	}
-	if to == SystemID {
-		return errorf(op, Invalid, to, "%q is the mailbox's own notice sender and cannot receive mail", to)
 	}
 	_, _, err := s.st.checkPayload(op, s.ID(), content, data, nil)
 	return err

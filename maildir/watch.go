@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -92,7 +91,7 @@ func (l pollListing) changedFrom(prev pollListing) bool {
 
 // readPollListing lists dir. A missing directory is an empty listing, not an error.
 func readPollListing(dir string) (pollListing, error) {
-	f, err := os.Open(dir)
+	f, err := openDir(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return pollListing{}, nil

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/present"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -17,18 +18,25 @@ import (
 // say what the event means and which tool to call.
 
 // channelMethod is the notification Claude Code turns into a <channel>
-// event.
-const channelMethod = "notifications/claude/channel"
+// event; channelCapability the experimental capability that declares it.
+const (
+	channelMethod     = "notifications/claude/channel"
+	channelCapability = "claude/channel"
+)
+
+// channelInstructions describe the events, to a client that shows them.
+const channelInstructions = `New mail also arrives as a <channel source="..." from="bob" message_id="..." kind="direct"> event: a preview, still unread. Call check to read it whole and mark it read; reply with send to its from. kind="broadcast" went to every agent; kind="system" is from the mailbox.`
 
 // channelBatch is the most new messages announced one by one; more arriving
 // together are announced in one summary.
 const channelBatch = 3
 
-// previewLen is how much of a message a notification carries.
+// previewLen is the most characters of content a notification carries
+// whole; a longer message is announced with its summary.
 const previewLen = 1000
 
-// announce is the server's one goroutine: while the server acts as an
-// identity and a client has initialized, it waits for mail not announced
+// announce is the server's channel goroutine: while the server acts as an
+// identity and its client shows channel events, it waits for mail not announced
 // yet (woken by the watcher) and announces it. Announcing never marks mail
 // read. Each wake-up costs one listing of the mailbox plus the messages
 // that are new: mail already announced is never read again, so the cost of
@@ -40,6 +48,9 @@ func (s *Server) announce() {
 	case <-s.ready:
 	case <-s.ctx.Done():
 		return
+	}
+	if !s.channelsOn() {
+		return // the client does not show them
 	}
 	announced := map[string]bool{}
 	for {
@@ -87,32 +98,26 @@ func (s *Server) notifyNew(a maildir.Arrivals) {
 		return
 	}
 	for _, m := range a.Messages {
+		maildir.RecordShown(m, maildir.DoorChannel) // first: a client told is a status that says so
 		s.mcp.SendNotificationToAllClients(channelMethod, channelParams(m, a.Unread))
 	}
 }
 
-// channelParams is the notification for one message: a preview of its
-// content, and who sent it when as attributes.
+// channelParams is the notification for one message: the message framed
+// as in a check result (whole up to previewLen characters, else its
+// summary), and who sent it when as attributes.
 func channelParams(m maildir.Message, unread int) map[string]any {
-	preview := []rune(m.Content)
-	content := m.Content
-	if len(preview) > previewLen {
-		content = string(preview[:previewLen]) + " …(cut: call check for the whole message)"
-	}
-	if len(m.Data) > 0 {
-		content += "\n(with data: call check to see it)"
-	}
 	kind := m.Kind
 	if kind == "" {
 		kind = "direct"
 	}
 	return map[string]any{
-		"content": content,
+		"content": present.Channel(m, previewLen, time.Now()),
 		"meta": map[string]string{
-			"from":       m.From,
-			"to":         m.To,
-			"kind":       kind,
-			"message_id": m.ID,
+			"from":       field(m.From),
+			"to":         field(m.To),
+			"kind":       field(kind),
+			"message_id": field(m.ID),
 			"sent_at":    stamp(m.Time),
 			"unread":     strconv.Itoa(unread),
 		},

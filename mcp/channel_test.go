@@ -39,7 +39,10 @@ func TestChannelNotification(t *testing.T) {
 	alice.ok("send", map[string]any{"from_id": "alice", "to_id": "bob", "content": "build is green", "data": map[string]any{"run": 7}})
 	notes := bob.waitChannel(1)
 	content, meta := channelFields(t, notes[0])
-	mustContain(t, content, "build is green", "with data")
+	mustContain(t, content, "with data")
+	if f := mustFrames(t, content); len(f) != 1 || f[0].Body != "build is green" || f[0].Attrs["from"] != "alice" {
+		t.Fatalf("channel event frames %+v:\n%s", f, content)
+	}
 	if meta["from"] != "alice" || meta["kind"] != "direct" || meta["message_id"] == "" || meta["unread"] != "1" {
 		t.Fatalf("meta = %v", meta)
 	}
@@ -49,7 +52,7 @@ func TestChannelNotification(t *testing.T) {
 		}
 	}
 	// A notification is a hint: the mail is still unread.
-	mustContain(t, bob.ok("check", map[string]any{"instance_id": "bob"}), "> build is green")
+	mustFrame(t, bob.ok("check", map[string]any{"instance_id": "bob"}), "build is green")
 
 	// Each new message is announced once; many at once in one summary.
 	alice.ok("send", map[string]any{"from_id": "alice", "to_id": "bob", "content": "second"})
@@ -118,10 +121,36 @@ func TestChannelOff(t *testing.T) {
 	if _, ok := bob.c.GetServerCapabilities().Experimental["claude/channel"]; ok {
 		t.Fatal("claude/channel declared with channels off")
 	}
-	mustContain(t, bob.srv.instructions(), "IPC_CHANNEL=0")
+	if strings.Contains(bob.instructions, "<channel") {
+		t.Fatalf("channels off, but the instructions describe them:\n%s", bob.instructions)
+	}
 	alice.ok("send", map[string]any{"from_id": "alice", "to_id": "bob", "content": "x"})
 	bob.ok("check", map[string]any{"instance_id": "bob"})
 	if n := bob.channelNotes(); len(n) != 0 {
 		t.Fatalf("channels off, got %v", n)
+	}
+}
+
+// TestChannelForDeclaringClient: a client other than Claude Code that
+// declares the claude/channel capability gets the events and their
+// description; one that does not, neither.
+func TestChannelForDeclaringClient(t *testing.T) {
+	root := t.TempDir()
+	alice := newPeer(t, root, Config{ID: "alice"})
+	caps := mcpgo.ClientCapabilities{Experimental: map[string]any{"claude/channel": map[string]any{}}}
+	bob := newPeerClient(t, root, Config{ID: "bob", Channel: true}, "some-client", caps)
+	carol := newPeerClient(t, root, Config{ID: "carol", Channel: true}, "codex-mcp-client", mcpgo.ClientCapabilities{})
+	mustContain(t, bob.instructions, "<channel")
+	if strings.Contains(carol.instructions, "<channel") {
+		t.Fatalf("codex instructions describe channel events:\n%s", carol.instructions)
+	}
+	if _, ok := carol.c.GetServerCapabilities().Experimental["claude/channel"]; ok {
+		t.Fatal("claude/channel declared to codex")
+	}
+	alice.ok("broadcast", map[string]any{"from_id": "alice", "content": "standup"})
+	bob.waitChannel(1)
+	carol.ok("check", map[string]any{"instance_id": "carol"})
+	if n := carol.channelNotes(); len(n) != 0 {
+		t.Fatalf("codex got channel notifications: %v", n)
 	}
 }

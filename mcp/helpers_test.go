@@ -11,6 +11,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/ipc-dev/ipc/internal/ipctest"
+	"github.com/ipc-dev/ipc/internal/present"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -34,12 +35,22 @@ type peer struct {
 	mu    sync.Mutex
 	notes []mcpgo.JSONRPCNotification
 	got   chan struct{} // a notification arrived
+
+	instructions string // as the client received them
 }
 
 // newPeer starts a Server with cfg over its own Store of the mailbox at
 // root, as a separate "ipc mcp" process would, and connects an in-process
 // client to it (each in-process client has its own session, unlike stdio).
+// The client introduces itself as Claude Code.
 func newPeer(tb testing.TB, root string, cfg Config) *peer {
+	tb.Helper()
+	return newPeerClient(tb, root, cfg, claudeCode, mcpgo.ClientCapabilities{})
+}
+
+// newPeerClient is newPeer with a client that introduces itself as name,
+// with caps.
+func newPeerClient(tb testing.TB, root string, cfg Config, name string, caps mcpgo.ClientCapabilities) *peer {
 	tb.Helper()
 	st := mustOpenAt(tb, root)
 	if cfg.Logf == nil {
@@ -63,10 +74,13 @@ func newPeer(tb testing.TB, root string, cfg Config) *peer {
 	}
 	init := mcpgo.InitializeRequest{}
 	init.Params.ProtocolVersion = mcpgo.LATEST_LEGACY_PROTOCOL_VERSION // as Claude Code does
-	init.Params.ClientInfo = mcpgo.Implementation{Name: "test", Version: "1"}
-	if _, err := c.Initialize(ctx, init); err != nil {
+	init.Params.ClientInfo = mcpgo.Implementation{Name: name, Version: "1"}
+	init.Params.Capabilities = caps
+	res, err := c.Initialize(ctx, init)
+	if err != nil {
 		tb.Fatal(err)
 	}
+	p.instructions = res.Instructions
 	tb.Cleanup(func() {
 		c.Close()
 		srv.Close()
@@ -174,4 +188,32 @@ func mustContain(tb testing.TB, text string, wants ...string) {
 			tb.Fatalf("text lacks %q:\n%s", w, text)
 		}
 	}
+}
+
+// mustFrames parses the frames of a check result (present.Parse).
+func mustFrames(tb testing.TB, text string) []present.Frame {
+	tb.Helper()
+	frames, err := present.Parse(text)
+	if err != nil {
+		tb.Fatalf("%v:\n%s", err, text)
+	}
+	return frames
+}
+
+// mustFrame fails unless each of wants lies inside a frame of text (the
+// body or the data of a framed message): peer text, byte for byte, and
+// never outside its frame.
+func mustFrame(tb testing.TB, text string, wants ...string) []present.Frame {
+	tb.Helper()
+	frames := mustFrames(tb, text)
+	for _, w := range wants {
+		found := false
+		for _, f := range frames {
+			found = found || strings.Contains(f.Body, w) || strings.Contains(f.Data, w)
+		}
+		if !found {
+			tb.Fatalf("no frame holds %q:\n%s", w, text)
+		}
+	}
+	return frames
 }

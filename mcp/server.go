@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
@@ -15,9 +16,16 @@ import (
 	"github.com/ipc-dev/ipc/maildir"
 )
 
-// EnvChannel turns the Claude Code channel notifications off when set to
-// "0" (they are on by default).
+// EnvChannel chooses the clients that get Claude Code channel
+// notifications: unset or "auto", the clients known to show them (see
+// channelClient); "1" (on, true, yes), every client; "0" (off, false, no),
+// none.
 const EnvChannel = "IPC_CHANNEL"
+
+// autoRegisterFor is how long a name given by IPC_ID and held by another
+// live process is retried in the background (a hook that registers at
+// session start holds it for a moment).
+const autoRegisterFor = 3 * time.Second
 
 // Name is the server name announced to clients.
 const Name = "ipc"
@@ -33,12 +41,23 @@ type Config struct {
 	// Secret is IPC_SHARED_SECRET: registration proofs are computed from
 	// it, as the original's MCP server did.
 	Secret string
-	// Channel sends notifications/claude/channel when mail lands.
+	// Channel sends notifications/claude/channel when mail lands, to a
+	// client known to show them (channelClient) and describes them in its
+	// instructions.
 	Channel bool
+	// ChannelAnyClient sends them to any client (IPC_CHANNEL=1).
+	ChannelAnyClient bool
 	// ShareCommand allows the share_command tool.
 	ShareCommand bool
 	// Version is announced to clients.
 	Version string
+	// Budget is IPC_BUDGET: the most a check result may measure, in the
+	// unit of the client's profile; "" keeps the client's (see
+	// present.ForClient).
+	Budget string
+	// MaxMCPTokens is MAX_MCP_OUTPUT_TOKENS, Claude Code's limit on a tool
+	// result, when set.
+	MaxMCPTokens string
 	// Logf receives diagnostics (never stdout). Nil discards them.
 	Logf func(format string, args ...any)
 }
@@ -56,9 +75,18 @@ type Server struct {
 	idCtx    context.Context    // ends when the identity changes (register, rename) or the server closes
 	idCancel context.CancelFunc //
 	startErr error              // why Config.ID could not be taken
+	channels bool               // the client shows channel events (set by the handshake)
 
-	ready     chan struct{} // closed once a client has initialized
+	client atomic.Value // the client's name from the handshake (string): its budget
+
+	// pending is closed when taking Config.ID has ended; autoCancel ends
+	// its retries early (register).
+	pending    chan struct{}
+	autoCancel context.CancelFunc
+
+	ready     chan struct{} // closed once a client may receive notifications
 	readyOnce sync.Once
+	viaStdio  atomic.Bool // the stdio transport signals ready, after its first reply
 
 	ctx       context.Context // the server's own lifetime
 	cancel    context.CancelFunc
@@ -66,12 +94,12 @@ type Server struct {
 	closeOnce sync.Once
 }
 
-// NewServer returns a server over st. When cfg.ID is set it registers that
-// identity first, retrying for a moment while the name is held by a
-// short-lived process (a hook that registers at session start); a failure
-// is not fatal: it is reported to the model, which can register another
-// name. Close the server to stop its goroutine and end its session; the
-// caller closes st.
+// NewServer returns a server over st. When cfg.ID is set it tries to
+// register that identity once; while the name is held by another live
+// process it retries in the background (see startAutoRegister), so that
+// the handshake is answered at once. A failure is not fatal: it is reported
+// to the model, which can register another name. Close the server to stop
+// its goroutines and end its session; the caller closes st.
 func NewServer(ctx context.Context, st *maildir.Store, cfg Config) *Server {
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
@@ -80,31 +108,23 @@ func NewServer(ctx context.Context, st *maildir.Store, cfg Config) *Server {
 		cfg.Version = "dev"
 	}
 	s := &Server{st: st, cfg: cfg, ready: make(chan struct{}), run: map[string]toolFunc{}}
+	s.channels = cfg.Channel && cfg.ChannelAnyClient // until a handshake names the client
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.idCtx, s.idCancel = context.WithCancel(s.ctx)
-	if cfg.ID != "" {
-		if err := s.autoRegister(ctx, cfg.ID); err != nil {
-			s.startErr = err
-			cfg.Logf("ipc mcp: cannot register %s (IPC_ID): %v", cfg.ID, err)
-		}
-	}
+	s.startAutoRegister(ctx, cfg.ID)
 
-	hooks := &server.Hooks{}
-	hooks.AddAfterInitialize(func(context.Context, any, *mcpgo.InitializeRequest, *mcpgo.InitializeResult) {
-		s.readyOnce.Do(func() { close(s.ready) })
-	})
 	opts := []server.ServerOption{
 		server.WithToolCapabilities(false),
 		server.WithResourceCapabilities(false, false),
 		server.WithInstructions(s.instructions()),
 		server.WithRecovery(),
-		server.WithHooks(hooks),
+		server.WithHooks(s.handshakeHooks()),
 	}
 	if cfg.Channel {
-		opts = append(opts, server.WithExperimental(map[string]any{"claude/channel": map[string]any{}}))
+		opts = append(opts, server.WithExperimental(map[string]any{channelCapability: map[string]any{}}))
 	}
 	s.mcp = server.NewMCPServer(Name, cfg.Version, opts...)
-	s.mcp.AddTools(s.tools()...)
+	s.mcp.AddTools(append(s.tools(), s.messageStatusTool())...)
 	s.mcp.AddResource(mcpgo.NewResource("ipc://status", "status",
 		mcpgo.WithResourceDescription("This server's identity, its unread mail, the mailbox and every registered agent with online/offline and last seen."),
 		mcpgo.WithMIMEType("application/json")), s.status)
@@ -189,44 +209,106 @@ func (s *Server) register(ctx context.Context, id string) (previous string, err 
 	return previous, nil
 }
 
-// autoRegister takes id at start. A name held by a short-lived process
-// (the SessionStart hook registers too) is retried for a moment.
-func (s *Server) autoRegister(ctx context.Context, id string) error {
-	deadline := time.Now().Add(3 * time.Second)
-	for {
-		_, err := s.register(ctx, id)
-		if err == nil || maildir.KindOf(err) != maildir.InUse || time.Now().After(deadline) {
+// startAutoRegister takes id (Config.ID) at start with one attempt, so
+// that the instructions can name the identity. When another live process
+// holds the name, it keeps trying in the background for autoRegisterFor
+// instead of delaying the handshake (a client such as codex exec gives its
+// servers about a second); tools that need the identity wait for the
+// outcome (awaitIdentity).
+func (s *Server) startAutoRegister(ctx context.Context, id string) {
+	s.pending = make(chan struct{})
+	s.autoCancel = func() {}
+	if id == "" {
+		close(s.pending)
+		return
+	}
+	_, err := s.register(ctx, id)
+	if err == nil || maildir.KindOf(err) != maildir.InUse {
+		s.failedStart(err)
+		close(s.pending)
+		return
+	}
+	s.mu.Lock()
+	s.startErr = err
+	s.mu.Unlock()
+	retryCtx, cancel := context.WithTimeout(s.ctx, autoRegisterFor)
+	s.autoCancel = cancel
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer close(s.pending)
+		defer cancel()
+		s.failedStart(s.retryRegister(retryCtx, id, err))
+	}()
+}
+
+// retryRegister registers id again while err says the name is in use,
+// until ctx ends, and returns the last error (nil: registered).
+func (s *Server) retryRegister(ctx context.Context, id string, err error) error {
+	for maildir.KindOf(err) == maildir.InUse {
+		pause(ctx, 100*time.Millisecond)
+		if ctx.Err() != nil {
 			return err
 		}
-		t := time.NewTimer(100 * time.Millisecond)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return err
-		case <-t.C:
-		}
+		_, err = s.register(ctx, id)
+	}
+	return err
+}
+
+// failedStart records why Config.ID could not be taken (nil: it was).
+func (s *Server) failedStart(err error) {
+	if err == nil {
+		return
+	}
+	s.cfg.Logf("ipc mcp: cannot register %s (IPC_ID): %v", s.cfg.ID, err)
+	s.mu.Lock()
+	if s.sess == nil {
+		s.startErr = err
+	}
+	s.mu.Unlock()
+}
+
+// awaitIdentity waits until taking Config.ID has ended, or ctx ends.
+func (s *Server) awaitIdentity(ctx context.Context) {
+	select {
+	case <-s.pending:
+	case <-ctx.Done():
 	}
 }
 
-// instructions are the server instructions: the embedded text, plus who
-// this server is.
+// registering reports whether Config.ID is still being retried.
+func (s *Server) registering() bool {
+	select {
+	case <-s.pending:
+		return false
+	default:
+		return true
+	}
+}
+
+// instructions are the server instructions: who this server is first, the
+// embedded text, and what channel events are where the client shows them.
 func (s *Server) instructions() string {
 	var b strings.Builder
-	b.WriteString(strings.TrimSpace(instructions))
-	b.WriteString("\n\n")
 	s.mu.Lock()
-	sess, startErr := s.sess, s.startErr
+	sess, startErr, channels := s.sess, s.startErr, s.channels
 	s.mu.Unlock()
+	const what = "ipc, the mailbox of the AI agents on this machine"
 	switch {
 	case sess != nil:
-		fmt.Fprintf(&b, "This server is already registered as %q (from IPC_ID): do not call register; pass %q as from_id, instance_id and old_id.", sess.ID(), sess.ID())
+		fmt.Fprintf(&b, "You are %q on %s: pass %q as from_id, instance_id and old_id; do not call register.", sess.ID(), what, sess.ID())
+	case s.registering():
+		fmt.Fprintf(&b, "IPC_ID asks for %q on %s, but another live process holds that name: this server retries for a few seconds and tools wait for it. If a tool answers not_registered, register another name.", s.cfg.ID, what)
 	case startErr != nil:
-		fmt.Fprintf(&b, "IPC_ID asked for %q, which could not be taken (%v): register under another name.", s.cfg.ID, startErr)
+		fmt.Fprintf(&b, "IPC_ID asked for %q on %s, which could not be taken (%v): register another name.", s.cfg.ID, what, startErr)
 	default:
-		b.WriteString("This server has no identity yet: register first.")
+		fmt.Fprintf(&b, "You have no name yet on %s: call register first.", what)
 	}
-	if !s.cfg.Channel {
-		b.WriteString("\nChannel notifications are off (IPC_CHANNEL=0): call check to see new mail.")
+	b.WriteString("\n\n")
+	b.WriteString(strings.TrimSpace(instructions))
+	if channels {
+		b.WriteString("\n\n")
+		b.WriteString(channelInstructions)
 	}
 	return b.String()
 }

@@ -64,6 +64,7 @@ type stdio struct {
 	writeMu sync.Mutex
 	maxLine int
 
+	sess  *stdioSession
 	calls chan struct{} // a slot per running request
 	waits chan struct{} // a slot per waiting check
 	big   chan struct{} // the one big line in memory
@@ -94,6 +95,8 @@ func (s *Server) serveStdio(ctx context.Context, in io.Reader, out io.Writer) er
 		big:     make(chan struct{}, 1),
 	}
 	sess := &stdioSession{notes: make(chan mcpgo.JSONRPCNotification, 100)}
+	t.sess = sess
+	s.viaStdio.Store(true)
 	if err := s.mcp.RegisterSession(ctx, sess); err != nil {
 		return fmt.Errorf("register session: %w", err)
 	}
@@ -331,6 +334,19 @@ func (t *stdio) dispatch(ctx context.Context, l stdioLine) {
 	if len(env.ID) == 0 || string(env.ID) == "null" {
 		t.release(l)
 		t.s.mcp.HandleMessage(ctx, l.text) // a notification: no answer
+		if env.Method == string(mcpgo.MethodNotificationInitialized) {
+			t.clientReady()
+		}
+		return
+	}
+	if handshake(env.Method) {
+		// Answered before the next line is read: what follows (the
+		// client's notifications/initialized, its first call) then finds
+		// the client known.
+		defer t.release(l)
+		if resp := t.s.mcp.HandleMessage(ctx, l.text); resp != nil {
+			t.write(resp)
+		}
 		return
 	}
 	call := env.Params
@@ -367,12 +383,34 @@ func (t *stdio) dispatch(ctx context.Context, l stdioLine) {
 			args := call.Arguments
 			l.text, call.Arguments = nil, nil // the arguments are all that is needed now
 			t.writeResult(env.ID, t.call(ctx, run, args))
+			t.answered()
 			return
 		}
 		if resp := t.s.mcp.HandleMessage(ctx, l.text); resp != nil {
 			t.write(resp)
 		}
+		t.answered()
 	}()
+}
+
+// handshake reports whether method opens a connection: initialize, or
+// server/discover for the 2026-07-28 revision.
+func handshake(method string) bool {
+	m := mcpgo.MCPMethod(method)
+	return m == mcpgo.MethodInitialize || m == mcpgo.MethodServerDiscover
+}
+
+// answered notes that a request other than the handshake was answered:
+// the client may now receive notifications. (After initialize the client's
+// notifications/initialized says so; after server/discover the client
+// still chooses its revision.)
+func (t *stdio) answered() { t.clientReady() }
+
+// clientReady starts the notifications: the session counts as initialized
+// (a client may skip the handshake) and the announcer may send.
+func (t *stdio) clientReady() {
+	t.sess.Initialize()
+	t.s.markReady()
 }
 
 // call runs a tool, turning a panic into an internal error result.
@@ -458,13 +496,17 @@ func (t *stdio) writeError(id json.RawMessage, code int, msg string) {
 }
 
 // write writes one message and its newline; writes never interleave.
+// Text is written as is, without escaping <, > and & (as \u003c...), which
+// would only lengthen what the client reads.
 func (t *stdio) write(msg any) {
-	b, err := json.Marshal(msg)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(msg); err != nil { // Encode ends it with a newline
 		t.s.cfg.Logf("ipc mcp: cannot encode a reply: %v", err)
 		return
 	}
-	b = append(b, '\n')
+	b := buf.Bytes()
 	t.writeMu.Lock()
 	defer t.writeMu.Unlock()
 	if _, err := t.out.Write(b); err != nil {

@@ -3,6 +3,7 @@
 package socket
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -102,8 +103,14 @@ func TestHostileEntriesSocket(t *testing.T) {
 			}
 			wantGood(t, "subscription", e, got)
 			// The entry again, alone, then mail: the next event is that mail.
-			again := filepath.Join(st.Root(), "mail", "bob", "new", strings.Replace(e.Name, "P1Q", "P2Q", 1))
-			if err := e.Make(again); err != nil {
+			// It is made aside and renamed in whole: the subscriber, awake,
+			// would move a half-made entry (a directory not filled yet).
+			name := strings.Replace(e.Name, "P1Q", "P2Q", 1)
+			staged := filepath.Join(t.TempDir(), name)
+			if err := e.Make(staged); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Rename(staged, filepath.Join(st.Root(), "mail", "bob", "new", name)); err != nil {
 				t.Fatal(err)
 			}
 			alice := register(t, srv, "carol")

@@ -122,7 +122,7 @@ const fastCheckMax = 1 << 20
 // stays on disk, so nothing is lost); without, it is sent whole. Messages
 // claimed before an error are still returned, with the error among the
 // warnings of the fast path (maildir.CheckResult.Stopped).
-func checkReply(ctx context.Context, s *maildir.Session, id json.RawMessage, budget, max int, cut bool) (Reply, error) {
+func checkReply(ctx context.Context, s *maildir.Session, door maildir.Door, id json.RawMessage, budget, max int, cut bool) (Reply, error) {
 	big := 1 << 30
 	base := encodedLen(Reply{ID: id, Event: EventMail, Status: StatusOK, Messages: []maildir.LegacyMessage{}, Remaining: &big})
 	used, count, oversized := base, 0, false
@@ -142,7 +142,7 @@ func checkReply(ctx context.Context, s *maildir.Session, id json.RawMessage, bud
 		count++
 		return true
 	}
-	res, err := s.Check(ctx, maildir.CheckOptions{Max: max, Accept: accept})
+	res, err := s.Check(ctx, maildir.CheckOptions{Max: max, Accept: accept, Door: door})
 	if err != nil && len(res.Messages) == 0 {
 		return Reply{}, err
 	}

@@ -280,8 +280,10 @@ type Reply struct {
 	Messages     []maildir.LegacyMessage `json:"messages,omitzero"`
 	Instances    []maildir.LegacyAgent   `json:"instances,omitzero"`
 	Remaining    *int                    `json:"remaining,omitempty"`
-	Recipients   []RecipientReply        `json:"recipients,omitzero"` // broadcast: per recipient
-	Replayed     bool                    `json:"replayed,omitempty"`  // a repeated idempotency_key: nothing was sent now
+	Recipients   []RecipientReply        `json:"recipients,omitzero"`  // broadcast: per recipient
+	Replayed     bool                    `json:"replayed,omitempty"`   // a repeated idempotency_key: nothing was sent now
+	MessageID    string                  `json:"message_id,omitempty"` // send: the id of the message
+	Delivery     *maildir.Delivery       `json:"delivery,omitempty"`   // message_status: what became of it
 	ErrorCode    string                  `json:"error_code,omitempty"`
 	Recoverable  *bool                   `json:"recoverable,omitempty"`
 	Version      int                     `json:"version,omitempty"`

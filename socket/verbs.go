@@ -29,6 +29,8 @@ var verbs = map[string]verb{
 	"rename":      {handle: (*call).rename, session: true},
 	"subscribe":   {handle: (*call).subscribe, session: true, fast: true},
 	"unsubscribe": {handle: (*call).unsubscribe, session: true, fast: true},
+
+	"message_status": {handle: (*call).messageStatus, session: true}, // delivery.go
 }
 
 // call is one request being served.
@@ -149,6 +151,7 @@ func (c *call) send() (Reply, error) {
 	}
 	rep := ok(res.Summary())
 	rep.Replayed = res.Replayed
+	rep.MessageID = res.ID
 	return rep, nil
 }
 
@@ -201,7 +204,7 @@ func recipientReplies(outcomes []maildir.Recipient) []RecipientReply {
 // 100, at most 1000) and about 1 MiB.
 func (c *call) check() (Reply, error) {
 	if !c.conn.fast {
-		return checkReply(c.ctx, c.s(), nil, LegacyCheckMax, 0, true)
+		return checkReply(c.ctx, c.s(), maildir.DoorSocket, nil, LegacyCheckMax, 0, true)
 	}
 	max, err := c.req.int(c.action, "max", 100)
 	if err != nil {
@@ -210,7 +213,7 @@ func (c *call) check() (Reply, error) {
 	if max < 1 || max > 1000 {
 		return Reply{}, doorError(c.action, maildir.BadRequest, "max must be between 1 and 1000")
 	}
-	return checkReply(c.ctx, c.s(), nil, fastCheckMax, max, false)
+	return checkReply(c.ctx, c.s(), maildir.DoorSocket, nil, fastCheckMax, max, false)
 }
 
 func (c *call) list() (Reply, error) {

@@ -29,6 +29,7 @@ func (b *bench) scenarios(peers bool) []scenario {
 		{name: "e2e_fs", run: benchE2EFS},
 		{name: "history", once: true, run: benchHistory},
 		{name: "mcp_start", run: benchMCPStart},
+		{name: "mcp_prompt", once: true, run: benchMCPPrompt},
 	}
 	s = append(s, b.socketScenarios()...)
 	if peers {
@@ -177,8 +178,14 @@ type child struct {
 }
 
 func startChild(root, id string, args ...string) (*child, error) {
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "IPC_HOME="+root, "IPC_AUTOSTART=0", "IPC_RATE_BURST=off")
+	return startChildBin(os.Args[0], root, id, nil, args...)
+}
+
+// startChildBin is startChild of the ipc binary at bin, with more
+// environment variables.
+func startChildBin(bin, root, id string, env []string, args ...string) (*child, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(append(os.Environ(), "IPC_HOME="+root, "IPC_AUTOSTART=0", "IPC_RATE_BURST=off"), env...)
 	if id != "" {
 		cmd.Env = append(cmd.Env, "IPC_ID="+id)
 	}

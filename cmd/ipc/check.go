@@ -28,7 +28,7 @@ func runCheck(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer st.Close()
-	r, err := checkWaiting(ctx, s, *wait, maildir.CheckOptions{Max: *max})
+	r, err := checkWaiting(ctx, s, *wait, maildir.CheckOptions{Max: *max, Door: maildir.DoorCLI})
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func runWatch(ctx context.Context, c *cli, args []string) error {
 		fmt.Fprintf(c.stderr, "watching mail for %s in %s (%s); Ctrl-C to stop\n", s.ID(), st.Root(), mode)
 	}
 	for {
-		r, err := s.Check(ctx, maildir.CheckOptions{})
+		r, err := s.Check(ctx, maildir.CheckOptions{Door: maildir.DoorCLI})
 		if err != nil {
 			return err
 		}

@@ -20,7 +20,8 @@ import (
 // `ipc check`, `ipc serve` answering a fast-path check, and `ipc mcp`
 // answering the check tool. Every message is still there exactly once:
 // the claimed ones readable by id and in history, the rest unread for the
-// next check. 2 rounds per reader by default, 20 with IPC_LONG=1.
+// next check; the delivery records agree with the files
+// (checkClaimRecords). 2 rounds per reader by default, 20 with IPC_LONG=1.
 func TestReaderKilledBetweenClaimAndReply(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills reader processes")
@@ -64,7 +65,7 @@ func TestReaderKilledBetweenClaimAndReply(t *testing.T) {
 				return err == nil && strings.Contains(string(line), `"status"`)
 			}
 		}},
-		{"mcp", 200, func(t *testing.T, home string) func() bool {
+		{"mcp", 20, func(t *testing.T, home string) func() bool {
 			cmd := exec.Command(ipcBin, "mcp")
 			cmd.Env = append(ipcCmd(home, "bob").Env, "IPC_CHANNEL=0")
 			stdin, err := cmd.StdinPipe()
@@ -163,6 +164,7 @@ func checkNothingLost(t *testing.T, home string, want map[string]bool, replied b
 	if len(claimed) == 0 {
 		t.Fatalf("the reader was killed before claiming anything")
 	}
+	checkClaimRecords(t, home, claimed)
 	// Claimed mail: in history, and readable by id.
 	var hist checkReply
 	if err := json.Unmarshal([]byte(mustIPC(t, home, "bob", "", "history", "-n", "0", "--json")), &hist); err != nil {

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/present"
 	"github.com/ipc-dev/ipc/maildir"
-	"github.com/ipc-dev/ipc/mcp"
 )
 
 // The Claude Code hook: ipc [--as NAME] hook [--wait D].
@@ -58,10 +58,6 @@ type hookOutput struct {
 		AdditionalContext string `json:"additionalContext"`
 	} `json:"hookSpecificOutput"`
 }
-
-// hookBudget bounds the context a hook injects: Claude Code caps hook
-// output at 10,000 characters.
-const hookBudget = 8000
 
 // defaultWake is how long a wake waiter waits when --wait is not given.
 const defaultWake = 50 * time.Minute
@@ -156,44 +152,57 @@ func (c *cli) hookSessionStart(ctx context.Context, st *maildir.Store, inbox *ma
 	return c.hookPrint("SessionStart", b.String())
 }
 
-// hookInject claims unread mail (within the output budget) and prints it as
+// hookInject claims the unread mail whose output Claude Code shows whole
+// (present.Hook: the whole stdout line is counted) and prints it as
 // context; it prints nothing when there is none.
 func (c *cli) hookInject(ctx context.Context, inbox *maildir.Inbox, event string) error {
-	text, err := c.hookMail(ctx, inbox)
+	text, err := c.hookMail(ctx, inbox, func(body string) string { return hookLine(event, body) })
 	if err != nil || text == "" {
 		return err
 	}
-	return c.hookPrint(event, text)
+	_, err = io.WriteString(c.stdout, text)
+	return err
 }
 
-// hookMail claims unread mail within the output budget and returns it as
-// the text the model reads, or "" when there is none.
-func (c *cli) hookMail(ctx context.Context, inbox *maildir.Inbox) (string, error) {
-	used := 0
-	res, err := inbox.Check(ctx, maildir.CheckOptions{Accept: func(m *maildir.Message) bool {
-		size := len(m.Content) + len(m.Data) + 200
-		if used > 0 && used+size > hookBudget {
-			return false
-		}
-		used += size
-		return true
-	}})
+// hookMail claims the unread mail whose final text, final(body), Claude
+// Code shows whole (present.Hook, counted on that text) and returns that
+// text, or "" when there is none. final is the door's own form: one line
+// of JSON on stdout for context, the body itself on stderr for a wake.
+func (c *cli) hookMail(ctx context.Context, inbox *maildir.Inbox, final func(body string) string) (string, error) {
+	p, err := present.Hook.WithOverride(c.getenv(present.EnvBudget))
+	if err != nil {
+		return "", fmt.Errorf("hook: %w", err)
+	}
+	head := fmt.Sprintf("📬 ipc mail for %s, delivered by a hook:\n", inbox.ID())
+	now := time.Now()
+	out, err := maildir.CheckWithin(ctx, inbox, maildir.CheckOptions{Door: maildir.DoorHook}, maildir.Budget{
+		Limit: p.Limit, Measure: p.Measure,
+		Render: func(sh maildir.Shown) string { return final(head + present.Messages(sh, now)) },
+	})
 	if err != nil {
 		return "", err
 	}
-	warn(c, res)
-	if len(res.Messages) == 0 {
+	warn(c, out.Result)
+	if len(out.Items) == 0 {
 		return "", nil
 	}
-	text := fmt.Sprintf("📬 ipc mail for %s, delivered by a hook:\n", inbox.ID()) + mcp.FormatMessages(res.Messages, res.Remaining, time.Now())
-	return text + mcp.FormatWarnings(res), nil
+	return out.Text, nil
 }
 
 func (c *cli) hookPrint(event, text string) error {
+	_, err := io.WriteString(c.stdout, hookLine(event, text))
+	return err
+}
+
+// hookLine is the hook's output for text, exactly as printed: one line of
+// JSON, as Claude Code reads it.
+func hookLine(event, text string) string {
 	var out hookOutput
 	out.HookSpecificOutput.HookEventName = event
 	out.HookSpecificOutput.AdditionalContext = text
-	enc := json.NewEncoder(c.stdout) // one line, as Claude Code reads it
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
+	_ = enc.Encode(out) // strings only: it cannot fail
+	return b.String()
 }

@@ -109,7 +109,7 @@ func TestHookWakesIdleSession(t *testing.T) {
 	if code := w.exit(t); code != 2 {
 		t.Fatalf("waiter: exit %d, want 2; stderr %q", code, w.stderr)
 	}
-	if !strings.Contains(w.stderr.String(), "> new mail") || w.stdout.String() != "" {
+	if framedCount(t, "new mail", w.stderr.String()) != 1 || w.stdout.String() != "" {
 		t.Fatalf("waiter: stdout %q, stderr %q; want the mail on stderr", w.stdout, w.stderr)
 	}
 	if strings.Contains(w.stderr.String(), "ipc:") {
@@ -126,7 +126,7 @@ func TestHookWakesIdleSession(t *testing.T) {
 func TestHookWakesForMailThatLandedDuringTheTurn(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "home")
 	mustIPC(t, home, "bob", "", "send", "alice", "early") // injected during the turn
-	if out := hookRun(t, home, "alice", hookEvent("UserPromptSubmit")); !strings.Contains(out.stdout, "> early") {
+	if out := hookRun(t, home, "alice", hookEvent("UserPromptSubmit")); framedCount(t, "early", parseHookOutput(t, out.stdout, "UserPromptSubmit")) != 1 {
 		t.Fatalf("UserPromptSubmit = %q", out.stdout)
 	}
 	mustIPC(t, home, "bob", "", "send", "alice", "while answering")
@@ -135,7 +135,7 @@ func TestHookWakesForMailThatLandedDuringTheTurn(t *testing.T) {
 		t.Fatalf("Stop hook with mail that landed during the turn: exit %d, want 2; stderr %q", code, w.stderr)
 	}
 	got := w.stderr.String()
-	if !strings.Contains(got, "> while answering") || strings.Contains(got, "> early") {
+	if framedCount(t, "while answering", got) != 1 || framedCount(t, "early", got) != 0 {
 		t.Fatalf("wake stderr %q: want exactly the mail not yet shown", got)
 	}
 	if n := unread(t, home, "alice"); n != 0 {
@@ -165,7 +165,7 @@ func TestHookOneWaiterPerIdentity(t *testing.T) {
 	// Another identity's waiter is independent.
 	bob := startWaiter(t, home, "bob", "55m")
 	mustIPC(t, home, "bob", "", "send", "alice", "for the newest")
-	if code := last.exit(t); code != 2 || !strings.Contains(last.stderr.String(), "> for the newest") {
+	if code := last.exit(t); code != 2 || framedCount(t, "for the newest", last.stderr.String()) != 1 {
 		t.Fatalf("newest waiter: exit %d, stderr %q; want 2 with the mail", code, last.stderr)
 	}
 	if !bob.running() {
@@ -186,7 +186,7 @@ func TestHookWaiterOutlivesTheNextPrompt(t *testing.T) {
 		t.Fatalf("the next prompt ended the waiter: exit %d", w.code)
 	}
 	mustIPC(t, home, "bob", "", "send", "alice", "after an interrupted turn")
-	if code := w.exit(t); code != 2 || !strings.Contains(w.stderr.String(), "> after an interrupted turn") {
+	if code := w.exit(t); code != 2 || framedCount(t, "after an interrupted turn", w.stderr.String()) != 1 {
 		t.Fatalf("waiter: exit %d, stderr %q; want 2 with the mail", code, w.stderr)
 	}
 }
@@ -237,7 +237,7 @@ func requireTrueNotices(t *testing.T, home, id string, texts []string, want []st
 	t.Helper()
 	all := strings.Join(texts, "\n")
 	for _, w := range want {
-		if n := strings.Count(all, "> "+w+"\n"); n != 1 {
+		if n := framedCount(t, w, texts...); n != 1 {
 			t.Fatalf("message %q appears %d times in the request, want once:\n%s", w, n, all)
 		}
 	}

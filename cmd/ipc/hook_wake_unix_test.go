@@ -81,7 +81,7 @@ func TestHookWaitersRace(t *testing.T) {
 		delivered := 0
 		for _, w := range ws {
 			if !w.running() {
-				delivered += strings.Count(w.stderr.String(), "> raced\n")
+				delivered += framedCount(t, "raced", w.stderr.String())
 				if w.code != 2 && (w.code != 0 || w.stderr.String() != "") {
 					t.Fatalf("round %d: a waiter that lost the race: exit %d, stderr %q", r, w.code, w.stderr)
 				}

@@ -70,6 +70,8 @@ func commands() map[string]command {
 		"watch":     {runWatch, "watch [--json] — print mail as it lands, until interrupted"},
 		"history":   {runHistory, "history [-n N] [--json] — read mail, newest last"},
 		"read":      {runRead, "read ID [--json] — show one message by id"},
+		"status":    {runStatus, "status ID [--json] — what became of a message you sent"},
+		"ack":       {runAck, "ack ID — acknowledge a message you received"},
 		"list":      {runList, "list [--json] — registered agents, online now and last seen"},
 		"rename":    {runRename, "rename NEW — change your own name (once per hour)"},
 		"gc":        {runGC, "gc — apply retention now"},

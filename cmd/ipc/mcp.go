@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ipc-dev/ipc/internal/present"
 	"github.com/ipc-dev/ipc/maildir"
 	"github.com/ipc-dev/ipc/mcp"
 )
@@ -27,18 +28,25 @@ func runMCP(ctx context.Context, c *cli, args []string) error {
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(c.stderr, strings.TrimSuffix(format, "\n")+"\n", args...)
 	}
+	budget := c.getenv(present.EnvBudget)
+	if _, err := present.Unknown.WithOverride(budget); err != nil {
+		return usageError("mcp: %v", err)
+	}
 	st, err := c.openDaemonStore(logf)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	srv := mcp.NewServer(ctx, st, mcp.Config{
-		ID:           c.as,
-		Secret:       c.getenv(maildir.EnvSecret),
-		Channel:      !envOff(c.getenv(mcp.EnvChannel)),
-		ShareCommand: maildir.ShareCommandAllowed(c.getenv(maildir.EnvShareCommand)),
-		Version:      version,
-		Logf:         logf,
+		ID:               c.as,
+		Secret:           c.getenv(maildir.EnvSecret),
+		Channel:          !envOff(c.getenv(mcp.EnvChannel)),
+		ChannelAnyClient: envOn(c.getenv(mcp.EnvChannel)),
+		ShareCommand:     maildir.ShareCommandAllowed(c.getenv(maildir.EnvShareCommand)),
+		Version:          version,
+		Budget:           budget,
+		MaxMCPTokens:     c.getenv("MAX_MCP_OUTPUT_TOKENS"),
+		Logf:             logf,
 	})
 	defer srv.Close()
 	// Start a server for TCP and socket clients if none runs, without
@@ -55,6 +63,16 @@ func runMCP(ctx context.Context, c *cli, args []string) error {
 		return nil // interrupted: a normal end
 	}
 	return err
+}
+
+// envOn reports whether a boolean switch is set to on ("1", "true", "on",
+// "yes").
+func envOn(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "on", "yes":
+		return true
+	}
+	return false
 }
 
 // envOff reports whether a boolean switch is set to off ("0", "false",

@@ -47,6 +47,7 @@ func runSend(ctx context.Context, c *cli, args []string) error {
 		return writeJSON(c.stdout, map[string]any{"status": "ok", "message": r.Summary(), "id": r.ID, "to": r.To, "large_file": r.LargeFile, "replayed": r.Replayed})
 	}
 	fmt.Fprintln(c.stdout, r.Summary())
+	fmt.Fprintf(c.stdout, "Id: %s\n", r.ID)
 	if r.LargeFile != "" {
 		fmt.Fprintf(c.stdout, "Large message: full content saved to %s\n", r.LargeFile)
 	}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/ipc-dev/ipc/maildir"
+)
+
+// runStatus: ipc status ID [--json] — what became of a message you sent
+// (or received): queued, unread, surfaced, read, acknowledged, expired or
+// bounced, with the doors that showed it and when.
+func runStatus(ctx context.Context, c *cli, args []string) error {
+	fs := flags("status")
+	asJSON := fs.Bool("json", false, "print JSON (times in RFC 3339)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError("status: want one message id: ipc status ID")
+	}
+	st, s, err := c.session(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	d, err := s.Status(ctx, strings.TrimSpace(pos[0]))
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(c.stdout, d)
+	}
+	printDelivery(c.stdout, d)
+	return nil
+}
+
+// printDelivery prints a status, one fact a line.
+func printDelivery(w io.Writer, d maildir.Delivery) {
+	stamp := func(t time.Time) string { return t.Format(time.RFC3339) }
+	fmt.Fprintf(w, "Id: %s\nState: %s\nFrom: %s\n", d.ID, d.State, d.From)
+	if d.Requested != "" && d.Requested != d.To {
+		fmt.Fprintf(w, "To: %s (sent to %s)\n", d.To, d.Requested)
+	} else {
+		fmt.Fprintf(w, "To: %s\n", d.To)
+	}
+	if !d.SentAt.IsZero() {
+		fmt.Fprintf(w, "Sent: %s\n", stamp(d.SentAt))
+	}
+	for _, s := range d.Surfaced {
+		how := "shown"
+		if s.Read {
+			how = "read"
+		}
+		fmt.Fprintf(w, "Surfaced: %s %s (%s)\n", s.Door, stamp(s.At), how)
+	}
+	if !d.ReadAt.IsZero() {
+		fmt.Fprintf(w, "Read: %s %s\n", d.ReadBy, stamp(d.ReadAt))
+	}
+	if !d.AckedAt.IsZero() {
+		fmt.Fprintf(w, "Acknowledged: %s\n", stamp(d.AckedAt))
+	}
+	if !d.EndedAt.IsZero() {
+		fmt.Fprintf(w, "Ended: %s\n", stamp(d.EndedAt))
+	}
+	if d.Reason != "" {
+		fmt.Fprintf(w, "Reason: %s\n", d.Reason)
+	}
+}
+
+// runAck: ipc ack ID — acknowledge a message of your mailbox; its sender's
+// status then says acknowledged.
+func runAck(ctx context.Context, c *cli, args []string) error {
+	pos, err := parse(flags("ack"), args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError("ack: want one message id: ipc ack ID")
+	}
+	st, s, err := c.session(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	id := strings.TrimSpace(pos[0])
+	if err := s.Ack(ctx, id); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "Acknowledged %s\n", id)
+	return nil
+}

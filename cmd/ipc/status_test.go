@@ -1,0 +1,189 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// cliStatus is `ipc status --json` as a script reads it.
+type cliStatus struct {
+	ID       string `json:"id"`
+	State    string `json:"state"`
+	From     string `json:"from"`
+	To       string `json:"to"`
+	SentAt   string `json:"sent_at"`
+	Surfaced []struct {
+		Door string `json:"door"`
+		At   string `json:"at"`
+		Read bool   `json:"read"`
+	} `json:"surfaced"`
+	ReadBy  string `json:"read_by"`
+	ReadAt  string `json:"read_at"`
+	AckedAt string `json:"acknowledged_at"`
+	EndedAt string `json:"ended_at"`
+	Reason  string `json:"reason"`
+}
+
+// statusOf runs `ipc status --json id` as as, checks the state and that
+// every time it gives is RFC 3339.
+func statusOf(t *testing.T, home, as, id, want string) cliStatus {
+	t.Helper()
+	out := mustIPC(t, home, as, "", "status", "--json", id)
+	var s cliStatus
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatalf("status --json %q: %v", out, err)
+	}
+	if s.State != want || s.ID != id {
+		t.Fatalf("ipc status %s as %s = %s, want %s\n%s", id, as, s.State, want, out)
+	}
+	for _, ts := range []string{s.SentAt, s.ReadAt, s.AckedAt, s.EndedAt} {
+		if _, err := time.Parse(time.RFC3339Nano, ts); ts != "" && err != nil {
+			t.Fatalf("time %q is not RFC 3339: %v", ts, err)
+		}
+	}
+	t.Logf("timeline: ipc status %s (as %s): %s", id, as, strings.TrimSpace(out))
+	return s
+}
+
+// TestStatusTimeline takes one message through every state, each door in
+// its own process: sent by the CLI (queued), its name registered by the
+// CLI (unread), previewed by an MCP channel event (surfaced), checked by
+// the MCP door (read), acknowledged by the CLI, removed by retention
+// (expired); and one to a name nobody takes (bounced). A third agent is
+// told not_found.
+func TestStatusTimeline(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "home")
+	var sent struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(mustIPC(t, home, "alice", "", "send", "--json", "carol", "status me")), &sent); err != nil || sent.ID == "" {
+		t.Fatalf("send --json: %+v, %v", sent, err)
+	}
+	id := sent.ID
+	if out := mustIPC(t, home, "alice", "", "send", "carol", "second"); !strings.Contains(out, "Id: ") {
+		t.Fatalf("send output %q names no id", out)
+	}
+	s := statusOf(t, home, "alice", id, "queued")
+	if s.From != "alice" || s.To != "carol" || s.SentAt == "" {
+		t.Fatalf("queued: %+v", s)
+	}
+	if out := mustIPC(t, home, "alice", "", "status", id); !strings.Contains(out, "State: queued") {
+		t.Fatalf("status output %q", out)
+	}
+
+	mustIPC(t, home, "carol", "", "history") // registers carol, reads nothing
+	statusOf(t, home, "alice", id, "unread")
+
+	carol := startMCP(t, home, "IPC_ID=carol", "IPC_CHANNEL=1")
+	deadline := time.After(30 * time.Second)
+	for len(carol.channelNotes()) < 2 {
+		select {
+		case <-carol.noted:
+		case <-deadline:
+			t.Fatalf("no channel notification; got %d", len(carol.channelNotes()))
+		}
+	}
+	s = statusOf(t, home, "alice", id, "surfaced")
+	if len(s.Surfaced) != 1 || s.Surfaced[0].Door != "channel" || s.Surfaced[0].Read {
+		t.Fatalf("surfaced: %+v", s.Surfaced)
+	}
+
+	carol.ok("check", map[string]any{"instance_id": "carol"}, "status me")
+	s = statusOf(t, home, "alice", id, "read")
+	if s.ReadBy != "mcp" || len(s.Surfaced) != 2 {
+		t.Fatalf("read: %+v", s)
+	}
+	alice := startMCP(t, home, "IPC_ID=alice", "IPC_CHANNEL=0")
+	alice.ok("message_status", map[string]any{"message_id": id}, ": read by mcp at ")
+	alice.stop()
+	carol.stop()
+
+	if out := mustIPC(t, home, "carol", "", "ack", id); !strings.Contains(out, "Acknowledged "+id) {
+		t.Fatalf("ack output %q", out)
+	}
+	statusOf(t, home, "alice", id, "acknowledged")
+	statusOf(t, home, "carol", id, "acknowledged") // the recipient may ask
+
+	r := ipc(t, home, "mallory", "", "status", id)
+	if r.code == 0 || !strings.Contains(r.stderr, "not_found") {
+		t.Fatalf("a third agent's status: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
+
+	var lost struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(mustIPC(t, home, "alice", "", "send", "--json", "ghost", "nobody takes this")), &lost); err != nil {
+		t.Fatal(err)
+	}
+	// Age the read message past the read retention and the queued one past
+	// the future retention: retention reads file times.
+	old := time.Now().Add(-40 * 24 * time.Hour)
+	for _, p := range []string{
+		filepath.Join(home, "mail", "carol", "cur", id+"!2,S"),
+		filepath.Join(home, "mail", "ghost", "new", lost.ID),
+	} {
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustIPC(t, home, "alice", "", "gc")
+	s = statusOf(t, home, "alice", id, "expired")
+	if s.EndedAt == "" || s.Reason == "" {
+		t.Fatalf("expired: %+v", s)
+	}
+	s = statusOf(t, home, "alice", lost.ID, "bounced")
+	if !strings.Contains(s.Reason, "nobody registered ghost") {
+		t.Fatalf("bounced: %+v", s)
+	}
+}
+
+// checkClaimRecords checks, after a reader was killed mid-claim, that the
+// delivery records agree with the files: every read record names a
+// message in cur/, at most one claim (the one the kill cut between its
+// rename and its record) lacks its record, and the sender's status says
+// read for claimed mail and unread for the rest.
+func checkClaimRecords(t *testing.T, home string, claimed []diskMsg) {
+	t.Helper()
+	box := filepath.Join(home, "mail", "bob")
+	inCur := map[string]bool{}
+	for _, m := range claimed {
+		inCur[m.name[:strings.IndexAny(m.name, "!:")]] = true
+	}
+	names, _ := os.ReadDir(filepath.Join(box, "state"))
+	records := 0
+	for _, e := range names {
+		id, ev, _ := strings.Cut(e.Name(), ".read-")
+		if ev == "" {
+			t.Fatalf("unexpected state record %s", e.Name())
+		}
+		if !inCur[id] {
+			t.Fatalf("read record %s for a message not claimed", e.Name())
+		}
+		records++
+	}
+	if records < len(claimed)-1 || records > len(claimed) {
+		t.Fatalf("%d read records for %d claimed messages", records, len(claimed))
+	}
+	newNames, _ := os.ReadDir(filepath.Join(box, "new"))
+	for i, id := range []string{claimed[0].name[:strings.IndexAny(claimed[0].name, "!:")], firstName(newNames)} {
+		if id == "" {
+			continue
+		}
+		want := []string{"read", "unread"}[i]
+		out := mustIPC(t, home, "alice", "", "status", "--json", id)
+		if !strings.Contains(out, `"state":"`+want+`"`) {
+			t.Fatalf("status of %s after the kill: %s, want %s", id, out, want)
+		}
+	}
+}
+
+func firstName(es []os.DirEntry) string {
+	if len(es) == 0 {
+		return ""
+	}
+	return es[0].Name()
+}

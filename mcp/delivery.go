@@ -1,0 +1,37 @@
+package mcp
+
+import (
+	"context"
+
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// The tenth tool: what became of a message. Its definition is kept tiny
+// (the token budget of the tool list); the states are in the reply.
+
+type messageStatusArgs struct {
+	MessageID string `json:"message_id"`
+}
+
+// messageStatusTool is the message_status tool: the sender (or the
+// recipient) of a message asks what became of it.
+func (s *Server) messageStatusTool() server.ServerTool {
+	return newTool(s, mcpgo.NewTool("message_status",
+		mcpgo.WithDescription("What became of a message you sent (the id send returned)."),
+		mcpgo.WithString("message_id", mcpgo.Required()),
+		hints(true, false, true, false),
+	), s.messageStatus)
+}
+
+func (s *Server) messageStatus(ctx context.Context, a messageStatusArgs) (string, error) {
+	sess := s.session()
+	if sess == nil {
+		return "", notRegistered("message_status", nil)
+	}
+	d, err := sess.Status(ctx, a.MessageID)
+	if err != nil {
+		return "", err
+	}
+	return d.Summary(), nil
+}
