@@ -22,6 +22,9 @@
 //	  index/rename.json       a rename under way (settled if its process died)
 //	  index/*.lock            the locks guarding those files; identity.lock
 //	                          serialises renames and registrations
+//	  hooks/<id>.wake         the one Claude Code Stop hook waiting for <id>'s
+//	                          mail, "<nonce> wait <pid>" (written by cmd/ipc)
+//	  hooks/<id>.lock         serialises that record with the waiter's claim
 //
 // Directories are created 0700 and files 0600.
 //

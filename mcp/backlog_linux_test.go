@@ -45,8 +45,8 @@ func TestBacklogExhaustionCallCost(t *testing.T) {
 		t.Fatal(err)
 	}
 	idle100k, _ := perCall(full)
-	if reads100k > reads0+maildir.UnreadSenders {
-		t.Fatalf("%d read calls at 100,000 unread, %d at 0: more than the %d senders shown", reads100k, reads0, maildir.UnreadSenders)
+	if reads100k > reads0+maildir.UnreadSenders+ipctest.ProcessReadSlack {
+		t.Fatalf("%d read calls at 100,000 unread, %d at 0: more than the %d senders shown and the slack of a process-wide count", reads100k, reads0, maildir.UnreadSenders)
 	}
 
 	alice := newPeer(t, root, Config{ID: "alice"})

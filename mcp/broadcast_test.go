@@ -25,7 +25,7 @@ func TestBroadcastPartialTool(t *testing.T) {
 	}
 	mustContain(t, fred.ok("broadcast", map[string]any{"from_id": "fred", "content": "meeting in 5"}),
 		"Broadcast to 1 instances: alice", "\nNot delivered to carol: internal: ", "do not broadcast again; send to carol once fixed")
-	mustContain(t, alice.ok("check", map[string]any{"instance_id": "alice"}), "> meeting in 5")
+	mustFrame(t, alice.ok("check", map[string]any{"instance_id": "alice"}), "meeting in 5")
 }
 
 // TestIdempotencyKeyTool: a tool call repeated with the same
@@ -43,7 +43,7 @@ func TestIdempotencyKeyTool(t *testing.T) {
 	fred.ok("broadcast", bc)
 	mustContain(t, fred.ok("broadcast", bc), "Broadcast to 1 instances: alice", "nothing was sent now")
 	text := alice.ok("check", map[string]any{"instance_id": "alice"})
-	if strings.Count(text, "> deploy done") != 1 || strings.Count(text, "> release") != 1 {
+	if f := mustFrames(t, text); len(f) != 2 || f[0].Body != "deploy done" || f[1].Body != "release" {
 		t.Fatalf("alice's check shows repeats:\n%s", text)
 	}
 	fred.fail("send", map[string]any{"from_id": "fred", "to_id": "alice", "content": "other", "idempotency_key": "k-1"}, "bad_request")

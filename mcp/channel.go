@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/present"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -30,7 +31,8 @@ const channelInstructions = `New mail also arrives as a <channel source="..." fr
 // together are announced in one summary.
 const channelBatch = 3
 
-// previewLen is how much of a message a notification carries.
+// previewLen is the most characters of content a notification carries
+// whole; a longer message is announced with its summary.
 const previewLen = 1000
 
 // announce is the server's channel goroutine: while the server acts as an
@@ -101,28 +103,21 @@ func (s *Server) notifyNew(a maildir.Arrivals) {
 	}
 }
 
-// channelParams is the notification for one message: a preview of its
-// content, and who sent it when as attributes.
+// channelParams is the notification for one message: the message framed
+// as in a check result (whole up to previewLen characters, else its
+// summary), and who sent it when as attributes.
 func channelParams(m maildir.Message, unread int) map[string]any {
-	preview := []rune(m.Content)
-	content := m.Content
-	if len(preview) > previewLen {
-		content = string(preview[:previewLen]) + " …(cut: call check for the whole message)"
-	}
-	if len(m.Data) > 0 {
-		content += "\n(with data: call check to see it)"
-	}
 	kind := m.Kind
 	if kind == "" {
 		kind = "direct"
 	}
 	return map[string]any{
-		"content": content,
+		"content": present.Channel(m, previewLen, time.Now()),
 		"meta": map[string]string{
-			"from":       m.From,
-			"to":         m.To,
-			"kind":       kind,
-			"message_id": m.ID,
+			"from":       field(m.From),
+			"to":         field(m.To),
+			"kind":       field(kind),
+			"message_id": field(m.ID),
 			"sent_at":    stamp(m.Time),
 			"unread":     strconv.Itoa(unread),
 		},

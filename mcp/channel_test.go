@@ -39,7 +39,10 @@ func TestChannelNotification(t *testing.T) {
 	alice.ok("send", map[string]any{"from_id": "alice", "to_id": "bob", "content": "build is green", "data": map[string]any{"run": 7}})
 	notes := bob.waitChannel(1)
 	content, meta := channelFields(t, notes[0])
-	mustContain(t, content, "build is green", "with data")
+	mustContain(t, content, "with data")
+	if f := mustFrames(t, content); len(f) != 1 || f[0].Body != "build is green" || f[0].Attrs["from"] != "alice" {
+		t.Fatalf("channel event frames %+v:\n%s", f, content)
+	}
 	if meta["from"] != "alice" || meta["kind"] != "direct" || meta["message_id"] == "" || meta["unread"] != "1" {
 		t.Fatalf("meta = %v", meta)
 	}
@@ -49,7 +52,7 @@ func TestChannelNotification(t *testing.T) {
 		}
 	}
 	// A notification is a hint: the mail is still unread.
-	mustContain(t, bob.ok("check", map[string]any{"instance_id": "bob"}), "> build is green")
+	mustFrame(t, bob.ok("check", map[string]any{"instance_id": "bob"}), "build is green")
 
 	// Each new message is announced once; many at once in one summary.
 	alice.ok("send", map[string]any{"from_id": "alice", "to_id": "bob", "content": "second"})

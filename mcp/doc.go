@@ -33,9 +33,16 @@
 //     malformed request or an unknown tool is a JSON-RPC error. Every result
 //     ends with a line such as "📬 2 unread: from alice, bob — call check"
 //     while mail waits.
-//   - Peer text is framed as data: check shows each message under a header
-//     naming its sender and time, with every content line quoted ("> "), so
-//     nothing a peer writes can pass for a header or for the server's words.
+//   - Peer text is framed as data, verbatim: check, auto_process and channel
+//     events show each message byte for byte between begin and end lines
+//     whose boundary occurs in no message of the result (internal/present),
+//     so nothing a peer writes can end its frame or pass for the server's
+//     words.
+//   - check marks read only what the client shows whole: the result is
+//     built within the budget of the client named in initialize
+//     (present.ForClient, or IPC_BUDGET) by maildir.CheckWithin, counted
+//     on the final text; a message over the budget alone comes as its
+//     summary and the path of its file.
 //   - Mail arrives without polling: check can wait (wait_seconds, at most
 //     MaxWait) and returns the moment mail lands; with Config.Channel, to a
 //     client that shows them (Claude Code; see handshake.go), the server

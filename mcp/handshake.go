@@ -65,10 +65,14 @@ func (s *Server) handshakeHooks() *server.Hooks {
 	return hooks
 }
 
-// greet records whether channel notifications reach the client and writes
+// greet records the client's name (its budget, budget.go) and whether
+// channel notifications reach it, and writes
 // the instructions and capabilities of the reply for it. It reports whether
 // they do.
 func (s *Server) greet(info *mcpgo.Implementation, caps *mcpgo.ClientCapabilities, srvCaps *mcpgo.ServerCapabilities, instructions *string) bool {
+	if info != nil {
+		s.client.Store(info.Name)
+	}
 	channels := s.cfg.Channel && (s.cfg.ChannelAnyClient || channelClient(info, caps))
 	s.mu.Lock()
 	s.channels = channels

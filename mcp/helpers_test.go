@@ -11,6 +11,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/ipc-dev/ipc/internal/ipctest"
+	"github.com/ipc-dev/ipc/internal/present"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -187,4 +188,32 @@ func mustContain(tb testing.TB, text string, wants ...string) {
 			tb.Fatalf("text lacks %q:\n%s", w, text)
 		}
 	}
+}
+
+// mustFrames parses the frames of a check result (present.Parse).
+func mustFrames(tb testing.TB, text string) []present.Frame {
+	tb.Helper()
+	frames, err := present.Parse(text)
+	if err != nil {
+		tb.Fatalf("%v:\n%s", err, text)
+	}
+	return frames
+}
+
+// mustFrame fails unless each of wants lies inside a frame of text (the
+// body or the data of a framed message): peer text, byte for byte, and
+// never outside its frame.
+func mustFrame(tb testing.TB, text string, wants ...string) []present.Frame {
+	tb.Helper()
+	frames := mustFrames(tb, text)
+	for _, w := range wants {
+		found := false
+		for _, f := range frames {
+			found = found || strings.Contains(f.Body, w) || strings.Contains(f.Data, w)
+		}
+		if !found {
+			tb.Fatalf("no frame holds %q:\n%s", w, text)
+		}
+	}
+	return frames
 }

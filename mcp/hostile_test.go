@@ -132,7 +132,7 @@ func TestHostileInputMCP(t *testing.T) {
 		t.Errorf("check result is not valid UTF-8")
 	}
 	alice.ok("send", map[string]any{"from_id": "alice", "to_id": "bob", "content": "still fine"})
-	mustContain(t, bob.ok("check", map[string]any{"instance_id": "bob"}), "> still fine")
+	mustFrame(t, bob.ok("check", map[string]any{"instance_id": "bob"}), "still fine")
 	mustContain(t, alice.ok("list_instances", nil), "alice (you)")
 	t.Logf("figures: %s: %d hostile tool calls, each refused with its kind or accepted as valid; 0 panics", t.Name(), tried)
 }

@@ -77,7 +77,7 @@ func TestShareFileRefusesSpecialFiles(t *testing.T) {
 	for _, path := range []string{link("to-real", real), link("chain", filepath.Join(dir, "to-real")), filepath.Join(sub, "real.txt")} {
 		text := alice.ok("share_file", map[string]any{"from_id": "alice", "to_id": "bob", "filepath": path})
 		mustContain(t, text, "The path is a symlink to "+real)
-		mustContain(t, bob.ok("check", map[string]any{"instance_id": "bob"}), "> Symlink to: "+real, "> the real file")
+		mustFrame(t, bob.ok("check", map[string]any{"instance_id": "bob"}), "\nSymlink to: "+real, "the real file")
 	}
 }
 
@@ -94,7 +94,7 @@ func TestShareCommandNoShell(t *testing.T) {
 	cmd := fmt.Sprintf("echo $HOME $(id) `id` ; touch %s && echo x | cat > %s * ~ {a,b}", pwned, out)
 	mustContain(t, alice.ok("share_command", map[string]any{"from_id": "alice", "to_id": "bob", "command": cmd}), "exited 0")
 	text := bob.ok("check", map[string]any{"instance_id": "bob"})
-	mustContain(t, text, fmt.Sprintf("> $HOME $(id) `id` ; touch %s && echo x | cat > %s * ~ {a,b}", pwned, out))
+	mustFrame(t, text, fmt.Sprintf("$HOME $(id) `id` ; touch %s && echo x | cat > %s * ~ {a,b}", pwned, out))
 	for _, p := range []string{pwned, out} {
 		if _, err := os.Stat(p); err == nil {
 			t.Errorf("%s was created: a shell ran", p)
@@ -157,7 +157,7 @@ func TestShareCommandTimeout(t *testing.T) {
 		"command": fmt.Sprintf(`sh -c "sleep 600 & echo $! > %s; echo started; exec sleep 600"`, pidFile)})
 	took := time.Since(start)
 	mustContain(t, text, "timed out after 30s and was killed")
-	mustContain(t, bob.ok("check", map[string]any{"instance_id": "bob"}), "> Timed out after 30s and killed.", "> started")
+	mustFrame(t, bob.ok("check", map[string]any{"instance_id": "bob"}), "\nTimed out after 30s and killed.", "started")
 	b, err := os.ReadFile(pidFile)
 	if err != nil {
 		t.Fatal(err)

@@ -51,6 +51,13 @@ type Config struct {
 	ShareCommand bool
 	// Version is announced to clients.
 	Version string
+	// Budget is IPC_BUDGET: the most a check result may measure, in the
+	// unit of the client's profile; "" keeps the client's (see
+	// present.ForClient).
+	Budget string
+	// MaxMCPTokens is MAX_MCP_OUTPUT_TOKENS, Claude Code's limit on a tool
+	// result, when set.
+	MaxMCPTokens string
 	// Logf receives diagnostics (never stdout). Nil discards them.
 	Logf func(format string, args ...any)
 }
@@ -69,6 +76,8 @@ type Server struct {
 	idCancel context.CancelFunc //
 	startErr error              // why Config.ID could not be taken
 	channels bool               // the client shows channel events (set by the handshake)
+
+	client atomic.Value // the client's name from the handshake (string): its budget
 
 	// pending is closed when taking Config.ID has ended; autoCancel ends
 	// its retries early (register).

@@ -10,6 +10,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/ipc-dev/ipc/internal/present"
 	"github.com/ipc-dev/ipc/internal/sharecmd"
 	"github.com/ipc-dev/ipc/maildir"
 )
@@ -309,31 +310,34 @@ type checkArgs struct {
 	WaitSeconds float64 `json:"wait_seconds"`
 }
 
-// checkBudget bounds the text of one check result; the rest stays unread
-// for the next call.
-const checkBudget = 48 << 10
-
 func (s *Server) checkTool(ctx context.Context, a checkArgs) (string, error) {
 	sess, err := s.actingAs("check", "instance_id", a.InstanceID)
 	if err != nil {
 		return "", err
 	}
 	wait := time.Duration(min(max(a.WaitSeconds, 0), MaxWait.Seconds()) * float64(time.Second))
-	res, waited, err := checkWait(ctx, sess, wait)
-	if err != nil {
-		return "", err
-	}
-	if len(res.Messages) == 0 {
-		if waited > 0 {
-			return fmt.Sprintf("No new messages (waited %s).", waited.Round(time.Second)) + FormatWarnings(res), nil
+	out, err := s.checkWait(ctx, sess, wait)
+	return out.Text, err
+}
+
+// checkRender is the check tool's formatter: its exact result for what a
+// check shows, after waiting waited for the mail, with the warnings of
+// earlier checks of the same call first.
+func checkRender(waited time.Duration, earlier []string) func(maildir.Shown) string {
+	now := time.Now()
+	return func(sh maildir.Shown) string {
+		sh.Warnings = append(earlier[:len(earlier):len(earlier)], sh.Warnings...)
+		warnings := present.Warnings(sh.Warnings)
+		switch {
+		case len(sh.Items) == 0 && waited > 0:
+			return fmt.Sprintf("No new messages (waited %s).", waited.Round(time.Second)) + warnings
+		case len(sh.Items) == 0:
+			return "No new messages" + warnings
+		case waited > 0:
+			return fmt.Sprintf("Mail arrived after waiting %s.\n", waited.Round(time.Millisecond)) + present.Messages(sh, now)
 		}
-		return "No new messages" + FormatWarnings(res), nil
+		return present.Messages(sh, now)
 	}
-	text := FormatMessages(res.Messages, res.Remaining, time.Now())
-	if waited > 0 {
-		text = fmt.Sprintf("Mail arrived after waiting %s.\n", waited.Round(time.Millisecond)) + text
-	}
-	return text + FormatWarnings(res), nil
 }
 
 // FormatWarnings renders the warnings of a check as lines to append to its
@@ -341,59 +345,41 @@ func (s *Server) checkTool(ctx context.Context, a checkArgs) (string, error) {
 // moved aside, and the error that stopped a check part-way, whose claimed
 // messages are in the result all the same.
 func FormatWarnings(res maildir.CheckResult) string {
-	var b strings.Builder
-	for _, w := range res.Warnings() {
-		b.WriteString("\n⚠ ")
-		b.WriteString(w)
-	}
-	return b.String()
+	return present.Warnings(res.Warnings())
 }
 
 // checkWait checks, and when nothing is waiting and wait > 0, waits for
 // mail (woken by the watcher) and checks again, until mail is read or the
-// wait is over.
+// wait is over. Each check claims what the client shows whole (see
+// checkWithin).
 //
 // The entries moved aside by every check on the way are in the result.
-func checkWait(ctx context.Context, sess *maildir.Session, wait time.Duration) (maildir.CheckResult, time.Duration, error) {
+func (s *Server) checkWait(ctx context.Context, sess *maildir.Session, wait time.Duration) (maildir.Checked, error) {
 	start := time.Now()
-	opt := maildir.CheckOptions{Accept: budget(checkBudget), Door: maildir.DoorMCP}
-	res, err := sess.Check(ctx, opt)
-	if err != nil || len(res.Messages) > 0 || wait <= 0 {
-		return res, 0, err
+	out, err := s.checkWithin(ctx, sess, checkRender(0, nil))
+	if err != nil || len(out.Items) > 0 || wait <= 0 {
+		return out, err
 	}
-	moved := res.Quarantined
+	moved := out.Result.Quarantined
 	wctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	for {
 		if err := sess.Wait(wctx); err != nil {
 			if wctx.Err() != nil && ctx.Err() == nil {
-				return res, time.Since(start), nil // the wait is over: no mail
+				// The wait is over: no mail.
+				warnings := maildir.CheckResult{Quarantined: moved}.Warnings()
+				out.Text = checkRender(time.Since(start), warnings)(maildir.Shown{})
+				return out, nil
 			}
-			return res, 0, err
+			return out, err
 		}
-		opt.Accept = budget(checkBudget)
-		res, err = sess.Check(ctx, opt)
-		moved = append(moved, res.Quarantined...)
-		res.Quarantined = moved
+		earlier := maildir.CheckResult{Quarantined: moved}.Warnings()
+		out, err = s.checkWithin(ctx, sess, checkRender(time.Since(start), earlier))
+		moved = append(moved, out.Result.Quarantined...)
 		// Another reader (a hook) may have claimed what woke us: wait on.
-		if err != nil || len(res.Messages) > 0 {
-			return res, time.Since(start), err
+		if err != nil || len(out.Items) > 0 {
+			return out, err
 		}
-	}
-}
-
-// budget accepts messages while their formatted size fits n bytes; the
-// first is always accepted.
-func budget(n int) func(*maildir.Message) bool {
-	used, count := 0, 0
-	return func(m *maildir.Message) bool {
-		size := len(m.Content) + len(m.Data) + 200
-		if count > 0 && used+size > n {
-			return false
-		}
-		used += size
-		count++
-		return true
 	}
 }
 
@@ -506,31 +492,47 @@ func (s *Server) autoProcessTool(ctx context.Context, a autoProcessArgs) (string
 	if err != nil {
 		return "", err
 	}
-	res, err := sess.Check(ctx, maildir.CheckOptions{Accept: budget(checkBudget), Door: maildir.DoorMCP})
-	if err != nil {
-		return "", err
-	}
-	if len(res.Messages) == 0 {
-		return "No messages to process." + FormatWarnings(res), nil
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Auto-processed %d message(s):\n", len(res.Messages))
-	for i, m := range res.Messages {
-		fmt.Fprintf(&b, "%d. From %s: %s", i+1, m.From, oneLine(m.Content, 50))
-		if a.SendReceipts && wantsReceipt(m, sess.ID()) {
-			if err := sendReceipt(ctx, sess, m); err != nil {
-				fmt.Fprintf(&b, " [receipt failed: %s]", maildir.KindOf(err))
-			} else {
-				b.WriteString(" [Acknowledged]")
+	var marks map[string]string // receipt marks by message id, once sent
+	now := time.Now()
+	render := func(sh maildir.Shown) string {
+		if len(sh.Items) == 0 {
+			return "No messages to process." + present.Warnings(sh.Warnings)
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "Auto-processed %d message(s):\n", len(sh.Items))
+		for i, it := range sh.Items {
+			fmt.Fprintf(&b, "%d. From %s: %s", i+1, field(it.From), oneLine(it.Content, 50))
+			switch {
+			case marks == nil && a.SendReceipts:
+				b.WriteString(worstMark) // measuring, before the receipts are sent
+			default:
+				b.WriteString(marks[it.ID])
 			}
+			b.WriteString("\n")
 		}
 		b.WriteString("\n")
+		b.WriteString(present.Messages(sh, now))
+		return b.String()
 	}
-	b.WriteString("\n")
-	b.WriteString(FormatMessages(res.Messages, res.Remaining, time.Now()))
-	b.WriteString(FormatWarnings(res))
-	return b.String(), nil
+	out, err := s.checkWithin(ctx, sess, render)
+	if err != nil || len(out.Items) == 0 {
+		return out.Text, err
+	}
+	marks = map[string]string{}
+	for _, it := range out.Items {
+		if a.SendReceipts && wantsReceipt(it.Message, sess.ID()) {
+			if err := sendReceipt(ctx, sess, it.Message); err != nil {
+				marks[it.ID] = fmt.Sprintf(" [receipt failed: %s]", maildir.KindOf(err))
+			} else {
+				marks[it.ID] = " [Acknowledged]"
+			}
+		}
+	}
+	return render(out.Shown), nil // marks measure at most worstMark: still within the budget
 }
+
+// worstMark is as long as the longest receipt mark of auto_process.
+var worstMark = " [receipt failed: " + strings.Repeat("x", 32) + "]"
 
 // wantsReceipt reports whether m should be acknowledged: it comes from
 // another agent and is not itself a receipt (two auto-processing agents
@@ -572,7 +574,13 @@ func (s *Server) unreadNotice(ctx context.Context) string {
 
 // senderList names at most n senders of u, with "…" when there may be more.
 func senderList(u maildir.Unread, n int) string {
-	from := u.From
+	from := make([]string, 0, len(u.From))
+	for _, f := range u.From {
+		if !maildir.ValidID(f) {
+			f = "unknown" // a hand-written file's From: bounded, on one line
+		}
+		from = append(from, f)
+	}
 	more := u.Partial
 	if len(from) > n {
 		from, more = from[:n], true

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -25,8 +26,9 @@ var ErrNotRunning = errors.New("socket: no server is running for this mailbox")
 // each gets its own reply. Errors the server reports are *maildir.Error
 // values, so maildir.KindOf gives their error_code.
 type Client struct {
-	nc    net.Conn
-	hello Reply
+	nc        net.Conn
+	hello     Reply
+	challenge string // sent in hello, for the server's proof
 
 	wmu     sync.Mutex // serializes writes, so pending is in wire order
 	mu      sync.Mutex
@@ -46,16 +48,21 @@ type pendingCall struct {
 }
 
 // Dial connects to a server ("tcp", "127.0.0.1:9876" or "unix", a socket
-// path) and opens the fast path with hello.
+// path) and opens the fast path with hello, carrying a fresh challenge.
+// Dial checks nothing about the server; DialMailbox does.
 func Dial(ctx context.Context, network, address string) (*Client, error) {
+	challenge, err := newChallenge()
+	if err != nil {
+		return nil, err
+	}
 	var d net.Dialer
 	nc, err := d.DialContext(ctx, network, address)
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{nc: nc, events: make(chan Reply, 64), closed: make(chan struct{}), done: make(chan struct{})}
+	c := &Client{nc: nc, challenge: challenge, events: make(chan Reply, 64), closed: make(chan struct{}), done: make(chan struct{})}
 	go c.read()
-	rep, err := c.Do(ctx, map[string]any{"action": "hello", "version": Version})
+	rep, err := c.Do(ctx, map[string]any{"action": "hello", "version": Version, "challenge": challenge})
 	if err != nil {
 		c.Close()
 		return nil, err
@@ -68,8 +75,10 @@ func Dial(ctx context.Context, network, address string) (*Client, error) {
 // in its RunStateFile: the Unix socket first, then TCP. It returns
 // ErrNotRunning if no server holds the mailbox's run lock, and
 // ErrWrongMailbox (wrapped) if the server that answers does not prove, in
-// its hello reply, that it serves this mailbox: a port or socket path
-// reused by another mailbox's server is never talked to.
+// its hello reply, that it holds the mailbox's key (IdentityFile): a port
+// or socket path reused by another mailbox's server, or by a program
+// replaying what a server of this mailbox once said, gets nothing but that
+// hello. The pid in Server().Mailbox is then the one the server proved.
 func DialMailbox(ctx context.Context, root string) (*Client, error) {
 	rs, ok, err := Running(root)
 	if err != nil {
@@ -78,12 +87,13 @@ func DialMailbox(ctx context.Context, root string) (*Client, error) {
 	if !ok || rs.PID == 0 {
 		return nil, ErrNotRunning
 	}
-	id, ok, err := ReadIdentity(root)
+	key, ok, err := ReadMailboxKey(root)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
-		return nil, ErrNotRunning // a server makes the identity before it listens
+	if !ok { // a server makes the key before it listens
+		return nil, fmt.Errorf("%w: %s has no key yet (pid %d is starting, or is an older version that cannot prove which mailbox it serves)",
+			ErrNotRunning, IdentityFile, rs.PID)
 	}
 	var firstErr error
 	for _, ep := range [][2]string{{"unix", rs.Socket}, {"tcp", rs.TCP}} {
@@ -92,7 +102,7 @@ func DialMailbox(ctx context.Context, root string) (*Client, error) {
 		}
 		c, err := Dial(ctx, ep[0], ep[1])
 		if err == nil {
-			err = c.verifyMailbox(id, ep[1])
+			err = c.verifyMailbox(key, root, ep[1])
 			if err == nil {
 				return c, nil
 			}
@@ -108,15 +118,20 @@ func DialMailbox(ctx context.Context, root string) (*Client, error) {
 	return nil, firstErr
 }
 
-// verifyMailbox checks that the server's hello named the mailbox id.
-func (c *Client) verifyMailbox(id, addr string) error {
+// verifyMailbox checks that the server's hello proved the key of the
+// mailbox at root, and otherwise names what answered.
+func (c *Client) verifyMailbox(key MailboxKey, root, addr string) error {
 	mb := c.hello.Mailbox
-	if mb != nil && mb.ID == id {
+	if key.Verify(c.challenge, mb) {
 		return nil
 	}
-	who := PortHolder{Addr: addr, Kind: HolderIPC, Server: c.hello.Server}
-	if mb != nil {
-		who.Kind, who.Mailbox = HolderMailbox, mb
+	who := holderOf(addr, c.hello)
+	if abs, _ := filepath.Abs(root); mb != nil && mb.Root == abs {
+		return fmt.Errorf("%w: %s says it serves this mailbox (pid %d) but cannot prove it: its hello does not answer this client's challenge with the mailbox's key (a replayed or forged answer)",
+			ErrWrongMailbox, addr, mb.PID)
+	}
+	if who.Kind == HolderMailbox {
+		return fmt.Errorf("%w: %s is %s, which serves another mailbox, not %s", ErrWrongMailbox, addr, who, root)
 	}
 	return fmt.Errorf("%w: %s is %s", ErrWrongMailbox, addr, who)
 }

@@ -199,11 +199,14 @@
 // most 256 bytes), which its reply echoes.
 //
 // hello may carry a session_token to resume a session (the reply then has
-// its instance_id). Its reply has "version" (2), "server" (the server's
-// name and version), "max_frame" (the request size limit) and "mailbox",
-// the mailbox served: {"id": "<32 hex digits>", "root": "/home/u/.claude-ipc",
-// "pid": 1234}. A version below 2 is refused; a client asking for more than
-// 2 gets 2 and decides.
+// its instance_id) and a "challenge": 32 to 128 lowercase hex digits, fresh
+// and random (this package's clients send 64). Its reply has "version" (2),
+// "server" (the server's name and version), "max_frame" (the request size
+// limit) and "mailbox", the mailbox served: {"root": "/home/u/.claude-ipc",
+// "pid": 1234, "proof": "<64 hex digits>"}, the proof only when a challenge
+// was sent (see "Which server" below). A version below 2 is refused, and so
+// is a malformed challenge; a client asking for more than 2 gets 2 and
+// decides.
 //
 // The actions and fields are those of protocol 1, plus those below. A
 // connection is bound to a session by hello with a token, by register, or
@@ -269,16 +272,30 @@
 //
 // Which server: a port or a socket path says nothing about the mailbox
 // behind it (another mailbox's server, another user's, or the original
-// broker may hold 127.0.0.1:9876). A mailbox's server writes
-// IPC_HOME/mailbox.json, {"id": "<32 hex digits>", "dev": D, "ino": I}, the
-// device and inode being the root's (0 on Windows), before it listens. A
-// client that knows its IPC_HOME reads the id, ignores the file if dev and
-// ino name another directory (a copy), sends hello without a token, and
-// talks on only if the reply's mailbox.id is that id: nothing, not even a
-// name or a token, goes to another mailbox's server. With no id there is
-// no server for that mailbox. DialMailbox and the Python clients in tools/
-// do this; the original's scripts, which know nothing of it, keep using
-// 9876 with protocol 1.
+// broker may hold 127.0.0.1:9876, and whoever saw a reply of this
+// mailbox's server may take its port once it stops). A mailbox's server
+// writes IPC_HOME/mailbox.json (mode 0600, in the 0700 IPC_HOME) before it
+// listens:
+//
+//	{"id": "<32 hex digits>", "key": "<64 hex digits>", "dev": D, "ino": I}
+//
+// a random id and key, the device and inode being the root's (0 on
+// Windows); a file without a key (an older version's) keeps its id and gets
+// a key. Neither is ever sent. A client that knows its IPC_HOME reads the
+// file, ignores it if dev and ino name another directory (a copy), sends
+// hello with a fresh challenge and no token, and talks on only if the
+// reply's mailbox.proof is
+//
+//	hex(HMAC-SHA256(key, "ipc-mailbox-proof-v1\n" + challenge + "\n" + id + "\n" + pid))
+//
+// with pid the reply's mailbox.pid in decimal (so the pid is proven too):
+// nothing, not even a name or a token, goes to another mailbox's server or
+// to a program replaying an earlier reply. With no key there is no server
+// of this version for that mailbox; with no server holding server.lock,
+// none runs, and a client says so rather than trying 9876. DialMailbox,
+// ProbePort with PortHolder.Serves, and the Python clients in tools/ do
+// this; the original's scripts, which know nothing of it and send no
+// hello, keep using 9876 with protocol 1.
 //
 // # Lifetime
 //

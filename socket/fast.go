@@ -67,7 +67,9 @@ func (c *conn) serveFast(hello request) {
 	}
 }
 
-// hello answers the handshake, resuming a session_token if one is given.
+// hello answers the handshake: the mailbox served, with the proof of the
+// client's challenge if it sent one, and the session of session_token if
+// one is given.
 func (c *conn) hello(req request) Reply {
 	rep, err := func() (Reply, error) {
 		v, err := req.int("hello", "version", Version)
@@ -78,7 +80,16 @@ func (c *conn) hello(req request) Reply {
 			return Reply{}, doorError("hello", maildir.BadRequest,
 				"protocol version %d has no persistent connections; this server speaks version %d (legacy clients send one request per connection, without hello)", v, Version)
 		}
-		rep := Reply{Status: StatusOK, Message: "ipc fast path", Version: Version, Server: c.srv.cfg.Version, MaxFrame: c.srv.cfg.MaxFrame, Mailbox: c.srv.cfg.identity}
+		challenge, _, err := req.str("hello", "challenge")
+		if err != nil {
+			return Reply{}, err
+		}
+		if challenge != "" && !validChallenge(challenge) {
+			return Reply{}, doorError("hello", maildir.BadRequest,
+				"'challenge' must be %d to %d lowercase hex digits (a fresh random value)", 2*minChallengeBytes, 2*maxChallengeBytes)
+		}
+		rep := Reply{Status: StatusOK, Message: "ipc fast path", Version: Version, Server: c.srv.cfg.Version, MaxFrame: c.srv.cfg.MaxFrame,
+			Mailbox: c.srv.cfg.mailbox.answer(challenge)}
 		token, present, err := req.str("hello", "session_token")
 		if err != nil || !present || token == "" {
 			return rep, err

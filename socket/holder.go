@@ -21,7 +21,7 @@ type HolderKind string
 // Holder kinds.
 const (
 	HolderNone     HolderKind = "none"     // nothing listens
-	HolderMailbox  HolderKind = "mailbox"  // an ipc server that names its mailbox
+	HolderMailbox  HolderKind = "mailbox"  // an ipc server that names its mailbox (a claim until Serves checks it)
 	HolderIPC      HolderKind = "ipc"      // an ipc server of a version that does not name its mailbox
 	HolderOriginal HolderKind = "original" // answers as the original claude-ipc-mcp broker does
 	HolderUnknown  HolderKind = "unknown"  // something that does not speak this protocol
@@ -34,14 +34,22 @@ type PortHolder struct {
 	Mailbox *Identity // for HolderMailbox
 	Server  string    // the version an ipc server reports
 	Detail  string    // for HolderUnknown: what it did
+
+	challenge string // sent by ProbePort, for Serves
 }
 
 // ProbePort finds out what holds addr by opening a fast-path connection:
-// an ipc server answers hello with the mailbox it serves; the original
-// broker answers it as an unauthenticated request. The probe acts as
-// nobody and changes nothing.
+// an ipc server answers hello with the mailbox it serves (and a proof of
+// the probe's challenge, which Serves checks); the original broker answers
+// it as an unauthenticated request. The probe acts as nobody and changes
+// nothing.
 func ProbePort(ctx context.Context, addr string) PortHolder {
 	h := PortHolder{Addr: addr, Kind: HolderUnknown}
+	challenge, err := newChallenge()
+	if err != nil {
+		h.Detail = err.Error()
+		return h
+	}
 	ctx, cancel := context.WithTimeout(ctx, holderPatience)
 	defer cancel()
 	var d net.Dialer
@@ -57,7 +65,7 @@ func ProbePort(ctx context.Context, addr string) PortHolder {
 	defer nc.Close()
 	dl, _ := ctx.Deadline()
 	nc.SetDeadline(dl)
-	if _, err := nc.Write([]byte(`{"action": "hello", "version": 2, "id": "probe"}` + "\n")); err != nil {
+	if _, err := nc.Write([]byte(`{"action": "hello", "version": 2, "id": "probe", "challenge": "` + challenge + `"}` + "\n")); err != nil {
 		h.Detail = "it accepted a connection but not a request: " + err.Error()
 		return h
 	}
@@ -73,22 +81,32 @@ func ProbePort(ctx context.Context, addr string) PortHolder {
 		h.Detail = fmt.Sprintf("it answered %q, which is not this protocol", truncate(strings.TrimSpace(string(line)), 80))
 		return h
 	}
-	switch {
-	case rep.Status == StatusOK && rep.Mailbox != nil && rep.Mailbox.ID != "":
-		h.Kind, h.Mailbox, h.Server = HolderMailbox, rep.Mailbox, rep.Server
-	case rep.Status == StatusOK && rep.Version >= Version:
-		h.Kind, h.Server = HolderIPC, rep.Server
-	case rep.Status == StatusError && rep.ErrorCode == "" && rep.Message != "":
-		h.Kind, h.Detail = HolderOriginal, rep.Message
-	default:
+	h = holderOf(addr, rep)
+	h.challenge = challenge
+	if h.Kind == HolderUnknown {
 		h.Detail = fmt.Sprintf("it answered %q", truncate(strings.TrimSpace(string(line)), 80))
 	}
 	return h
 }
 
-// Serves reports whether the holder is the server of the mailbox with id.
-func (h PortHolder) Serves(id string) bool {
-	return h.Kind == HolderMailbox && id != "" && h.Mailbox.ID == id
+// holderOf names the holder of addr from its answer to hello.
+func holderOf(addr string, rep Reply) PortHolder {
+	h := PortHolder{Addr: addr, Kind: HolderUnknown}
+	switch {
+	case rep.Status == StatusOK && rep.Mailbox != nil && rep.Mailbox.Root != "":
+		h.Kind, h.Mailbox, h.Server = HolderMailbox, rep.Mailbox, rep.Server
+	case rep.Status == StatusOK && rep.Version >= Version:
+		h.Kind, h.Server = HolderIPC, rep.Server
+	case rep.Status == StatusError && rep.ErrorCode == "" && rep.Message != "":
+		h.Kind, h.Detail = HolderOriginal, rep.Message
+	}
+	return h
+}
+
+// Serves reports whether the holder proved, answering the probe's
+// challenge, that it holds key: it is the server of that mailbox.
+func (h PortHolder) Serves(key MailboxKey) bool {
+	return h.Kind == HolderMailbox && key.Verify(h.challenge, h.Mailbox)
 }
 
 // String names the holder for a person: "the ipc server of the mailbox
@@ -100,9 +118,6 @@ func (h PortHolder) String() string {
 		return "nothing"
 	case HolderMailbox:
 		s := "the ipc server of the mailbox " + h.Mailbox.Root
-		if h.Mailbox.Root == "" {
-			s = "the ipc server of the mailbox with id " + h.Mailbox.ID
-		}
 		if h.Mailbox.PID != 0 {
 			s += fmt.Sprintf(" (pid %d)", h.Mailbox.PID)
 		}

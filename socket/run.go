@@ -16,7 +16,8 @@ const DefaultGrace = 10 * time.Second
 
 // Run serves the mailbox of st until ctx ends. It takes the mailbox's run
 // lock first (returning *ErrRunning if another process serves it), makes
-// sure the mailbox has an identity (IdentityFile) that hello reports,
+// sure the mailbox has an identity and a key (IdentityFile) with which
+// hello proves which mailbox it serves,
 // listens as cfg says, publishes the RunState for clients, and calls ready,
 // if set. It stops when ctx ends, or by itself (returning *Stopped) when
 // the mailbox root is removed or replaced, or after cfg.IdleExit with no
@@ -34,12 +35,12 @@ func Run(ctx context.Context, st *maildir.Store, cfg Config, grace time.Duration
 		return err
 	}
 	defer lock.Release()
-	id, err := ensureIdentity(st.Root())
+	key, err := ensureMailboxKey(st.Root())
 	if err != nil {
 		return err
 	}
 	root, _ := filepath.Abs(st.Root())
-	cfg.identity = &Identity{ID: id, Root: root, PID: os.Getpid()}
+	cfg.mailbox = &servedMailbox{key: key, root: root, pid: os.Getpid()}
 	srv, err := Listen(st, cfg)
 	if err != nil {
 		if cfg.TCP != "" && portBusy(err) {

@@ -56,7 +56,7 @@ type Config struct {
 	Version string                           // reported by hello, e.g. "ipc v1.0.0"
 	Logf    func(format string, args ...any) // diagnostics; nil discards
 
-	identity *Identity // reported by hello; set by Run
+	mailbox *servedMailbox // proven by hello; set by Run
 }
 
 func (c *Config) setDefaults() {

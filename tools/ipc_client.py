@@ -7,25 +7,31 @@ with "hello") is used by ipc_watch.py.
 
 Where the server is:
   IPC_HOST / IPC_PORT if set; otherwise the address recorded by the running
-  server in $IPC_HOME/server.json (IPC_HOME defaults to ~/.claude-ipc);
-  otherwise 127.0.0.1:9876.
+  server in $IPC_HOME/server.json (IPC_HOME defaults to ~/.claude-ipc).
+  When the mailbox is known and its server is not running (nobody holds
+  $IPC_HOME/server.lock), the scripts say so and stop; only with no mailbox
+  known do they fall back to 127.0.0.1:9876, as the original's scripts do.
 
 Which server is talked to: when the mailbox is known (IPC_HOME is set, or
 ~/.claude-ipc exists), only that mailbox's server. Every request then goes
-over a protocol-2 connection whose hello reply must name the mailbox's id
-(the "id" of $IPC_HOME/mailbox.json, written by its server); anything else
-on the address (another mailbox's server, another user's, the original
-broker) is refused before a token or a message is sent to it. With no
-mailbox known, requests go unverified to the address, as the original's
-scripts do.
+over a protocol-2 connection opened by a hello carrying a fresh random
+"challenge"; the reply's mailbox.proof must be the HMAC-SHA256, under the
+key in $IPC_HOME/mailbox.json (0600, written by the mailbox's server), of
+"ipc-mailbox-proof-v1\n<challenge>\n<id>\n<pid>". Anything else on the
+address (another mailbox's server, another user's, the original broker, or
+a program replaying what this mailbox's server once answered) is refused
+before a name, a proof, a token or a message is sent to it. With no mailbox
+known, requests go unverified to the address, as the original's scripts do.
 
 The session (identity and token) is kept in ~/.ipc-session, or in the file
 named by IPC_SESSION_FILE, created with mode 0600 and replaced atomically.
 """
 
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import socket
 import sys
 import tempfile
@@ -57,11 +63,48 @@ def server_state():
         return {}
 
 
+def server_running():
+    """Whether a server holds the mailbox's run lock (server.lock): True,
+    False, or None where this cannot be told (no flock on this system)."""
+    path = os.path.join(mailbox_root(), "server.lock")
+    if not os.path.exists(path):
+        return False
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return None
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+class NotRunning(ConnectionError):
+    """The mailbox is known and no server of it is running."""
+
+
 def server_address():
     """(host, port) of the server, as the module docstring says."""
     state = server_state()
     host = os.environ.get("IPC_HOST")
     port = os.environ.get("IPC_PORT")
+    if not port and mailbox_known():
+        running = server_running()
+        if running is False or not state.get("port"):
+            what = "is running" if running is False else "has recorded where it listens (server.json)"
+            raise NotRunning(f"no server of the mailbox {mailbox_root()} {what}: start one with "
+                             f"`ipc serve` (or set IPC_PORT to the port of this mailbox's server)")
     if not host:
         host = DEFAULT_HOST
         tcp = state.get("tcp")
@@ -82,10 +125,15 @@ def mailbox_known():
     return bool(os.environ.get("IPC_HOME")) or os.path.isdir(mailbox_root())
 
 
-def mailbox_id():
-    """The id of the mailbox, as its server states it in hello, or None when
-    no server ever served this directory. A mailbox.json copied from another
-    directory (another inode) names that directory, not this one."""
+def is_hex(value, digits):
+    return isinstance(value, str) and len(value) == digits and all(c in "0123456789abcdef" for c in value)
+
+
+def mailbox_key():
+    """(id, key) of the mailbox from its mailbox.json, key being bytes or
+    None when the file was written by an older server that made no key; None
+    when no server ever served this directory. A mailbox.json copied from
+    another directory (another inode) names that directory, not this one."""
     root = mailbox_root()
     try:
         with open(os.path.join(root, "mailbox.json"), "r", encoding="utf-8") as f:
@@ -93,22 +141,46 @@ def mailbox_id():
         st = os.stat(root)
     except (OSError, ValueError):
         return None
-    if not isinstance(record, dict) or not isinstance(record.get("id"), str) or len(record["id"]) != 32:
+    if not isinstance(record, dict) or not is_hex(record.get("id"), 32):
         return None
     ino = record.get("ino") or 0
     if ino and os.name == "posix" and (record.get("dev"), ino) != (st.st_dev, st.st_ino):
         return None
-    return record["id"]
+    key = bytes.fromhex(record["key"]) if is_hex(record.get("key"), 64) else None
+    return record["id"], key
+
+
+def mailbox_proof(key, challenge, mailbox_id, pid):
+    """What the mailbox's server answers to challenge (see the docstring)."""
+    text = f"ipc-mailbox-proof-v1\n{challenge}\n{mailbox_id}\n{pid}"
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def proves(hello, challenge, identity):
+    """Whether the hello reply proves its server holds the mailbox's key."""
+    mailbox_id, key = identity
+    mailbox = hello.get("mailbox")
+    if key is None or hello.get("status") != "ok" or not isinstance(mailbox, dict):
+        return False
+    pid, proof = mailbox.get("pid"), mailbox.get("proof")
+    if type(pid) is not int or not isinstance(proof, str):
+        return False
+    expected = mailbox_proof(key, challenge, mailbox_id, pid)
+    return hmac.compare_digest(proof.encode("utf-8"), expected.encode("utf-8"))
 
 
 def describe(hello):
     """Who answered a hello, for an error message."""
     mailbox = hello.get("mailbox")
-    if isinstance(mailbox, dict) and mailbox.get("id"):
-        who = f"the server of another mailbox, {mailbox.get('root') or mailbox['id']}"
+    if isinstance(mailbox, dict) and mailbox.get("root") and isinstance(mailbox["root"], str):
+        if os.path.abspath(mailbox["root"]) == os.path.abspath(mailbox_root()):
+            return (f"a program that says it is this mailbox's server (pid {mailbox.get('pid')}) but cannot "
+                    f"prove it: its hello does not answer this client's challenge with the mailbox's key "
+                    f"(a replayed or forged answer)")
+        who = f"the server of another mailbox, {mailbox['root']}"
         if mailbox.get("pid"):
             who += f" (pid {mailbox['pid']})"
-        return who
+        return who + ", which cannot prove it serves this one"
     if hello.get("status") == "ok":
         return f"an ipc server that does not say which mailbox it serves ({hello.get('server')})"
     if hello.get("status") == "error" and not hello.get("error_code"):
@@ -230,23 +302,26 @@ class Connection:
 
     def __init__(self, session_token=None):
         """Connect and say hello. When the mailbox is known, the server must
-        prove it serves it before the session token is sent (WrongServer
-        otherwise)."""
-        expected = mailbox_id() if mailbox_known() else None
-        if mailbox_known() and expected is None:
+        prove it holds the mailbox's key before anything else is sent
+        (WrongServer otherwise; NotRunning when no server of it runs)."""
+        identity = mailbox_key() if mailbox_known() else None
+        if mailbox_known() and identity is None:
             raise WrongServer(f"no server has served the mailbox {mailbox_root()} yet: start one with `ipc serve`")
+        if identity is not None and identity[1] is None:
+            raise WrongServer(f"{os.path.join(mailbox_root(), 'mailbox.json')} has no key: it was written by an "
+                              f"older ipc server, which cannot prove which mailbox it serves; restart the "
+                              f"mailbox's server (`ipc stop`, then `ipc serve`)")
         host, port = server_address()
+        challenge = secrets.token_hex(32)
         self.sock = socket.create_connection((host, port), timeout=timeout())
         self.file = self.sock.makefile("rb")
         self.next_id = 0
         self.events = []
         try:
-            self.hello = self.call({"action": "hello", "version": 2})
-            if expected is not None:
-                mailbox = self.hello.get("mailbox")
-                if not isinstance(mailbox, dict) or mailbox.get("id") != expected:
-                    raise WrongServer(f"{host}:{port} is {describe(self.hello)}, not the server of "
-                                      f"the mailbox {mailbox_root()}: start its server with `ipc serve`")
+            self.hello = self.call({"action": "hello", "version": 2, "challenge": challenge})
+            if identity is not None and not proves(self.hello, challenge, identity):
+                raise WrongServer(f"{host}:{port} is {describe(self.hello)}, not the server of "
+                                  f"the mailbox {mailbox_root()}: start its server with `ipc serve`")
             if session_token and self.hello.get("status") == "ok":
                 self.hello = self.call({"action": "hello", "version": 2, "session_token": session_token})
         except BaseException:

@@ -65,7 +65,7 @@ func TestReaderKilledBetweenClaimAndReply(t *testing.T) {
 				return err == nil && strings.Contains(string(line), `"status"`)
 			}
 		}},
-		{"mcp", 200, func(t *testing.T, home string) func() bool {
+		{"mcp", 20, func(t *testing.T, home string) func() bool {
 			cmd := exec.Command(ipcBin, "mcp")
 			cmd.Env = append(ipcCmd(home, "bob").Env, "IPC_CHANNEL=0")
 			stdin, err := cmd.StdinPipe()

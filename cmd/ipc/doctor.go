@@ -101,6 +101,8 @@ func runDoctor(ctx context.Context, c *cli, args []string) error {
 		note("secure mode is on (%s set): registrations need the shared-secret proof", maildir.EnvSecret)
 	}
 
+	c.doctorWake(st.Root(), say, note)
+
 	warn := func(format string, a ...any) { fmt.Fprintf(c.stdout, "WARN %s\n", fmt.Sprintf(format, a...)) }
 	c.doctorServer(ctx, st.Root(), say, warn, note)
 	if problems > 0 {
@@ -145,11 +147,11 @@ func (c *cli) doctorServer(ctx context.Context, root string, say func(bool, stri
 	if envOff(c.getenv(envPort)) {
 		return
 	}
-	id, _, _ := socket.ReadIdentity(root)
+	key, _, _ := socket.ReadMailboxKey(root)
 	switch h := socket.ProbePort(ctx, addr); {
 	case h.Kind == socket.HolderNone:
 		note("nothing listens on %s", addr)
-	case h.Serves(id):
+	case h.Serves(key):
 	default:
 		warn("%s is held by %s: this project's clients of this mailbox refuse it, but the original's unmodified scripts reach it, not this mailbox", addr, h)
 	}

@@ -2,19 +2,15 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/present"
 	"github.com/ipc-dev/ipc/maildir"
-	"github.com/ipc-dev/ipc/mcp"
 )
 
 // The Claude Code hook: ipc [--as NAME] hook [--wait D].
@@ -27,16 +23,23 @@ import (
 //
 //   - SessionStart: registers the name (unless a live process already
 //     holds it, which is then the session's own ipc mcp) and reports who
-//     the agent is and what mail is queued, without marking it read.
-//   - UserPromptSubmit, PostToolUse: injects unread messages, marking them
-//     read, as additionalContext; prints nothing when there are none.
+//     the agent is and what mail is queued, without marking it read or
+//     telling the model to fetch it: the UserPromptSubmit hook of the same
+//     request, or the next hook that delivers, hands it over.
+//   - UserPromptSubmit, PostToolUse: inject unread messages, marking them
+//     read, as additionalContext; print nothing when there are none.
 //   - Stop (configured with "asyncRewake": true), or --wait D on any event:
-//     waits in the background up to D (default 50m) for mail that was not
-//     there when it started, then exits with status 2 and a one-line notice
-//     on stderr, which wakes the idle session; Claude then calls check. It
-//     marks nothing read (the session may be gone by then). A newer waiter
-//     for the same identity supersedes older ones, so one arrival wakes the
-//     session once.
+//     waits in the background up to D (default 50m) for unread mail, then
+//     claims it and exits with status 2 and the mail on stderr, which
+//     wakes the idle session with the mail in hand (hook_wake.go). Mail
+//     already unread when it starts wakes the session at once. At most one
+//     waiter runs per identity (hook_waiter.go); in a run nobody attends
+//     (claude -p) it returns at once.
+//
+// Exit status 2 means "wake" to Claude Code on Stop and "block the prompt"
+// on UserPromptSubmit, so the hook exits 2 only to deliver mail on a wake;
+// its own errors (flags, environment, input) exit 1 with a message on
+// stderr.
 //
 // Output follows Claude Code's contract:
 // {"hookSpecificOutput":{"hookEventName":E,"additionalContext":TEXT}}.
@@ -56,14 +59,24 @@ type hookOutput struct {
 	} `json:"hookSpecificOutput"`
 }
 
-// hookBudget bounds the context a hook injects: Claude Code caps hook
-// output at 10,000 characters.
-const hookBudget = 8000
-
 // defaultWake is how long a wake waiter waits when --wait is not given.
 const defaultWake = 50 * time.Minute
 
+// runHook runs the hook and maps its errors to exit status 1: never 2,
+// which Claude Code reads as a wake or a blocked prompt.
 func runHook(ctx context.Context, c *cli, args []string) error {
+	err := c.hook(ctx, args)
+	var st exitStatus
+	if err == nil || errors.As(err, &st) {
+		return err
+	}
+	if code := c.fail(err); code == 0 { // printed the error, or the help
+		return nil
+	}
+	return exitStatus(1)
+}
+
+func (c *cli) hook(ctx context.Context, args []string) error {
 	fs := flags("hook")
 	wait := fs.Duration("wait", 0, "wait in the background up to this long for new mail, then exit 2 to wake the session (asyncRewake)")
 	event := fs.String("event", "", "the hook event, when stdin does not name it")
@@ -132,119 +145,64 @@ func (c *cli) hookSessionStart(ctx context.Context, st *maildir.Store, inbox *ma
 		return err
 	}
 	if u.Count > 0 {
-		fmt.Fprintf(&b, "\n📬 %d unread: from %s — call check to read them.", u.Count, strings.Join(u.From, ", "))
+		fmt.Fprintf(&b, "\n📬 %d unread: from %s, not yet shown to you. ipc's hooks put unread mail into this conversation with your prompts and tool results, headed \"📬 ipc mail for %s\".", u.Count, strings.Join(u.From, ", "), id)
 	} else {
 		b.WriteString("\nNo unread mail.")
 	}
 	return c.hookPrint("SessionStart", b.String())
 }
 
-// hookInject claims unread mail (within the output budget) and prints it as
+// hookInject claims the unread mail whose output Claude Code shows whole
+// (present.Hook: the whole stdout line is counted) and prints it as
 // context; it prints nothing when there is none.
 func (c *cli) hookInject(ctx context.Context, inbox *maildir.Inbox, event string) error {
-	used := 0
-	res, err := inbox.Check(ctx, maildir.CheckOptions{Door: maildir.DoorHook, Accept: func(m *maildir.Message) bool {
-		size := len(m.Content) + len(m.Data) + 200
-		if used > 0 && used+size > hookBudget {
-			return false
-		}
-		used += size
-		return true
-	}})
-	if err != nil {
+	text, err := c.hookMail(ctx, inbox, func(body string) string { return hookLine(event, body) })
+	if err != nil || text == "" {
 		return err
 	}
-	warn(c, res)
-	if len(res.Messages) == 0 {
-		return nil
+	_, err = io.WriteString(c.stdout, text)
+	return err
+}
+
+// hookMail claims the unread mail whose final text, final(body), Claude
+// Code shows whole (present.Hook, counted on that text) and returns that
+// text, or "" when there is none. final is the door's own form: one line
+// of JSON on stdout for context, the body itself on stderr for a wake.
+func (c *cli) hookMail(ctx context.Context, inbox *maildir.Inbox, final func(body string) string) (string, error) {
+	p, err := present.Hook.WithOverride(c.getenv(present.EnvBudget))
+	if err != nil {
+		return "", fmt.Errorf("hook: %w", err)
 	}
-	text := fmt.Sprintf("📬 ipc mail for %s, delivered by a hook:\n", inbox.ID()) + mcp.FormatMessages(res.Messages, res.Remaining, time.Now())
-	return c.hookPrint(event, text+mcp.FormatWarnings(res))
+	head := fmt.Sprintf("📬 ipc mail for %s, delivered by a hook:\n", inbox.ID())
+	now := time.Now()
+	out, err := maildir.CheckWithin(ctx, inbox, maildir.CheckOptions{Door: maildir.DoorHook}, maildir.Budget{
+		Limit: p.Limit, Measure: p.Measure,
+		Render: func(sh maildir.Shown) string { return final(head + present.Messages(sh, now)) },
+	})
+	if err != nil {
+		return "", err
+	}
+	warn(c, out.Result)
+	if len(out.Items) == 0 {
+		return "", nil
+	}
+	return out.Text, nil
 }
 
 func (c *cli) hookPrint(event, text string) error {
+	_, err := io.WriteString(c.stdout, hookLine(event, text))
+	return err
+}
+
+// hookLine is the hook's output for text, exactly as printed: one line of
+// JSON, as Claude Code reads it.
+func hookLine(event, text string) string {
 	var out hookOutput
 	out.HookSpecificOutput.HookEventName = event
 	out.HookSpecificOutput.AdditionalContext = text
-	enc := json.NewEncoder(c.stdout) // one line, as Claude Code reads it
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
-}
-
-// hookWake waits up to d for mail that was not unread when it started. When
-// some lands and no newer waiter of the same identity started meanwhile, it
-// writes a one-line notice to stderr and ends with exit status 2, which
-// makes Claude Code wake the session (asyncRewake). Otherwise it ends
-// quietly with status 0; it never fails with 2, so a broken setup cannot
-// wake the session in a loop.
-func (c *cli) hookWake(ctx context.Context, st *maildir.Store, inbox *maildir.Inbox, d time.Duration) error {
-	id := inbox.ID()
-	peek, err := inbox.Peek(ctx, 0)
-	if err != nil {
-		return err
-	}
-	seen := make(map[string]bool, len(peek))
-	for _, m := range peek {
-		seen[m.ID] = true
-	}
-	stillNewest, err := claimWaiter(st.Root(), id)
-	if err != nil {
-		return err
-	}
-	wctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
-	for {
-		if err := inbox.WaitNew(wctx, seen); err != nil {
-			if wctx.Err() != nil {
-				return nil // the wait is over, or the session ended
-			}
-			return err
-		}
-		if !stillNewest() {
-			return nil // a newer waiter will wake the session
-		}
-		u, err := inbox.Unread(ctx)
-		if err != nil {
-			return err
-		}
-		if u.Count == 0 {
-			// Read meanwhile (by a hook or by ipc mcp): wait for more.
-			msgs, _ := inbox.Peek(ctx, 0)
-			for _, m := range msgs {
-				seen[m.ID] = true
-			}
-			continue
-		}
-		fmt.Fprintf(c.stderr, "📬 New ipc mail for %s: %d unread from %s. Call the check tool (instance_id %q) to read it.\n",
-			id, u.Count, strings.Join(u.From, ", "), id)
-		return exitStatus(2)
-	}
-}
-
-// claimWaiter records this process as the newest wake waiter of id and
-// returns a function reporting whether it still is.
-func claimWaiter(root, id string) (func() bool, error) {
-	dir := filepath.Join(root, "hooks")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	var nonce [8]byte
-	_, _ = rand.Read(nonce[:])
-	mine := hex.EncodeToString(nonce[:])
-	path := filepath.Join(dir, id+".wake")
-	tmp := path + "." + mine + ".tmp"
-	if err := os.WriteFile(tmp, []byte(mine+"\n"), 0o600); err != nil {
-		return nil, err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return nil, err
-	}
-	return func() bool {
-		b, err := os.ReadFile(path)
-		if errors.Is(err, os.ErrNotExist) {
-			return true
-		}
-		return err != nil || strings.TrimSpace(string(b)) == mine
-	}, nil
+	_ = enc.Encode(out) // strings only: it cannot fail
+	return b.String()
 }

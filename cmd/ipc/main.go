@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -97,7 +98,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	help := fs.Bool("help", false, "show help")
 	fs.BoolVar(help, "h", false, "show help")
 	if err := fs.Parse(args); err != nil {
-		return c.fail(usageError("%v", err))
+		code := c.fail(usageError("%v", err))
+		if slices.Contains(args, "hook") {
+			code = 1 // to Claude Code, 2 from a hook is a wake or a blocked prompt
+		}
+		return code
 	}
 	args = fs.Args()
 	if *help || len(args) == 0 {

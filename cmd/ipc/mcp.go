@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ipc-dev/ipc/internal/present"
 	"github.com/ipc-dev/ipc/maildir"
 	"github.com/ipc-dev/ipc/mcp"
 )
@@ -27,6 +28,10 @@ func runMCP(ctx context.Context, c *cli, args []string) error {
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(c.stderr, strings.TrimSuffix(format, "\n")+"\n", args...)
 	}
+	budget := c.getenv(present.EnvBudget)
+	if _, err := present.Unknown.WithOverride(budget); err != nil {
+		return usageError("mcp: %v", err)
+	}
 	st, err := c.openDaemonStore(logf)
 	if err != nil {
 		return err
@@ -39,6 +44,8 @@ func runMCP(ctx context.Context, c *cli, args []string) error {
 		ChannelAnyClient: envOn(c.getenv(mcp.EnvChannel)),
 		ShareCommand:     maildir.ShareCommandAllowed(c.getenv(maildir.EnvShareCommand)),
 		Version:          version,
+		Budget:           budget,
+		MaxMCPTokens:     c.getenv("MAX_MCP_OUTPUT_TOKENS"),
 		Logf:             logf,
 	})
 	defer srv.Close()

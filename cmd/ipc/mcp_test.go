@@ -22,6 +22,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/ipc-dev/ipc/internal/ipctest"
+	"github.com/ipc-dev/ipc/internal/present"
 )
 
 // mcpProc is a real "ipc mcp" process driven by mcp-go's client over its
@@ -193,8 +194,6 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 	return l.w.Write(b)
 }
 
-var quotedLine = regexp.MustCompile(`(?m)^> (.*)$`)
-
 func TestMCPEndToEnd(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "home")
 	alice := startMCP(t, home, "IPC_ID=alice", "IPC_CHANNEL=0")
@@ -205,10 +204,14 @@ func TestMCPEndToEnd(t *testing.T) {
 
 	// Messages with data, both ways.
 	alice.ok("send", map[string]any{"from_id": "alice", "to_id": "bob", "content": "hi bob", "data": map[string]any{"n": 1}}, "Message sent")
-	bob.ok("check", map[string]any{"instance_id": "bob"}, "From: alice", "> hi bob", `"n": 1`)
+	if f := mustFrame(t, bob.ok("check", map[string]any{"instance_id": "bob"}), "hi bob", `"n":1`); f[0].Attrs["from"] != "alice" {
+		t.Fatalf("frame %+v", f[0])
+	}
 	bob.ok("send", map[string]any{"from_id": "bob", "to_id": "alice", "content": "hi alice", "data": map[string]any{"n": 2}}, "Message sent")
 	alice.ok("list_instances", nil, "📬 1 unread: from bob — call check")
-	alice.ok("check", map[string]any{"instance_id": "alice"}, "From: bob", "> hi alice", `"n": 2`)
+	if f := mustFrame(t, alice.ok("check", map[string]any{"instance_id": "alice"}), "hi alice", `"n":2`); f[0].Attrs["from"] != "bob" {
+		t.Fatalf("frame %+v", f[0])
+	}
 
 	// Spoofing is refused.
 	if text, isErr := alice.call("send", map[string]any{"from_id": "bob", "to_id": "alice", "content": "x"}); !isErr || !strings.HasPrefix(text, "not_owner:") {
@@ -219,12 +222,14 @@ func TestMCPEndToEnd(t *testing.T) {
 	alice.ok("send", map[string]any{"from_id": "alice", "to_id": "carol", "content": "welcome carol"}, "Message queued for carol (not yet registered)")
 	carol := startMCP(t, home, "IPC_CHANNEL=0")
 	carol.ok("register", map[string]any{"instance_id": "carol"}, "Registered carol with 1 queued messages")
-	carol.ok("check", map[string]any{"instance_id": "carol"}, "> welcome carol")
+	mustFrame(t, carol.ok("check", map[string]any{"instance_id": "carol"}), "welcome carol")
 
 	// Broadcast.
 	alice.ok("broadcast", map[string]any{"from_id": "alice", "content": "meeting in 5"}, "Broadcast to 2 instances")
-	bob.ok("check", map[string]any{"instance_id": "bob"}, "(broadcast to every agent)", "> meeting in 5")
-	carol.ok("check", map[string]any{"instance_id": "carol"}, "> meeting in 5")
+	if f := mustFrame(t, bob.ok("check", map[string]any{"instance_id": "bob"}), "meeting in 5"); f[0].Attrs["kind"] != "broadcast" {
+		t.Fatalf("frame %+v", f[0])
+	}
+	mustFrame(t, carol.ok("check", map[string]any{"instance_id": "carol"}), "meeting in 5")
 
 	// A 12 KiB message arrives as a file holding the full text.
 	big := strings.Repeat("Twelve kibibytes of text travel as a file. ", 12*1024/43+1)
@@ -253,7 +258,7 @@ func TestMCPEndToEnd(t *testing.T) {
 		case <-time.After(40 * time.Second):
 			t.Fatal("check with wait_seconds did not return when mail landed")
 		}
-		if !strings.Contains(text, fmt.Sprintf("> ping %d", attempt)) {
+		if f, err := present.Parse(text); err != nil || len(f) != 1 || f[0].Body != fmt.Sprintf("ping %d", attempt) {
 			t.Fatalf("waiting check = %q", text)
 		}
 		if strings.Contains(text, "Mail arrived after waiting") {
@@ -281,12 +286,12 @@ func TestMCPEndToEnd(t *testing.T) {
 			}
 		}
 	}
-	bob.ok("check", map[string]any{"instance_id": "bob"}, "> channel ping") // still unread after the notification
+	mustFrame(t, bob.ok("check", map[string]any{"instance_id": "bob"}), "channel ping") // still unread after the notification
 
 	// Rename with forwarding.
 	alice.ok("rename", map[string]any{"old_id": "alice", "new_id": "alice2"}, "Renamed alice to alice2")
 	bob.ok("send", map[string]any{"from_id": "bob", "to_id": "alice", "content": "to the old name"}, "Message forwarded from alice to alice2")
-	alice.ok("check", map[string]any{"instance_id": "alice2"}, "> to the old name")
+	mustFrame(t, alice.ok("check", map[string]any{"instance_id": "alice2"}), "to the old name")
 	bob.ok("check", map[string]any{"instance_id": "bob"}, "📝 alice renamed to alice2")
 }
 
@@ -324,9 +329,9 @@ func TestMCPManyMessagesExactlyOnce(t *testing.T) {
 					return
 				}
 				mu.Lock()
-				for _, m := range quotedLine.FindAllStringSubmatch(text, -1) {
-					if strings.HasPrefix(m[1], "msg-") {
-						seen[m[1]]++
+				for _, f := range framesOf(t, text) {
+					if strings.HasPrefix(f.Body, "msg-") {
+						seen[f.Body]++
 					}
 				}
 				mu.Unlock()

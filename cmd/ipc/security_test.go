@@ -167,12 +167,7 @@ func TestCLICannotActAsLiveIdentity(t *testing.T) {
 		}
 	}
 	text := bob.ok("check", map[string]any{"instance_id": "bob"}, "secret for bob")
-	id := ""
-	for _, line := range strings.Split(text, "\n") {
-		if v, ok := strings.CutPrefix(line, "Id: "); ok {
-			id = v
-		}
-	}
+	id := framesOf(t, text)[0].Attrs["id"]
 	r := ipc(t, home, "alice", "", "read", id)
 	if r.code != 1 || !strings.HasPrefix(r.stderr, "ipc: not_found:") {
 		t.Fatalf("alice reads bob's message %s: exit %d %q %q", id, r.code, r.stdout, r.stderr)

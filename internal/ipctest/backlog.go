@@ -60,12 +60,20 @@ func ReadSyscalls(tb testing.TB) int {
 	return 0
 }
 
-// ReadsOf returns how many read system calls fn made, the fewest of three
+// ProcessReadSlack is how many more read calls a process-wide count may
+// show for the same work: the watcher drains its event queue in batches
+// that differ between runs (a backlog just written leaves many events),
+// and the runtime and heartbeats read too. It is far below the backlogs
+// the cost tests use (5,000 to 100,000 messages), so a cost that grew with
+// the backlog, one read per message, still fails them.
+const ProcessReadSlack = 64
+
+// ReadsOf returns how many read system calls fn made, the fewest of five
 // runs (a read by another goroutine between two samples only adds).
 func ReadsOf(tb testing.TB, fn func()) int {
 	tb.Helper()
 	best := -1
-	for range 3 {
+	for range 5 {
 		before := ReadSyscalls(tb)
 		fn()
 		n := ReadSyscalls(tb) - before - 1 // the second sample's own read
