@@ -106,21 +106,15 @@ func (c *claude) waitServer(t *testing.T) {
 	}
 }
 
-// settle is how long the test lets a Stop hook waiter that has started
-// look at the mailbox before it sends: mail already unread when the
-// waiter starts never wakes the session (issue 11 §3), and no event says
-// when the waiter has looked.
-var settle = time.Second
-
-// waitIdle waits until the Stop hook's waiter of turn n has started (and
-// settle has passed): the session has ended its turn and waits for mail.
+// waitIdle waits until the Stop hook's waiter of turn n has started: the
+// session has ended its turn. Mail sent from then on wakes it, whether the
+// waiter has looked at the mailbox yet or not.
 func (c *claude) waitIdle(t *testing.T, tm *tmux, n int) {
 	t.Helper()
 	deadline := time.Now().Add(wakeBound)
 	for {
 		b, _ := os.ReadFile(c.mcpLog + ".hookrun")
 		if strings.Count(string(b), "--wait") >= n {
-			time.Sleep(settle)
 			return
 		}
 		if time.Now().After(deadline) {
@@ -188,7 +182,7 @@ func startTmux(t *testing.T, c *claude) *tmux {
 	for _, kv := range c.env() {
 		script.WriteString(" " + shellQuote(kv))
 	}
-	fmt.Fprintf(&script, " %s --allowedTools mcp__claude-ipc\n", shellQuote(c.bin))
+	fmt.Fprintf(&script, " %s --allowedTools mcp__%s\n", shellQuote(c.bin), c.server)
 	launcher := filepath.Join(c.home, "claude.sh")
 	if err := os.WriteFile(launcher, []byte(script.String()), 0o700); err != nil {
 		t.Fatal(err)

@@ -20,7 +20,7 @@ func newCodex(t *testing.T, script fakemodel.Script) (*sandbox, string) {
 	bin := clientBin(t, "IPC_CODEX", "Codex")
 	s := newSandbox(t, script)
 	table := docBlock(t, "toml", "[mcp_servers.ipc]")
-	table = replaceOnce(t, table, `IPC_ID = "codex"`, fmt.Sprintf(`IPC_ID = "codex", IPC_HOME = %q`, s.ipcHome))
+	table = replaceOnce(t, table, `IPC_ID = "codex"`, fmt.Sprintf("IPC_ID = \"codex\"\nIPC_HOME = %q", s.ipcHome))
 	provider := fmt.Sprintf(`model = "gpt-fake"
 model_provider = "fake"
 approval_policy = "never"

@@ -365,17 +365,3 @@ func (s *sandbox) dump() {
 		os.WriteFile(filepath.Join(d, fmt.Sprintf("%s-%d.json", name, q.N)), q.Body, 0o644)
 	}
 }
-
-// knownBug reports a failure that an open issue describes. It skips the
-// test with the issue's reference, so the run shows it by name without
-// failing, unless IPC_CLIENTS_STRICT=1, where it fails. Remove the call
-// once the issue's fix is merged: then the assertion fails again.
-func knownBug(t *testing.T, issue, format string, args ...any) {
-	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if os.Getenv("IPC_CLIENTS_STRICT") == "1" {
-		t.Errorf("%s (%s)", msg, issue)
-		return
-	}
-	t.Skipf("KNOWN BUG (%s, failing as expected until its fix lands): %s", issue, msg)
-}

@@ -69,7 +69,7 @@ type Reply struct {
 }
 
 // Call is a tool call. Tool is the tool's own name ("check"); the server
-// calls it by the name the client gave it ("mcp__claude-ipc__check"), in
+// calls it by the name the client gave it ("mcp__ipc__check"), in
 // its namespace if it has one.
 type Call struct {
 	Tool      string

@@ -18,8 +18,8 @@ func TestStepsCallToolsByTheClientsNames(t *testing.T) {
 	}
 	defer s.Close()
 	cases := []struct{ path, body, want string }{
-		{"/v1/messages", `{"stream":true,"tools":[{"name":"mcp__claude-ipc__check"}],"messages":[{"role":"user","content":"hi"}]}`,
-			`"name":"mcp__claude-ipc__check"`},
+		{"/v1/messages", `{"stream":true,"tools":[{"name":"mcp__ipc__check"}],"messages":[{"role":"user","content":"hi"}]}`,
+			`"name":"mcp__ipc__check"`},
 		{"/v1/responses", `{"stream":true,"tools":[{"type":"namespace","name":"mcp__ipc","tools":[{"type":"function","name":"check"}]}],"input":[]}`,
 			`"namespace":"mcp__ipc"`},
 		{"/v1beta/models/m:streamGenerateContent", `{"tools":[{"functionDeclarations":[{"name":"check"}]}],"contents":[]}`,
