@@ -123,18 +123,16 @@ func turnReply(n int) string { return fmt.Sprintf("answered-%d", n) }
 // asks, by choosing its first option.
 func (tm *tmux) confirmChannels() {
 	tm.t.Helper()
-	const warning = "WARNING: Loading development channels"
-	tm.waitPane("❯") // the dialog's choice, or the prompt
-	if !strings.Contains(tm.pane(), warning) {
+	const warning, choice = "WARNING: Loading development channels", "❯ 1. I am using this for local development"
+	ready := func(p string) bool { return !strings.Contains(p, warning) && strings.Contains(p, "❯") }
+	tm.waitPaneFor("the prompt or the development-channels warning", func(p string) bool {
+		return strings.Contains(p, choice) || ready(p)
+	})
+	if !strings.Contains(tm.pane(), choice) {
 		return
 	}
-	if !strings.Contains(tm.pane(), "❯ 1. I am using this for local development") {
-		tm.t.Fatalf("the development-channels warning changed:\n%s", tm.pane())
-	}
 	tm.keys("Enter")
-	tm.waitPaneFor("the prompt after the warning", func(p string) bool {
-		return !strings.Contains(p, warning) && strings.Contains(p, "❯")
-	})
+	tm.waitPaneFor("the prompt after the warning", ready)
 }
 
 // waitTurnEnd waits until the screen shows the model's answer to request
