@@ -4,7 +4,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"net"
 	"os"
 	"os/exec"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/ipctest"
 	"github.com/ipc-dev/ipc/socket"
 )
 
@@ -45,13 +45,7 @@ func TestServeStopsWhenHomeRemoved(t *testing.T) {
 		home := filepath.Join(t.TempDir(), "home")
 		s := startServe(t, home, filepath.Join(shortDir(t), "r.sock"), nil)
 		start := time.Now()
-		// As rm -rf would, this can meet a file the running server has just
-		// written into a directory it emptied: it removes again.
-		for err := os.RemoveAll(home); err != nil; err = os.RemoveAll(home) {
-			if !errors.Is(err, syscall.ENOTEMPTY) || time.Since(start) > time.Minute {
-				t.Fatal(err)
-			}
-		}
+		ipctest.RemoveTree(t, home)
 		s.waitExit("its home was removed")
 		figures(t, "ipc serve exited %v after its IPC_HOME was removed", time.Since(start).Round(time.Millisecond))
 		if !strings.Contains(s.stderr.String(), "was removed: stopped") {
