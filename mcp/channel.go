@@ -114,10 +114,10 @@ func channelParams(m maildir.Message, unread int) map[string]any {
 	return map[string]any{
 		"content": present.Channel(m, previewLen, time.Now()),
 		"meta": map[string]string{
-			"from":       field(m.From),
-			"to":         field(m.To),
-			"kind":       field(kind),
-			"message_id": field(m.ID),
+			"from":       present.Field(m.From),
+			"to":         present.Field(m.To),
+			"kind":       present.Field(kind),
+			"message_id": present.Field(m.ID),
 			"sent_at":    stamp(m.Time),
 			"unread":     strconv.Itoa(unread),
 		},

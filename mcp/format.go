@@ -8,19 +8,6 @@ import (
 	"github.com/ipc-dev/ipc/maildir"
 )
 
-// field makes a value taken from a message file's headers or name safe to
-// show on one line of the frame: a file written by hand may carry control
-// characters in a header, or a newline in its name, which would otherwise
-// let its author write lines that look like the server's own.
-func field(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 {
-			return ' '
-		}
-		return r
-	}, s)
-}
-
 // formatAgents renders list_instances.
 func formatAgents(agents []maildir.Agent, me string, now time.Time) string {
 	if len(agents) == 0 {

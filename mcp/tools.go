@@ -501,7 +501,7 @@ func (s *Server) autoProcessTool(ctx context.Context, a autoProcessArgs) (string
 		var b strings.Builder
 		fmt.Fprintf(&b, "Auto-processed %d message(s):\n", len(sh.Items))
 		for i, it := range sh.Items {
-			fmt.Fprintf(&b, "%d. From %s: %s", i+1, field(it.From), oneLine(it.Content, 50))
+			fmt.Fprintf(&b, "%d. From %s: %s", i+1, present.Field(it.From), oneLine(it.Content, 50))
 			switch {
 			case marks == nil && a.SendReceipts:
 				b.WriteString(worstMark) // measuring, before the receipts are sent

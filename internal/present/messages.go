@@ -59,7 +59,7 @@ func Warnings(ws []string) string {
 	var b strings.Builder
 	for _, w := range ws {
 		b.WriteString("\n⚠ ")
-		b.WriteString(field(w))
+		b.WriteString(Field(w))
 	}
 	return b.String()
 }
@@ -91,7 +91,7 @@ func Channel(m maildir.Message, maxChars int, now time.Time) string {
 // messageAttrs are the attributes of a message's begin line: who sent it
 // to whom, when, and its id. Each is one line (field).
 func messageAttrs(m maildir.Message, now time.Time) []Attr {
-	attrs := []Attr{{"from", field(m.From)}}
+	attrs := []Attr{{"from", Field(m.From)}}
 	switch {
 	case m.From == maildir.SystemID || m.Kind == maildir.KindSystem:
 		attrs = append(attrs, Attr{"kind", "system"}, Attr{"note", "a notice from the mailbox itself"})
@@ -99,12 +99,12 @@ func messageAttrs(m maildir.Message, now time.Time) []Attr {
 		attrs = append(attrs, Attr{"kind", "broadcast"}, Attr{"note", "broadcast to every agent"})
 	}
 	if m.OrigTo != "" {
-		attrs = append(attrs, Attr{"to", field(m.To)}, Attr{"sent_to", field(m.OrigTo)}, Attr{"note", "forwarded"})
+		attrs = append(attrs, Attr{"to", Field(m.To)}, Attr{"sent_to", Field(m.OrigTo)}, Attr{"note", "forwarded"})
 	}
 	return append(attrs,
 		Attr{"time", Stamp(m.Time)},
 		Attr{"ago", maildir.Ago(now, m.Time)},
-		Attr{"id", field(m.ID)})
+		Attr{"id", Field(m.ID)})
 }
 
 // peerTexts are the texts of s that come from outside the mailbox, in
@@ -118,10 +118,11 @@ func peerTexts(s maildir.Shown) []string {
 	return texts
 }
 
-// field makes a value taken from a message file's headers or name safe to
+// Field makes a value taken from a message file's headers or name safe to
 // show on one line: a file written by hand may carry control characters
-// in a header, or a newline in its name.
-func field(s string) string {
+// in a header, or a newline in its name, which would otherwise let its
+// author write lines that look like the server's own.
+func Field(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 {
 			return ' '
