@@ -172,9 +172,10 @@ type tmux struct {
 	sock string
 }
 
-// startTmux starts claude interactively under a tmux server of the test's
-// own; the server is killed at the end of the test.
-func startTmux(t *testing.T, c *claude) *tmux {
+// startTmux starts claude interactively, with ipc's tools allowed and
+// args, under a tmux server of the test's own; the server is killed at the
+// end of the test.
+func startTmux(t *testing.T, c *claude, args ...string) *tmux {
 	t.Helper()
 	tm := &tmux{t: t, sock: filepath.Join(c.home, "tmux.sock")}
 	var script strings.Builder
@@ -182,7 +183,11 @@ func startTmux(t *testing.T, c *claude) *tmux {
 	for _, kv := range c.env() {
 		script.WriteString(" " + shellQuote(kv))
 	}
-	fmt.Fprintf(&script, " %s --allowedTools mcp__%s\n", shellQuote(c.bin), c.server)
+	fmt.Fprintf(&script, " %s --allowedTools mcp__%s", shellQuote(c.bin), c.server)
+	for _, a := range args {
+		script.WriteString(" " + shellQuote(a))
+	}
+	script.WriteString("\n")
 	launcher := filepath.Join(c.home, "claude.sh")
 	if err := os.WriteFile(launcher, []byte(script.String()), 0o700); err != nil {
 		t.Fatal(err)
@@ -214,14 +219,20 @@ func (tm *tmux) pane() string {
 }
 
 // waitPane waits until the screen shows text (the prompt, once Claude
-// Code is ready for input). The screen has no event to wait on, so it is
-// looked at every 100 ms.
+// Code is ready for input).
 func (tm *tmux) waitPane(text string) {
 	tm.t.Helper()
+	tm.waitPaneFor(fmt.Sprintf("%q", text), func(p string) bool { return strings.Contains(p, text) })
+}
+
+// waitPaneFor waits until the screen meets ok. The screen has no event to
+// wait on, so it is looked at every 100 ms.
+func (tm *tmux) waitPaneFor(what string, ok func(pane string) bool) {
+	tm.t.Helper()
 	deadline := time.Now().Add(wakeBound)
-	for !strings.Contains(tm.pane(), text) {
+	for !ok(tm.pane()) {
 		if time.Now().After(deadline) {
-			tm.t.Fatalf("the screen never showed %q:\n%s", text, tm.pane())
+			tm.t.Fatalf("the screen never showed %s:\n%s", what, tm.pane())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -230,10 +241,15 @@ func (tm *tmux) waitPane(text string) {
 // send types text and Enter.
 func (tm *tmux) send(text string) {
 	tm.t.Helper()
-	for _, keys := range [][]string{{"-l", text}, {"Enter"}} {
-		if out, err := exec.Command("tmux", append([]string{"-S", tm.sock, "send-keys"}, keys...)...).CombinedOutput(); err != nil {
-			tm.t.Fatalf("tmux send-keys: %v\n%s", err, out)
-		}
+	tm.keys("-l", text)
+	tm.keys("Enter")
+}
+
+// keys sends keys (tmux send-keys arguments) to the session.
+func (tm *tmux) keys(keys ...string) {
+	tm.t.Helper()
+	if out, err := exec.Command("tmux", append([]string{"-S", tm.sock, "send-keys"}, keys...)...).CombinedOutput(); err != nil {
+		tm.t.Fatalf("tmux send-keys: %v\n%s", err, out)
 	}
 }
 

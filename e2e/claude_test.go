@@ -24,7 +24,8 @@ const claudeKey = "sk-ant-api03-ipc-e2e-fake-key-0123456789abcdefghij"
 type claude struct {
 	*sandbox
 	bin    string
-	server string // the name docs/mcp.md gives the server: its tools are mcp__<server>__*
+	server string   // the name docs/mcp.md gives the server: its tools are mcp__<server>__*
+	extra  []string // more environment for this test's runs
 }
 
 func newClaude(t *testing.T, script fakemodel.Script, hooks bool) *claude {
@@ -55,7 +56,7 @@ func newClaude(t *testing.T, script fakemodel.Script, hooks bool) *claude {
 }
 
 func (c *claude) env() []string {
-	return c.sandbox.env("ANTHROPIC_BASE_URL="+c.model.URL, "ANTHROPIC_API_KEY="+claudeKey)
+	return c.sandbox.env(append([]string{"ANTHROPIC_BASE_URL=" + c.model.URL, "ANTHROPIC_API_KEY=" + claudeKey}, c.extra...)...)
 }
 
 // print runs claude -p prompt, allowing ipc's tools.

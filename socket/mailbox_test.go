@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/ipctest"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -262,9 +263,7 @@ func TestRunStopsWhenMailboxRemoved(t *testing.T) {
 	t.Run("removed", func(t *testing.T) {
 		root := filepath.Join(t.TempDir(), "home")
 		r := startRun(t, root, testConfig(t))
-		if err := os.RemoveAll(root); err != nil {
-			t.Fatal(err)
-		}
+		ipctest.RemoveTree(t, root)
 		var stopped *Stopped
 		if err := r.wait(t, "root removed"); !errors.As(err, &stopped) || stopped.Idle || !strings.Contains(err.Error(), "was removed") {
 			t.Fatalf("Run = %v", err)

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/ipc-dev/ipc/internal/ipctest"
 	"github.com/ipc-dev/ipc/socket"
 )
 
@@ -263,9 +264,7 @@ func TestFaultsWhileAgentsRun(t *testing.T) {
 
 	// IPC_HOME removed and recreated under the running agents.
 	gone.Store(true)
-	if err := os.RemoveAll(home); err != nil {
-		t.Fatal(err)
-	}
+	ipctest.RemoveTree(t, home)
 	if err := os.Mkdir(home, 0o700); err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/ipctest"
 	"github.com/ipc-dev/ipc/socket"
 )
 
@@ -44,9 +45,7 @@ func TestServeStopsWhenHomeRemoved(t *testing.T) {
 		home := filepath.Join(t.TempDir(), "home")
 		s := startServe(t, home, filepath.Join(shortDir(t), "r.sock"), nil)
 		start := time.Now()
-		if err := os.RemoveAll(home); err != nil {
-			t.Fatal(err)
-		}
+		ipctest.RemoveTree(t, home)
 		s.waitExit("its home was removed")
 		figures(t, "ipc serve exited %v after its IPC_HOME was removed", time.Since(start).Round(time.Millisecond))
 		if !strings.Contains(s.stderr.String(), "was removed: stopped") {
