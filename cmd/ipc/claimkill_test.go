@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -196,4 +197,52 @@ func checkNothingLost(t *testing.T, home string, want map[string]bool, replied b
 		t.Fatalf("history + next check = %d messages (remaining %d), want %d", len(got), rest.Remaining, len(want))
 	}
 	return len(want)
+}
+
+// checkClaimRecords checks, after a reader was killed mid-claim, that the
+// delivery records agree with the files: every read record names a
+// message in cur/, at most one claim (the one the kill cut between its
+// rename and its record) lacks its record, and the sender's status says
+// read for claimed mail and unread for the rest.
+func checkClaimRecords(t *testing.T, home string, claimed []diskMsg) {
+	t.Helper()
+	box := filepath.Join(home, "mail", "bob")
+	inCur := map[string]bool{}
+	for _, m := range claimed {
+		inCur[m.name[:strings.IndexAny(m.name, "!:")]] = true
+	}
+	names, _ := os.ReadDir(filepath.Join(box, "state"))
+	records := 0
+	for _, e := range names {
+		id, ev, _ := strings.Cut(e.Name(), ".read-")
+		if ev == "" {
+			t.Fatalf("unexpected state record %s", e.Name())
+		}
+		if !inCur[id] {
+			t.Fatalf("read record %s for a message not claimed", e.Name())
+		}
+		records++
+	}
+	if records < len(claimed)-1 || records > len(claimed) {
+		t.Fatalf("%d read records for %d claimed messages", records, len(claimed))
+	}
+	newNames, _ := os.ReadDir(filepath.Join(box, "new"))
+	for i, id := range []string{claimed[0].name[:strings.IndexAny(claimed[0].name, "!:")], firstName(newNames)} {
+		if id == "" {
+			continue
+		}
+		want := []string{"read", "unread"}[i]
+		out := mustIPC(t, home, "alice", "", "status", "--json", id)
+		if !strings.Contains(out, `"state":"`+want+`"`) {
+			t.Fatalf("status of %s after the kill: %s, want %s", id, out, want)
+		}
+	}
+}
+
+// firstName is the name of the first of es, or "".
+func firstName(es []os.DirEntry) string {
+	if len(es) == 0 {
+		return ""
+	}
+	return es[0].Name()
 }
