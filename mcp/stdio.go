@@ -389,7 +389,9 @@ func (t *stdio) dispatch(ctx context.Context, l stdioLine) {
 		if resp := t.s.mcp.HandleMessage(ctx, l.text); resp != nil {
 			t.write(resp)
 		}
-		t.answered()
+		if env.Method != string(mcpgo.MethodPing) { // a ping may come before the handshake
+			t.answered()
+		}
 	}()
 }
 

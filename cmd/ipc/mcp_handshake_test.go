@@ -111,6 +111,27 @@ func TestMCPChannelsAfterModernDiscover(t *testing.T) {
 	}
 }
 
+// TestMCPChannelsAfterPing: a ping before initialize (the protocol allows
+// it) does not start the announcer before the client is known, which left
+// Claude Code without channel events for the whole session.
+func TestMCPChannelsAfterPing(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "home")
+	c, err := startChildBin(ipcBin, home, "bob", nil, "mcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.stop()
+	c.send(t, `{"jsonrpc":"2.0","id":"p","method":"ping"}`)
+	decodeReply(t, c, `"p"`)
+	c.send(t, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"claude-code","version":"2.1.328"}}}`)
+	decodeReply(t, c, "1")
+	c.send(t, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	mustIPC(t, home, "alice", "", "send", "bob", "after a ping")
+	if n := waitChannel(t, c); !strings.Contains(n, "after a ping") {
+		t.Fatalf("channel notification %s", n)
+	}
+}
+
 // TestMCPChannelsOnlyWhereShown: Codex and Gemini CLI never show channel
 // events, so they are neither declared, described nor sent to them, and a
 // client that is not Claude Code keeps the modern revision; IPC_CHANNEL=1
