@@ -156,9 +156,13 @@ func (c *cli) hookSessionStart(ctx context.Context, st *maildir.Store, inbox *ma
 // (present.Hook: the whole stdout line is counted) and prints it as
 // context; it prints nothing when there is none.
 func (c *cli) hookInject(ctx context.Context, inbox *maildir.Inbox, event string) error {
-	text, err := c.hookMail(ctx, inbox, func(body string) string { return hookLine(event, body) })
-	if err != nil || text == "" {
+	text, res, err := c.hookMail(ctx, inbox, func(body string) string { return hookLine(event, body) })
+	if err != nil {
 		return err
+	}
+	warn(c, res) // stderr, which Claude Code shows the user: the model has them in the context
+	if text == "" {
+		return nil
 	}
 	_, err = io.WriteString(c.stdout, text)
 	return err
@@ -166,12 +170,14 @@ func (c *cli) hookInject(ctx context.Context, inbox *maildir.Inbox, event string
 
 // hookMail claims the unread mail whose final text, final(body), Claude
 // Code shows whole (present.Hook, counted on that text) and returns that
-// text, or "" when there is none. final is the door's own form: one line
-// of JSON on stdout for context, the body itself on stderr for a wake.
-func (c *cli) hookMail(ctx context.Context, inbox *maildir.Inbox, final func(body string) string) (string, error) {
+// text, or "" when there is none, with the check's result. final is the
+// door's own form: one line of JSON on stdout for context, the body itself
+// on stderr for a wake. The text holds the check's warnings, measured with
+// it: nothing else may be written beside it where the model reads it.
+func (c *cli) hookMail(ctx context.Context, inbox *maildir.Inbox, final func(body string) string) (string, maildir.CheckResult, error) {
 	p, err := present.Hook.WithOverride(c.getenv(present.EnvBudget))
 	if err != nil {
-		return "", fmt.Errorf("hook: %w", err)
+		return "", maildir.CheckResult{}, fmt.Errorf("hook: %w", err)
 	}
 	head := fmt.Sprintf("📬 ipc mail for %s, delivered by a hook:\n", inbox.ID())
 	now := time.Now()
@@ -180,13 +186,12 @@ func (c *cli) hookMail(ctx context.Context, inbox *maildir.Inbox, final func(bod
 		Render: func(sh maildir.Shown) string { return final(head + present.Messages(sh, now)) },
 	})
 	if err != nil {
-		return "", err
+		return "", out.Result, err
 	}
-	warn(c, out.Result)
 	if len(out.Items) == 0 {
-		return "", nil
+		return "", out.Result, nil
 	}
-	return out.Text, nil
+	return out.Text, out.Result, nil
 }
 
 func (c *cli) hookPrint(event, text string) error {

@@ -69,7 +69,7 @@ func (c *cli) hookWake(ctx context.Context, st *maildir.Store, inbox *maildir.In
 		var text string
 		current, err := w.claim(func() error {
 			var err error
-			text, err = c.hookMail(ctx, inbox, func(body string) string { return body })
+			text, _, err = c.hookMail(ctx, inbox, func(body string) string { return body })
 			return err
 		})
 		if err != nil {
