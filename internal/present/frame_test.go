@@ -98,3 +98,25 @@ func FuzzFrame(f *testing.F) {
 		}
 	})
 }
+
+// TestBeginLineBounded: a hand-written file's 10 KB From header (or name)
+// makes a begin line of bounded length, so that a budgeted check can
+// always show the message, whole or as its summary, and never stops at it.
+func TestBeginLineBounded(t *testing.T) {
+	long := strings.Repeat("é", 5000) // 10,000 bytes; cut on a character boundary
+	m := maildir.Message{From: long, To: "bob", OrigTo: long, ID: strings.Repeat("x", 4000), Content: "hi", Time: time.Now()}
+	text := Messages(shown(0, m), time.Now())
+	frames, err := Parse(text)
+	if err != nil || len(frames) != 1 || frames[0].Body != "hi" {
+		t.Fatalf("Parse = %d frames, %v", len(frames), err)
+	}
+	for _, k := range []string{"from", "sent_to", "id"} {
+		v := frames[0].Attrs[k]
+		if len(v) > maxAttr+len("…") || !strings.HasSuffix(v, "…") {
+			t.Errorf("%s attribute is %d bytes: %.40q", k, len(v), v)
+		}
+	}
+	if len(text) > 2000 {
+		t.Fatalf("a 2-byte message with long headers renders as %d bytes", len(text))
+	}
+}

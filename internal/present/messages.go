@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ipc-dev/ipc/maildir"
 )
@@ -91,7 +92,7 @@ func Channel(m maildir.Message, maxChars int, now time.Time) string {
 // messageAttrs are the attributes of a message's begin line: who sent it
 // to whom, when, and its id. Each is one line (field).
 func messageAttrs(m maildir.Message, now time.Time) []Attr {
-	attrs := []Attr{{"from", Field(m.From)}}
+	attrs := []Attr{{"from", attrField(m.From)}}
 	switch {
 	case m.From == maildir.SystemID || m.Kind == maildir.KindSystem:
 		attrs = append(attrs, Attr{"kind", "system"}, Attr{"note", "a notice from the mailbox itself"})
@@ -99,12 +100,12 @@ func messageAttrs(m maildir.Message, now time.Time) []Attr {
 		attrs = append(attrs, Attr{"kind", "broadcast"}, Attr{"note", "broadcast to every agent"})
 	}
 	if m.OrigTo != "" {
-		attrs = append(attrs, Attr{"to", Field(m.To)}, Attr{"sent_to", Field(m.OrigTo)}, Attr{"note", "forwarded"})
+		attrs = append(attrs, Attr{"to", attrField(m.To)}, Attr{"sent_to", attrField(m.OrigTo)}, Attr{"note", "forwarded"})
 	}
 	return append(attrs,
 		Attr{"time", Stamp(m.Time)},
 		Attr{"ago", maildir.Ago(now, m.Time)},
-		Attr{"id", Field(m.ID)})
+		Attr{"id", attrField(m.ID)})
 }
 
 // peerTexts are the texts of s that come from outside the mailbox, in
@@ -116,6 +117,25 @@ func peerTexts(s maildir.Shown) []string {
 		texts = append(texts, m.From, m.To, m.OrigTo, m.ID, m.Kind, m.Content, string(m.Data), it.FullText)
 	}
 	return texts
+}
+
+// maxAttr bounds an attribute of a begin line taken from a message file,
+// in bytes: a hand-written file may carry a header of any length, which
+// would otherwise leave no budget for even its summary, and so stop every
+// check at it.
+const maxAttr = 256
+
+// attrField is Field cut to maxAttr bytes on a character boundary.
+func attrField(s string) string {
+	s = Field(s)
+	if len(s) <= maxAttr {
+		return s
+	}
+	cut := maxAttr
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // Field makes a value taken from a message file's headers or name safe to
