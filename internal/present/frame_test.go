@@ -33,7 +33,7 @@ func mustParse(t *testing.T, text string, msgs ...maildir.Message) []Frame {
 		if f.Body != m.Content || f.Data != string(m.Data) || f.HasData != (len(m.Data) > 0) {
 			t.Fatalf("frame %d: body %q data %q, want %q %q", i, f.Body, f.Data, m.Content, m.Data)
 		}
-		if f.Attrs["from"] != Field(m.From) || f.Attrs["id"] != Field(m.ID) {
+		if f.Attrs["from"] != attrField(m.From) || f.Attrs["id"] != attrField(m.ID) {
 			t.Fatalf("frame %d: attrs %v, want from %q id %q", i, f.Attrs, m.From, m.ID)
 		}
 	}
