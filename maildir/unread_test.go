@@ -1,7 +1,6 @@
 package maildir
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"runtime"
@@ -9,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ipc-dev/ipc/internal/readcount"
 )
 
 // fillUnread writes n unread messages for to straight into its new/
@@ -29,51 +30,10 @@ func fillUnread(tb testing.TB, st *Store, to string, n int, from func(i int) str
 	}
 }
 
-// readSyscalls is how many read system calls this process has made
-// (/proc/self/io syscr): a count kept by the kernel, so a summary that
-// opened and read every message file could not hide it. Directory listings
-// (getdents) are not counted.
-func readSyscalls(tb testing.TB) int {
-	tb.Helper()
-	f, err := os.Open("/proc/self/io")
-	if err != nil {
-		tb.Skipf("no /proc/self/io: %v", err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "syscr: "); ok {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				tb.Fatal(err)
-			}
-			return n
-		}
-	}
-	tb.Fatal("no syscr in /proc/self/io")
-	return 0
-}
-
 // readSlack is how many reads of its own the Go runtime may make during a
 // measured call (it reads a few system files as the heap grows): a cost
 // that grew with the backlog would show thousands.
 const readSlack = 4
-
-// readsOf returns how many read system calls fn made, fewest of 3 runs (a
-// runtime or test-framework read between two samples only adds).
-func readsOf(tb testing.TB, fn func()) int {
-	tb.Helper()
-	best := -1
-	for range 3 {
-		before := readSyscalls(tb)
-		fn()
-		n := readSyscalls(tb) - before - 1 // the sample's own read of /proc/self/io
-		if best < 0 || n < best {
-			best = n
-		}
-	}
-	return best
-}
 
 // forgetUnread empties st's cache of unread summaries.
 func forgetUnread(st *Store) {
@@ -101,12 +61,12 @@ func TestUnreadCostDoesNotGrowWithBacklog(t *testing.T) {
 	// Both sides are measured without the summary cache: a mailbox left
 	// alone for racyWindow is answered from it, with no reads at all.
 	var u Unread
-	few := readsOf(t, func() { forgetUnread(st); u, _ = small.Unread(ctx) })
+	few := readcount.Of(t, 3, func() { forgetUnread(st); u, _ = small.Unread(ctx) })
 	if u.Count != UnreadSenders || u.Partial || strings.Join(u.From, ",") != "s0,s1,s2" {
 		t.Fatalf("8 unread: %+v", u)
 	}
 	var err error
-	many := readsOf(t, func() { forgetUnread(st); u, err = big.Unread(ctx) })
+	many := readcount.Of(t, 3, func() { forgetUnread(st); u, err = big.Unread(ctx) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,8 +102,8 @@ func TestCheckCostDoesNotGrowWithBacklog(t *testing.T) {
 		return r
 	}
 	var r CheckResult
-	few := readsOf(t, func() { r = check(small) })
-	many := readsOf(t, func() { r = check(big) })
+	few := readcount.Of(t, 3, func() { r = check(small) })
+	many := readcount.Of(t, 3, func() { r = check(big) })
 	if len(r.Messages) != 5 || r.Messages[0].Content != "backlog 10" || r.Remaining != 10_000-15 {
 		t.Fatalf("third check of 10,000: %d messages, first %q, %d remaining", len(r.Messages), r.Messages[0].Content, r.Remaining)
 	}
@@ -189,7 +149,7 @@ func TestArrivalsReadsOnlyNewMail(t *testing.T) {
 		seen[id] = true
 	}
 	var a Arrivals
-	if n := readsOf(t, func() { a, err = bob.Arrivals(ctx, seen, 3) }); n != 0 || err != nil || a.New != 0 {
+	if n := readcount.Of(t, 3, func() { a, err = bob.Arrivals(ctx, seen, 3) }); n != 0 || err != nil || a.New != 0 {
 		t.Fatalf("nothing new: %d read calls, %+v, %v", n, a.New, err)
 	}
 	mustSend(t, alice, "bob", "hello")
@@ -226,7 +186,7 @@ func TestUnreadCacheFollowsEveryChange(t *testing.T) {
 	}
 	age()
 	want(100, "carol")
-	if n := readsOf(t, func() { want(100, "carol") }); n != 0 {
+	if n := readcount.Of(t, 3, func() { want(100, "carol") }); n != 0 {
 		t.Fatalf("a cached summary read %d times", n)
 	}
 	mustSend(t, alice, "bob", "one more")

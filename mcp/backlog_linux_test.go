@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ipc-dev/ipc/internal/ipctest"
+	"github.com/ipc-dev/ipc/internal/readcount"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -28,7 +29,7 @@ func TestBacklogExhaustionCallCost(t *testing.T) {
 	perCall := func(p *peer) (time.Duration, int) {
 		const calls = 20
 		var took []time.Duration
-		reads := ipctest.ReadsOf(t, func() { p.ok("list_instances", nil) })
+		reads := readcount.Of(t, 5, func() { p.ok("list_instances", nil) })
 		for range calls {
 			start := time.Now()
 			p.ok("list_instances", nil)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ipc-dev/ipc/internal/ipctest"
+	"github.com/ipc-dev/ipc/internal/readcount"
 )
 
 // TestNoticeCostDoesNotGrowWithBacklog: the unread notice appended to every
@@ -25,9 +26,9 @@ func TestNoticeCostDoesNotGrowWithBacklog(t *testing.T) {
 	ipctest.FillUnread(t, root, "many", 10_000, sender)
 
 	var text string
-	readsFew := ipctest.ReadsOf(t, func() { text = few.ok("list_instances", nil) })
+	readsFew := readcount.Of(t, 5, func() { text = few.ok("list_instances", nil) })
 	mustContain(t, text, "📬 8 unread: from s0, s1, s2 — call check")
-	readsMany := ipctest.ReadsOf(t, func() { text = many.ok("list_instances", nil) })
+	readsMany := readcount.Of(t, 5, func() { text = many.ok("list_instances", nil) })
 	mustContain(t, text, "📬 10000 unread: from s0, s1, s2, … — call check")
 	if readsMany > readsFew+ipctest.ProcessReadSlack {
 		t.Fatalf("list_instances made %d read calls at 10,000 unread, %d at 8", readsMany, readsFew)
@@ -55,7 +56,7 @@ func TestChannelCostDoesNotGrowWithBacklog(t *testing.T) {
 	arrival := func(p *peer, to string) int {
 		var got int
 		n := 0
-		got = ipctest.ReadsOf(t, func() {
+		got = readcount.Of(t, 5, func() {
 			before := len(p.channelNotes())
 			n++
 			alice.ok("send", map[string]any{"from_id": "alice", "to_id": to, "content": "ping " + strconv.Itoa(n)})

@@ -1,12 +1,9 @@
 package ipctest
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 )
@@ -36,30 +33,6 @@ func FillUnread(tb testing.TB, root, to string, n int, from func(i int) string) 
 	}
 }
 
-// ReadSyscalls is how many read system calls this process has made so far
-// (syscr of /proc/self/io, Linux): a count kept by the kernel, so a test can
-// tell how many files a call read. The test is skipped where it is missing.
-func ReadSyscalls(tb testing.TB) int {
-	tb.Helper()
-	f, err := os.Open("/proc/self/io")
-	if err != nil {
-		tb.Skipf("no /proc/self/io: %v", err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "syscr: "); ok {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				tb.Fatal(err)
-			}
-			return n
-		}
-	}
-	tb.Fatal("no syscr in /proc/self/io")
-	return 0
-}
-
 // ProcessReadSlack is how many more read calls a process-wide count may
 // show for the same work: the watcher drains its event queue in batches
 // that differ between runs (a backlog just written leaves many events),
@@ -67,19 +40,3 @@ func ReadSyscalls(tb testing.TB) int {
 // the cost tests use (5,000 to 100,000 messages), so a cost that grew with
 // the backlog, one read per message, still fails them.
 const ProcessReadSlack = 64
-
-// ReadsOf returns how many read system calls fn made, the fewest of five
-// runs (a read by another goroutine between two samples only adds).
-func ReadsOf(tb testing.TB, fn func()) int {
-	tb.Helper()
-	best := -1
-	for range 5 {
-		before := ReadSyscalls(tb)
-		fn()
-		n := ReadSyscalls(tb) - before - 1 // the second sample's own read
-		if best < 0 || n < best {
-			best = n
-		}
-	}
-	return best
-}
