@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/ipc-dev/ipc/internal/watch"
 )
 
 // CheckOptions bound a Check.
@@ -434,15 +436,19 @@ func (s *Session) Wait(ctx context.Context) error {
 	}
 }
 
-// subscribe watches dir through the Store's notifier, created on first use.
+// subscribe watches dir through the Store's watcher, created on first use.
 func (st *Store) subscribe(dir string) (<-chan struct{}, func(), error) {
 	st.watchOnce.Do(func() {
-		st.watcher.Store(newNotifier(st.opts.Poll || st.fs.Remote, st.opts.PollInterval, st.opts.Logf))
+		st.watcher.Store(watch.New(watch.Options{
+			Poll:     st.opts.Poll || st.fs.Remote,
+			Interval: st.opts.PollInterval,
+			Logf:     st.opts.Logf,
+		}))
 	})
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, err
 	}
-	return st.watcher.Load().subscribe(dir)
+	return st.watcher.Load().Subscribe(dir)
 }
 
 // hint tells this process's waiters on dir that it just changed, ahead of
@@ -450,6 +456,6 @@ func (st *Store) subscribe(dir string) (<-chan struct{}, func(), error) {
 // once, even where events do not cross (polling).
 func (st *Store) hint(dir string) {
 	if w := st.watcher.Load(); w != nil {
-		w.hint(dir)
+		w.Hint(dir)
 	}
 }

@@ -72,6 +72,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ipc-dev/ipc/internal/watch"
 )
 
 // Directory and file names of the tree.
@@ -120,8 +122,8 @@ type Store struct {
 	onPublished func(*Message)
 
 	watchOnce sync.Once
-	watcher   atomic.Pointer[notifier] // set on first use, under watchOnce
-	unreads   unreadCache              // summaries of new/ directories (unread.go)
+	watcher   atomic.Pointer[watch.Watcher] // set on first use, under watchOnce
+	unreads   unreadCache                   // summaries of new/ directories (unread.go)
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -201,7 +203,7 @@ func (st *Store) Close() error {
 	st.commit.close()
 	st.watchOnce.Do(func() {}) // no watcher starts after Close
 	if w := st.watcher.Load(); w != nil {
-		return w.close()
+		return w.Close()
 	}
 	return nil
 }

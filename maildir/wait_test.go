@@ -81,14 +81,8 @@ func TestWaitWakesOnDeliveryFromItsOwnProcess(t *testing.T) {
 	}
 }
 
-// watching reports whether st's notifier has a subscriber for dir.
+// watching reports whether st's watcher has a subscriber for dir.
 func watching(st *Store, dir string) bool {
 	w := st.watcher.Load()
-	if w == nil {
-		return false
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	d := w.dirs[w.keys[dir]]
-	return d != nil && len(d.subs) > 0
+	return w != nil && w.Watching(dir)
 }
