@@ -1,19 +1,4 @@
-package main
-
-import (
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"strings"
-	"time"
-
-	"github.com/ipc-dev/ipc/internal/present"
-	"github.com/ipc-dev/ipc/maildir"
-)
-
-// The Claude Code hook: ipc [--as NAME] hook [--wait D].
+// Package hook is the Claude Code hook door: ipc [--as NAME] hook [--wait D].
 //
 // Claude Code runs the hook as a short process with the event as JSON on
 // stdin. The hook acts as --as / IPC_ID; with no identity it does nothing.
@@ -31,107 +16,113 @@ import (
 //   - Stop (configured with "asyncRewake": true), or --wait D on any event:
 //     waits in the background up to D (default 50m) for unread mail, then
 //     claims it and exits with status 2 and the mail on stderr, which
-//     wakes the idle session with the mail in hand (hook_wake.go). Mail
+//     wakes the idle session with the mail in hand (wake.go). Mail
 //     already unread when it starts wakes the session at once. At most one
-//     waiter runs per identity (hook_waiter.go); in a run nobody attends
-//     (claude -p) it returns at once.
+//     waiter runs per identity (waiter.go); in a run nobody attends
+//     (claude -p) it returns at once. SubagentStop waits as Stop does.
+//   - Any other event takes no context: the hook prints nothing.
+//
+// # Exit status
 //
 // Exit status 2 means "wake" to Claude Code on Stop and "block the prompt"
 // on UserPromptSubmit, so the hook exits 2 only to deliver mail on a wake;
 // its own errors (flags, environment, input) exit 1 with a message on
-// stderr.
+// stderr. Otherwise it exits 0.
 //
 // Output follows Claude Code's contract:
 // {"hookSpecificOutput":{"hookEventName":E,"additionalContext":TEXT}}.
+//
+// # On disk
+//
+// The hook keeps its own state beside the mailbox, under $IPC_HOME/hooks/:
+//
+//	hooks/<id>.wake   "<nonce> wait <pid>": the newest Stop hook waiting for <id>'s mail
+//	hooks/<id>.lock   flock serialising that record with the waiter's claim of the mail
+//
+// # What it is not
+//
+// The hook translates Claude Code's JSON into calls on the core and the
+// core's results and errors into the hook's form; it holds no mailbox rule
+// (checks, budgets and claims are maildir's). It takes everything from its
+// caller (the identity, the mailbox, the environment as a getenv function,
+// the clock) and reads no environment itself. It imports maildir and
+// internal/present, never another door (mcp, socket, cmd/ipc).
+package hook
 
-// hookInput is the part of Claude Code's hook input the hook reads.
-type hookInput struct {
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ipc-dev/ipc/internal/present"
+	"github.com/ipc-dev/ipc/maildir"
+)
+
+// input is the part of Claude Code's hook input the hook reads.
+type input struct {
 	Event     string `json:"hook_event_name"`
 	SessionID string `json:"session_id"`
 	Source    string `json:"source"` // SessionStart: startup, resume, clear, compact
 }
 
-// hookOutput is what the hook prints.
-type hookOutput struct {
+// output is what the hook prints.
+type output struct {
 	HookSpecificOutput struct {
 		HookEventName     string `json:"hookEventName"`
 		AdditionalContext string `json:"additionalContext"`
 	} `json:"hookSpecificOutput"`
 }
 
-// defaultWake is how long a wake waiter waits when --wait is not given.
-const defaultWake = 50 * time.Minute
-
-// runHook runs the hook and maps its errors to exit status 1: never 2,
-// which Claude Code reads as a wake or a blocked prompt.
-func runHook(ctx context.Context, c *cli, args []string) error {
-	err := c.hook(ctx, args)
-	var st exitStatus
-	if err == nil || errors.As(err, &st) {
-		return err
-	}
-	if code := c.fail(err); code == 0 { // printed the error, or the help
-		return nil
-	}
-	return exitStatus(1)
-}
-
-func (c *cli) hook(ctx context.Context, args []string) error {
-	fs := flags("hook")
-	wait := fs.Duration("wait", 0, "wait in the background up to this long for new mail, then exit 2 to wake the session (asyncRewake)")
-	event := fs.String("event", "", "the hook event, when stdin does not name it")
-	pos, err := parse(fs, args)
+// run reports whether the hook woke the session.
+func (d *door) run(ctx context.Context, stdin io.Reader) (bool, error) {
+	var in input
+	b, err := io.ReadAll(io.LimitReader(stdin, 1<<20))
 	if err != nil {
-		return err
-	}
-	if len(pos) > 0 || *wait < 0 {
-		return usageError("hook [--wait D] [--event NAME]: reads the hook's JSON on stdin")
-	}
-	var in hookInput
-	b, err := io.ReadAll(io.LimitReader(c.stdin, 1<<20))
-	if err != nil {
-		return fmt.Errorf("hook: read stdin: %w", err)
+		return false, fmt.Errorf("hook: read stdin: %w", err)
 	}
 	if len(strings.TrimSpace(string(b))) > 0 {
 		if err := json.Unmarshal(b, &in); err != nil {
-			return usageError("hook: stdin is not the hook's JSON: %v", err)
+			return false, fmt.Errorf("hook: %w: %v", ErrInput, err)
 		}
 	}
-	if *event != "" {
-		in.Event = *event
+	if d.Event != "" {
+		in.Event = d.Event
 	}
-	if c.as == "" {
-		return nil // no identity for this session: nothing to do
+	if d.ID == "" {
+		return false, nil // no identity for this session: nothing to do
 	}
-	st, err := c.openStore()
+	st, err := d.Open()
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer st.Close()
-	inbox, err := st.Inbox(c.as, maildir.Proof(c.as, c.getenv(maildir.EnvSecret)))
+	inbox, err := st.Inbox(d.ID, maildir.Proof(d.ID, d.Getenv(maildir.EnvSecret)))
 	if err != nil {
-		return err
+		return false, err
 	}
 	switch {
-	case *wait > 0 || in.Event == "Stop" || in.Event == "SubagentStop":
-		if *wait == 0 {
-			*wait = defaultWake
+	case d.Wait > 0 || in.Event == "Stop" || in.Event == "SubagentStop":
+		wait := d.Wait
+		if wait == 0 {
+			wait = DefaultWait
 		}
-		return c.hookWake(ctx, st, inbox, *wait)
+		return d.wake(ctx, st, inbox, wait)
 	case in.Event == "SessionStart":
-		return c.hookSessionStart(ctx, st, inbox)
+		return false, d.sessionStart(ctx, st, inbox)
 	case in.Event == "UserPromptSubmit" || in.Event == "PostToolUse":
-		return c.hookInject(ctx, inbox, in.Event)
+		return false, d.inject(ctx, inbox, in.Event)
 	}
-	return nil // an event that takes no context
+	return false, nil // an event that takes no context
 }
 
-// hookSessionStart registers the agent and reports its queued mail.
-func (c *cli) hookSessionStart(ctx context.Context, st *maildir.Store, inbox *maildir.Inbox) error {
+// sessionStart registers the agent and reports its queued mail.
+func (d *door) sessionStart(ctx context.Context, st *maildir.Store, inbox *maildir.Inbox) error {
 	id := inbox.ID()
 	var b strings.Builder
 	fmt.Fprintf(&b, "You are %q on the ipc mailbox, through which the AI agents on this machine message each other: pass %q as from_id and instance_id to the ipc tools (or use the ipc CLI).", id, id)
-	s, err := st.Login(ctx, id, maildir.Proof(id, c.getenv(maildir.EnvSecret)))
+	s, err := st.Login(ctx, id, maildir.Proof(id, d.Getenv(maildir.EnvSecret)))
 	switch {
 	case err == nil:
 		s.Close() // registered; this session's ipc mcp takes the name next
@@ -149,38 +140,42 @@ func (c *cli) hookSessionStart(ctx context.Context, st *maildir.Store, inbox *ma
 	} else {
 		b.WriteString("\nNo unread mail.")
 	}
-	return c.hookPrint("SessionStart", b.String())
-}
-
-// hookInject claims the unread mail whose output Claude Code shows whole
-// (present.Hook: the whole stdout line is counted) and prints it as
-// context; it prints nothing when there is none.
-func (c *cli) hookInject(ctx context.Context, inbox *maildir.Inbox, event string) error {
-	text, res, err := c.hookMail(ctx, inbox, func(body string) string { return hookLine(event, body) })
-	if err != nil {
-		return err
-	}
-	warn(c, res) // stderr, which Claude Code shows the user: the model has them in the context
-	if text == "" {
-		return nil
-	}
-	_, err = io.WriteString(c.stdout, text)
+	_, err = io.WriteString(d.stdout, line("SessionStart", b.String()))
 	return err
 }
 
-// hookMail claims the unread mail whose final text, final(body), Claude
-// Code shows whole (present.Hook, counted on that text) and returns that
-// text, or "" when there is none, with the check's result. final is the
-// door's own form: one line of JSON on stdout for context, the body itself
-// on stderr for a wake. The text holds the check's warnings, measured with
+// inject claims the unread mail whose output Claude Code shows whole
+// (present.Hook: the whole stdout line is counted) and prints it as
+// context; it prints nothing when there is none.
+func (d *door) inject(ctx context.Context, inbox *maildir.Inbox, event string) error {
+	text, res, err := d.mail(ctx, inbox, func(body string) string { return line(event, body) })
+	if err != nil {
+		return err
+	}
+	// stderr, which Claude Code shows the user: the model has them in the context
+	for _, w := range res.Warnings() {
+		fmt.Fprintf(d.stderr, "ipc: warning: %s\n", w)
+	}
+	if text == "" {
+		return nil
+	}
+	_, err = io.WriteString(d.stdout, text)
+	return err
+}
+
+// mail claims the unread mail whose final text, final(body), Claude Code
+// shows whole (present.Hook, counted on that text) and returns that text,
+// or "" when there is none, with the check's result. final is the hook's
+// own form: one line of JSON on stdout for context, the body itself on
+// stderr for a wake. The text holds the check's warnings, measured with
 // it: nothing else may be written beside it where the model reads it.
-func (c *cli) hookMail(ctx context.Context, inbox *maildir.Inbox, final func(body string) string) (string, maildir.CheckResult, error) {
-	p, err := present.Hook.WithOverride(c.getenv(present.EnvBudget))
+func (d *door) mail(ctx context.Context, inbox *maildir.Inbox, final func(body string) string) (string, maildir.CheckResult, error) {
+	p, err := present.Hook.WithOverride(d.Getenv(present.EnvBudget))
 	if err != nil {
 		return "", maildir.CheckResult{}, fmt.Errorf("hook: %w", err)
 	}
 	head := fmt.Sprintf("📬 ipc mail for %s, delivered by a hook:\n", inbox.ID())
-	now := time.Now()
+	now := d.Now()
 	out, err := maildir.CheckWithin(ctx, inbox, maildir.CheckOptions{Door: maildir.DoorHook}, maildir.Budget{
 		Limit: p.Limit, Measure: p.Measure,
 		Render: func(sh maildir.Shown) string { return final(head + present.Messages(sh, now)) },
@@ -194,15 +189,10 @@ func (c *cli) hookMail(ctx context.Context, inbox *maildir.Inbox, final func(bod
 	return out.Text, out.Result, nil
 }
 
-func (c *cli) hookPrint(event, text string) error {
-	_, err := io.WriteString(c.stdout, hookLine(event, text))
-	return err
-}
-
-// hookLine is the hook's output for text, exactly as printed: one line of
+// line is the hook's output for text, exactly as printed: one line of
 // JSON, as Claude Code reads it.
-func hookLine(event, text string) string {
-	var out hookOutput
+func line(event, text string) string {
+	var out output
 	out.HookSpecificOutput.HookEventName = event
 	out.HookSpecificOutput.AdditionalContext = text
 	var b strings.Builder
