@@ -23,7 +23,7 @@
 //	  index/*.lock            the locks guarding those files; identity.lock
 //	                          serialises renames and registrations
 //	  hooks/<id>.wake         the one Claude Code Stop hook waiting for <id>'s
-//	                          mail, "<nonce> wait <pid>" (written by cmd/ipc)
+//	                          mail, "<nonce> wait <pid>" (written by package hook)
 //	  hooks/<id>.lock         serialises that record with the waiter's claim
 //
 // Directories are created 0700 and files 0600.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipc-dev/ipc/hook"
 	"github.com/ipc-dev/ipc/maildir"
 	"github.com/ipc-dev/ipc/socket"
 )
@@ -101,7 +102,7 @@ func runDoctor(ctx context.Context, c *cli, args []string) error {
 		note("secure mode is on (%s set): registrations need the shared-secret proof", maildir.EnvSecret)
 	}
 
-	c.doctorWake(st.Root(), say, note)
+	hook.Diagnose(st.Root(), c.as, c.getenv, say, note)
 
 	warn := func(format string, a ...any) { fmt.Fprintf(c.stdout, "WARN %s\n", fmt.Sprintf(format, a...)) }
 	c.doctorServer(ctx, st.Root(), say, warn, note)

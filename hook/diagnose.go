@@ -1,4 +1,4 @@
-package main
+package hook
 
 import (
 	"os"
@@ -16,24 +16,26 @@ const (
 	envMessagingToken  = "CLAUDE_CODE_MESSAGING_TOKEN"
 )
 
-// doctorWake reports how an idle Claude Code session is woken for new
-// mail, and what the hook state of the identity records.
-func (c *cli) doctorWake(root string, say func(bool, string, ...any), note func(string, ...any)) {
+// Diagnose reports, for ipc doctor, how an idle Claude Code session is
+// woken for new mail, and what the hook state of identity id in the
+// mailbox at root records. say reports a check that passed or failed,
+// note a finding; getenv reads the environment of the session.
+func Diagnose(root, id string, getenv func(string) string, say func(ok bool, format string, a ...any), note func(format string, a ...any)) {
 	say(true, "wake path for an idle Claude Code session: the Stop hook (ipc hook --wait, \"asyncRewake\": true), which hands over the mail as it wakes the session")
-	if sock := c.getenv(envMessagingSocket); sock != "" {
-		token := map[bool]string{true: " and a token", false: ""}[c.getenv(envMessagingToken) != ""]
+	if sock := getenv(envMessagingSocket); sock != "" {
+		token := map[bool]string{true: " and a token", false: ""}[getenv(envMessagingToken) != ""]
 		note("this session's inbox socket is at %s%s; ipc does not post to it: Claude Code documents who may post (the session's own processes) but not the frame a post is", sock, token)
 	}
-	if skip, why := unattended(c.getenv); skip {
+	if skip, why := unattended(getenv); skip {
 		note("this is a Claude Code run nobody attends (%s): the Stop hook returns at once and wakes nothing", why)
 	}
-	if c.as == "" || !maildir.ValidID(c.as) {
+	if id == "" || !maildir.ValidID(id) {
 		return
 	}
-	path := filepath.Join(root, "hooks", c.as+".wake")
+	path := filepath.Join(stateDir(root), id+".wake")
 	b, err := os.ReadFile(path)
 	if err != nil {
-		note("no Stop hook has waited for %s's mail yet", c.as)
+		note("no Stop hook has waited for %s's mail yet", id)
 		return
 	}
 	fields := strings.Fields(string(b))
@@ -43,8 +45,8 @@ func (c *cli) doctorWake(root string, say func(bool, string, ...any), note func(
 	}
 	switch {
 	case len(fields) == 3 && fields[1] == "wait":
-		note("hooks/%s.wake: the newest Stop hook waiting for %s's mail is pid %s%s", c.as, c.as, fields[2], since)
+		note("hooks/%s.wake: the newest Stop hook waiting for %s's mail is pid %s%s", id, id, fields[2], since)
 	default:
-		note("hooks/%s.wake: %q is not a waiter record; the next Stop hook replaces it", c.as, strings.TrimSpace(string(b)))
+		note("hooks/%s.wake: %q is not a waiter record; the next Stop hook replaces it", id, strings.TrimSpace(string(b)))
 	}
 }

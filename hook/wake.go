@@ -1,4 +1,4 @@
-package main
+package hook
 
 import (
 	"context"
@@ -32,29 +32,29 @@ func unattended(getenv func(string) string) (bool, string) {
 	return false, ""
 }
 
-// hookWake waits up to d for unread mail, claims it and writes it to
-// stderr, then ends with exit status 2, which makes Claude Code wake the
-// idle session and show the mail to the model (asyncRewake): the wake is
-// the delivery, as an injection by UserPromptSubmit is, so nothing tells
-// the model to fetch mail it already has. Mail already unread when the
-// hook starts (it landed while the model wrote its answer) wakes the
-// session at once.
+// wake waits up to wait for unread mail, claims it and writes it to
+// stderr, and reports true: the hook then ends with exit status 2, which
+// makes Claude Code wake the idle session and show the mail to the model
+// (asyncRewake). The wake is the delivery, as an injection by
+// UserPromptSubmit is, so nothing tells the model to fetch mail it already
+// has. Mail already unread when the hook starts (it landed while the model
+// wrote its answer) wakes the session at once.
 //
-// It ends quietly with status 0 when the wait is over, when a newer waiter
-// of the same identity took its place, when the session that started it is
-// gone, or at once in a run nobody attends. It never exits
-// with status 2 on an error, so a broken setup cannot wake the session in
-// a loop; and since every wake claims the mail it shows, a wake is never
-// repeated for the same mail.
-func (c *cli) hookWake(ctx context.Context, st *maildir.Store, inbox *maildir.Inbox, d time.Duration) error {
-	if skip, _ := unattended(c.getenv); skip {
-		return nil
+// It reports false, for a quiet exit 0, when the wait is over, when a
+// newer waiter of the same identity took its place, when the session that
+// started it is gone, or at once in a run nobody attends. An error never
+// wakes, so a broken setup cannot wake the session in a loop; and since
+// every wake claims the mail it shows, a wake is never repeated for the
+// same mail.
+func (d *door) wake(ctx context.Context, st *maildir.Store, inbox *maildir.Inbox, wait time.Duration) (bool, error) {
+	if skip, _ := unattended(d.Getenv); skip {
+		return false, nil
 	}
 	w, err := becomeWaiter(st.Root(), inbox.ID())
 	if err != nil {
-		return err
+		return false, err
 	}
-	wctx, cancel := context.WithTimeout(ctx, d)
+	wctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	stop := w.watch(wctx, cancel)
 	defer stop()
@@ -64,23 +64,23 @@ func (c *cli) hookWake(ctx context.Context, st *maildir.Store, inbox *maildir.In
 		// anything beyond them. Mail landing after this look is claimed.
 		before, err := inbox.Peek(ctx, 0)
 		if err != nil {
-			return err
+			return false, err
 		}
 		var text string
 		current, err := w.claim(func() error {
 			var err error
-			text, _, err = c.hookMail(ctx, inbox, func(body string) string { return body })
+			text, _, err = d.mail(ctx, inbox, func(body string) string { return body })
 			return err
 		})
 		if err != nil {
-			return err
+			return false, err
 		}
 		if !current {
-			return nil // superseded, or the session is gone: no wake
+			return false, nil // superseded, or the session is gone: no wake
 		}
 		if text != "" {
-			fmt.Fprint(c.stderr, text)
-			return exitStatus(2)
+			fmt.Fprint(d.stderr, text)
+			return true, nil
 		}
 		seen := make(map[string]bool, len(before))
 		for _, m := range before {
@@ -88,9 +88,9 @@ func (c *cli) hookWake(ctx context.Context, st *maildir.Store, inbox *maildir.In
 		}
 		if err := inbox.WaitNew(wctx, seen); err != nil {
 			if wctx.Err() != nil {
-				return nil // the wait is over, superseded, or the session ended
+				return false, nil // the wait is over, superseded, or the session ended
 			}
-			return err
+			return false, err
 		}
 	}
 }

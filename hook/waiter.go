@@ -1,4 +1,4 @@
-package main
+package hook
 
 import (
 	"context"
@@ -39,8 +39,11 @@ type waiterRecord struct {
 	lock *flock.Flock // hooks/<id>.lock
 }
 
+// stateDir is the hook's own directory in the mailbox at root.
+func stateDir(root string) string { return filepath.Join(root, "hooks") }
+
 func openWaiterRecord(root, id string) (*waiterRecord, error) {
-	dir := filepath.Join(root, "hooks")
+	dir := stateDir(root)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("hook state: %w", err)
 	}
