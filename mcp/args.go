@@ -11,9 +11,15 @@ import (
 )
 
 // Arguments are checked against the tool's own input schema (the one
-// tools/list shows), so that a model that gets them wrong reads which
-// argument is missing or of the wrong type, with its description, as an
-// ordinary tool error it can correct.
+// tools/list shows, derived from its argument struct), so that a model
+// that gets them wrong reads which argument is missing or of the wrong
+// type, with its description, as an ordinary tool error it can correct.
+//
+// mcp-go's own validation (server.WithInputSchemaValidation) cannot take
+// this place: it runs only on the SDK's request path, which the stdio
+// transport bypasses so as not to decode a large message into maps; it
+// refuses an object sent as a string holding it, which some clients do;
+// and its failures carry no kind.
 
 // checkArguments validates raw (the "arguments" object of a tool call)
 // against schema and returns the arguments to decode. Required
@@ -138,4 +144,15 @@ func propertyDoc(schema mcpgo.ToolInputSchema, name string) string {
 		return article(t)
 	}
 	return article(t) + ": " + d
+}
+
+// jsonObject is an argument holding a JSON object, kept as sent. It is a
+// struct so that the schema derived for it says "type": "object".
+type jsonObject struct{ raw json.RawMessage }
+
+// UnmarshalJSON keeps a copy of b (checkArguments made sure it is an
+// object or null).
+func (o *jsonObject) UnmarshalJSON(b []byte) error {
+	o.raw = append(o.raw[:0], b...)
+	return nil
 }

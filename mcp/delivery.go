@@ -3,13 +3,13 @@ package mcp
 import (
 	"context"
 
-	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
 
 // The tenth tool: what became of a message. Its definition is kept tiny
 // (the token budget of the tool list); the states are in the reply.
 
+// messageStatusArgs are the arguments of message_status.
 type messageStatusArgs struct {
 	MessageID string `json:"message_id"`
 }
@@ -17,11 +17,8 @@ type messageStatusArgs struct {
 // messageStatusTool is the message_status tool: the sender (or the
 // recipient) of a message asks what became of it.
 func (s *Server) messageStatusTool() server.ServerTool {
-	return newTool(s, mcpgo.NewTool("message_status",
-		mcpgo.WithDescription("What became of a message you sent (the id send returned)."),
-		mcpgo.WithString("message_id", mcpgo.Required()),
-		hints(true, false, true, false),
-	), s.messageStatus)
+	return tool("message_status", "What became of a message you sent (the id send returned).",
+		s.messageStatus, hints(true, false, true, false))
 }
 
 func (s *Server) messageStatus(ctx context.Context, a messageStatusArgs) (string, error) {

@@ -24,8 +24,8 @@ func toolError(err error) *mcpgo.CallToolResult {
 		kind, msg = "timeout", "the call ran out of time"
 	}
 	next := nextStep(kind)
-	if e := (*maildir.Error)(nil); kind == maildir.Denied && errors.As(err, &e) && e.Op == "share_command" {
-		next = "" // share_command is turned off, which has nothing to do with secure mode
+	if errors.As(err, new(advised)) {
+		next = ""
 	}
 	if next != "" {
 		msg = strings.TrimSuffix(msg, ".") + ". " + next
@@ -52,6 +52,13 @@ func nextStep(k maildir.Kind) string {
 	}
 	return ""
 }
+
+// advised is an error whose sentence already says what to do next:
+// toolError adds no advice of its kind to it (share_command turned off is
+// denied, but has nothing to do with secure mode).
+type advised struct{ error }
+
+func (a advised) Unwrap() error { return a.error }
 
 // notRegistered is the error of a tool that needs an identity, called
 // before this server has one. why says why the identity configured at start

@@ -68,7 +68,6 @@ type Server struct {
 	st  *maildir.Store
 	cfg Config
 	mcp *server.MCPServer
-	run map[string]toolFunc // the tools by name, for the stdio transport
 
 	mu       sync.Mutex
 	sess     *maildir.Session   // nil until registered
@@ -107,7 +106,7 @@ func NewServer(ctx context.Context, st *maildir.Store, cfg Config) *Server {
 	if cfg.Version == "" {
 		cfg.Version = "dev"
 	}
-	s := &Server{st: st, cfg: cfg, ready: make(chan struct{}), run: map[string]toolFunc{}}
+	s := &Server{st: st, cfg: cfg, ready: make(chan struct{})}
 	s.channels = cfg.Channel && cfg.ChannelAnyClient // until a handshake names the client
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.idCtx, s.idCancel = context.WithCancel(s.ctx)
@@ -118,6 +117,7 @@ func NewServer(ctx context.Context, st *maildir.Store, cfg Config) *Server {
 		server.WithResourceCapabilities(false, false),
 		server.WithInstructions(s.instructions()),
 		server.WithRecovery(),
+		server.WithToolHandlerMiddleware(s.door),
 		server.WithHooks(s.handshakeHooks()),
 	}
 	if cfg.Channel {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/ipc-dev/ipc/maildir"
 )
@@ -350,11 +351,11 @@ func (t *stdio) dispatch(ctx context.Context, l stdioLine) {
 		return
 	}
 	call := env.Params
-	var run toolFunc
-	isTool := false
+	var tool *server.ServerTool
 	if env.Method == string(mcpgo.MethodToolsCall) && call.ok {
-		run, isTool = t.s.run[call.Name] // otherwise the SDK answers (unknown tool, bad params)
+		tool = t.s.mcp.GetTool(call.Name) // nil: the SDK answers (unknown tool, bad params)
 	}
+	isTool := tool != nil
 	env.Params = toolParams{}
 	slots := t.calls
 	if isTool && call.Name == "check" && mayWait(call.Arguments) {
@@ -382,7 +383,7 @@ func (t *stdio) dispatch(ctx context.Context, l stdioLine) {
 		if isTool {
 			args := call.Arguments
 			l.text, call.Arguments = nil, nil // the arguments are all that is needed now
-			t.writeResult(env.ID, t.call(ctx, run, args))
+			t.writeResult(env.ID, t.call(ctx, tool, args))
 			t.answered()
 			return
 		}
@@ -415,15 +416,18 @@ func (t *stdio) clientReady() {
 	t.s.markReady()
 }
 
-// call runs a tool, turning a panic into an internal error result.
-func (t *stdio) call(ctx context.Context, run toolFunc, args json.RawMessage) (res *mcpgo.CallToolResult) {
+// call runs a tool on its arguments as sent, turning a panic into an
+// internal error result.
+func (t *stdio) call(ctx context.Context, tool *server.ServerTool, args json.RawMessage) (res *mcpgo.CallToolResult) {
 	defer func() {
 		if r := recover(); r != nil {
 			t.s.cfg.Logf("ipc mcp: panic in a tool call: %v", r)
 			res = toolError(&maildir.Error{Op: "call", Kind: maildir.Internal, Msg: fmt.Sprintf("the tool failed: %v", r)})
 		}
 	}()
-	return run(ctx, args)
+	var req mcpgo.CallToolRequest
+	req.Params.Name, req.Params.RawArguments = tool.Tool.Name, args
+	return t.s.callTool(ctx, tool.Tool, tool.Handler, req)
 }
 
 // mayWait reports whether check arguments ask to wait for mail.

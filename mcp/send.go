@@ -1,0 +1,61 @@
+package mcp
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ipc-dev/ipc/maildir"
+)
+
+// sendArgs are the arguments of send.
+type sendArgs struct {
+	addressed
+	payloadArgs
+}
+
+// addressed are the arguments of the tools that send to one agent: the
+// sender (this server's identity) and the recipient.
+type addressed struct {
+	FromID string `json:"from_id"`
+	ToID   string `json:"to_id"`
+}
+
+// payloadArgs are the arguments of the message send and broadcast carry.
+type payloadArgs struct {
+	Content        string     `json:"content"`
+	Data           jsonObject `json:"data,omitempty" jsonschema:"A JSON object sent along."`
+	IdempotencyKey string     `json:"idempotency_key,omitempty" jsonschema:"A retry with the same key within 2 min sends nothing."`
+}
+
+// payload is the message the arguments describe.
+func (a payloadArgs) payload() maildir.Payload {
+	return maildir.Payload{Content: a.Content, Data: a.Data.raw, Key: a.IdempotencyKey}
+}
+
+func (s *Server) sendTool(ctx context.Context, a sendArgs) (string, error) {
+	sess, err := s.actingAs("send", "from_id", a.FromID)
+	if err != nil {
+		return "", err
+	}
+	res, err := sess.SendPayload(ctx, a.ToID, a.payload())
+	if err != nil {
+		return "", err
+	}
+	return res.Summary() + " (id " + res.ID + ")" + largeNote(res.To, res.LargeFile) + replayedNote(res.Replayed), nil
+}
+
+// replayedNote marks the result of a call repeating an idempotency key.
+func replayedNote(replayed bool) string {
+	if !replayed {
+		return ""
+	}
+	return "\n(Same idempotency_key as an earlier call: this is its result; nothing was sent now.)"
+}
+
+// largeNote explains a message that was stored as a large-message file.
+func largeNote(to, file string) string {
+	if file == "" {
+		return ""
+	}
+	return fmt.Sprintf("\nThe content is over 10,240 bytes: %s gets a short summary and the full text in %s.", to, file)
+}
