@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+	"github.com/ipc-dev/ipc/internal/durable"
 )
 
 // defaultPollInterval is used when newNotifier is given a non-positive interval.
@@ -91,7 +92,7 @@ func (l pollListing) changedFrom(prev pollListing) bool {
 
 // readPollListing lists dir. A missing directory is an empty listing, not an error.
 func readPollListing(dir string) (pollListing, error) {
-	f, err := openDir(dir)
+	f, err := durable.OpenDir(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return pollListing{}, nil
@@ -473,17 +474,4 @@ func (n *notifier) poll(d *notifierDir, prev pollListing) {
 		d.wakeLocked()
 		n.mu.Unlock()
 	}
-}
-
-// fsInfo describes the filesystem holding path.
-type fsInfo struct {
-	// Type is the filesystem type, e.g. "ext4", "tmpfs", "9p", "nfs", "cifs",
-	// "smb2", "fuse", "xfs", "btrfs", "overlay", "apfs", "ntfs", or
-	// "unknown(0x...)" for an unrecognised Linux magic number.
-	Type string
-	// Remote is true where inotify/fsevents do not see writes made by other
-	// machines or OS instances (network filesystems, 9p/drvfs, FUSE).
-	Remote bool
-	// Free is the number of bytes available to unprivileged users, 0 if unknown.
-	Free uint64
 }
