@@ -15,7 +15,7 @@ import (
 
 // index is a small JSON file under index/, read without a lock (it is only
 // ever replaced atomically) and changed by read-modify-write under its
-// fileLock. Readers cache the decoded value until the file's identity
+// durable.Lock. Readers cache the decoded value until the file's identity
 // (inode, size, mtime) changes.
 //
 // A file that cannot be decoded is moved aside to <name>.corrupt-<time> and

@@ -50,8 +50,8 @@ func (s *Syncer) Begin() (end func()) {
 // under None, and never on Windows (see SyncDir).
 func (s *Syncer) SyncsDirs() bool { return s.policy != None && dirsSync }
 
-// File makes a file just written durable.
-func (s *Syncer) File(f *os.File) error {
+// file makes a file just written durable.
+func (s *Syncer) file(f *os.File) error {
 	switch s.policy {
 	case None:
 		return nil
@@ -72,8 +72,8 @@ func (s *Syncer) Dir(d *os.File) error {
 	return s.commit.commit(&commitItem{dir: d})
 }
 
-// DirAt makes the entries of the directory at path durable.
-func (s *Syncer) DirAt(path string) error {
+// dirAt makes the entries of the directory at path durable.
+func (s *Syncer) dirAt(path string) error {
 	if !s.SyncsDirs() {
 		return nil
 	}
@@ -85,7 +85,7 @@ func (s *Syncer) DirAt(path string) error {
 func (s *Syncer) Fill(f *os.File, write func(io.Writer) error) error {
 	err := write(f)
 	if err == nil {
-		err = s.File(f)
+		err = s.file(f)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -103,7 +103,7 @@ func (s *Syncer) WriteFile(path string, write func(io.Writer) error) error {
 	}
 	err = s.Fill(f, write)
 	if err == nil {
-		err = s.DirAt(filepath.Dir(path))
+		err = s.dirAt(filepath.Dir(path))
 	}
 	if err != nil {
 		_ = os.Remove(path)
