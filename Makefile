@@ -21,18 +21,19 @@ fmt:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-# The core imports no door and no MCP library, and runs no programs; of the
-# internal packages it imports only its engines. The watcher imports nothing
-# of this module.
+# The core imports no door and no MCP library, and runs no programs; of
+# the module's internal packages it imports only the engines. The engines
+# import nothing of the module but each other: no rule, no door.
+ENGINES := github.com/ipc-dev/ipc/internal/(durable|watch)
 deps:
-	@if $(GO) list -deps ./maildir | grep -E 'ipc/(socket|mcp|cmd|internal)|mark3labs' | \
-		grep -vx 'github.com/ipc-dev/ipc/internal/watch'; then \
+	@if $(GO) list -deps ./maildir | grep -E 'ipc/(socket|mcp|cmd|internal)|mark3labs' | grep -vxE '$(ENGINES)'; then \
 		echo "maildir must not import the doors"; exit 1; fi
+	@if $(GO) list -deps ./internal/durable | grep '^github.com/ipc-dev/ipc/' | grep -vxE '$(ENGINES)'; then \
+		echo "internal/durable must import no rule package (maildir) and no door"; exit 1; fi
 	@if $(GO) list -deps ./maildir | grep -x 'os/exec'; then \
 		echo "maildir must not run programs (internal/sharecmd does)"; exit 1; fi
-	@if $(GO) list -deps ./internal/watch | grep '^github.com/ipc-dev/ipc/' | \
-		grep -vx 'github.com/ipc-dev/ipc/internal/watch'; then \
-		echo "internal/watch must not import other packages of this module"; exit 1; fi
+	@if $(GO) list -deps ./internal/watch | grep '^github.com/ipc-dev/ipc/' | grep -vxE '$(ENGINES)'; then \
+		echo "internal/watch must import no rule package (maildir) and no door"; exit 1; fi
 
 # Every fuzz target of every package, one go test -fuzz call each. Go 1.26's
 # fuzz coordinator can report "context deadline exceeded" at the -fuzztime

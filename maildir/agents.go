@@ -4,6 +4,8 @@ import (
 	"context"
 	"sort"
 	"time"
+
+	"github.com/ipc-dev/ipc/internal/durable"
 )
 
 // Agent describes a registered agent.
@@ -39,7 +41,7 @@ func (st *Store) Agents(ctx context.Context) ([]Agent, error) {
 			st.mu.Lock()
 			_, mine := st.live[id]
 			st.mu.Unlock()
-			a.Online = mine || heldElsewhere(st.presenceLockPath(id)) || st.liveElsewhere(rec, seen)
+			a.Online = mine || durable.HeldElsewhere(st.presenceLockPath(id)) || st.liveElsewhere(rec, seen)
 		}
 		out = append(out, a)
 	}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+
+	"github.com/ipc-dev/ipc/internal/durable"
 )
 
 var body200 = fmt.Sprintf("%0200d", 0)
@@ -32,7 +34,7 @@ func BenchmarkRawFsyncLoop(b *testing.B) {
 		if err := os.Rename(filepath.Join(tmp, name), filepath.Join(nw, name)); err != nil {
 			b.Fatal(err)
 		}
-		if err := syncDir(nw); err != nil {
+		if err := durable.SyncDir(nw); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -2,13 +2,16 @@ package maildir
 
 import (
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/ipc-dev/ipc/internal/durable"
 )
 
 // A delivery works on one maildir through a descriptor of its directory
-// (boxDir) opened once, before anything is written: the message file is
+// (durable.Dir) opened once, before anything is written: the message file is
 // created in tmp/, published into new/ and new/ is made durable, all
 // relative to that descriptor. A rename moving the whole maildir while a
 // delivery is under way therefore moves it with the delivery, which ends in
@@ -30,10 +33,7 @@ const maxDeliveryAttempts = 3
 // m.OrigTo change when m.To was renamed while the delivery ran. The
 // sender's record of it is written (delivery.go), a bounce when it failed.
 func (st *Store) deliver(m *Message) error {
-	if st.opts.Sync == SyncBatch {
-		st.commit.enter()
-		defer st.commit.leave()
-	}
+	defer st.sync.Begin()()
 	for attempt := 1; ; attempt++ {
 		published, err := st.deliverOnce(m)
 		if err == nil || published || attempt == maxDeliveryAttempts || !errors.Is(err, fs.ErrNotExist) {
@@ -74,33 +74,28 @@ func (st *Store) deliverOnce(m *Message) (published bool, err error) {
 	if err := st.ensureBox(m.To); err != nil {
 		return false, err
 	}
-	box, err := openBoxDir(st.boxPath(m.To))
+	box, err := durable.Open(st.boxPath(m.To))
 	if err != nil {
 		return false, err
 	}
-	defer box.close()
+	defer box.Close()
 	m.ID = st.names.next(st.now())
 	body := m.format()
-	f, err := box.createTmp(m.ID)
+	tmp, dst := dirTmp+"/"+m.ID, dirNew+"/"+m.ID
+	f, err := box.Create(tmp)
 	if err != nil {
 		return false, err
 	}
-	_, err = f.Write(body)
-	if err == nil {
-		err = st.syncFile(f)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	err = st.sync.Fill(f, func(w io.Writer) error { _, err := w.Write(body); return err })
 	var newDir *os.File // opened before publishing: it follows the maildir
-	if err == nil && st.syncsDirs() {
-		newDir, err = box.openNew()
+	if err == nil && st.sync.SyncsDirs() {
+		newDir, err = box.OpenDir(dirNew)
 	}
 	if err == nil {
-		err = box.publish(m.ID)
+		err = box.Publish(tmp, dst)
 	}
 	if err != nil {
-		box.removeTmp(m.ID)
+		_ = box.Remove(tmp)
 		if newDir != nil {
 			newDir.Close()
 		}
@@ -114,9 +109,9 @@ func (st *Store) deliverOnce(m *Message) (published bool, err error) {
 	if newDir == nil {
 		return true, nil
 	}
-	err = st.syncDirFile(newDir)
+	err = st.sync.Dir(newDir)
 	newDir.Close()
-	if err != nil && !box.withdraw(m.ID) {
+	if err != nil && box.Remove(dst) != nil {
 		// A reader claimed the message before it could be taken back:
 		// it was received, and an error would invite a second copy.
 		err = nil
@@ -124,43 +119,13 @@ func (st *Store) deliverOnce(m *Message) (published bool, err error) {
 	return true, err
 }
 
-// syncsDirs reports whether deliveries make new/ durable after publishing.
-func (st *Store) syncsDirs() bool {
-	return st.opts.Sync != SyncNone && dirsSync
-}
-
-// syncDirFile makes the entries of an open directory durable according to
-// the policy.
-func (st *Store) syncDirFile(d *os.File) error {
-	switch {
-	case st.opts.Sync == SyncNone || !dirsSync:
-		return nil
-	case st.opts.Sync == SyncFull:
-		return syncDirFile(d)
-	}
-	return st.commit.commit(&commitItem{dir: d})
-}
-
-// syncDir makes a directory's entries durable according to the policy.
-func (st *Store) syncDir(dir string) error {
-	if !st.syncsDirs() {
-		return nil
-	}
-	d, err := openDir(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return st.syncDirFile(d)
-}
-
-// syncFile makes a file just written durable according to the policy.
-func (st *Store) syncFile(f *os.File) error {
-	switch st.opts.Sync {
-	case SyncNone:
-		return nil
+// policy is the engine's policy for p.
+func (p SyncPolicy) policy() durable.Policy {
+	switch p {
 	case SyncFull:
-		return f.Sync()
+		return durable.Full
+	case SyncNone:
+		return durable.None
 	}
-	return st.commit.commit(&commitItem{file: f})
+	return durable.Batch
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ipc-dev/ipc/internal/durable"
 	"github.com/ipc-dev/ipc/internal/watch"
 )
 
@@ -92,11 +93,11 @@ func (st *Store) check(ctx context.Context, id string, opt CheckOptions) (CheckR
 		}
 		msgID := claimID(name)
 		dst := st.boxPath(id, dirCur, msgID+infoSeen)
-		if err := rename(filepath.Join(newDir, name), dst); err != nil {
+		if err := durable.Rename(filepath.Join(newDir, name), dst); err != nil {
 			switch {
 			case errors.Is(err, fs.ErrNotExist):
 				continue // claimed by another checker
-			case isNoSpace(err) || isShortOfResources(err):
+			case durable.IsNoSpace(err) || isShortOfResources(err):
 				return res.stop(ioError(op, id, err), len(names)-i) // every later claim fails alike
 			}
 			// This one cannot be claimed (its name in cur/ is taken by a
@@ -278,7 +279,7 @@ func (st *Store) sweepAliases(id string) {
 	for _, old := range st.aliases(id) {
 		names, _ := listDir(st.boxPath(old, dirNew))
 		for _, n := range names {
-			_ = publish(st.boxPath(old, dirNew, n), st.boxPath(id, dirNew, n))
+			_ = durable.Publish(st.boxPath(old, dirNew, n), st.boxPath(id, dirNew, n))
 		}
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ipc-dev/ipc/internal/durable"
 )
 
 // Idempotency keys. A send or broadcast may carry a key chosen by the
@@ -88,7 +90,7 @@ func onceLocked[R any](s *Session, op, key, fp, dir, name string, call func() (R
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return zero, ioError(op, sender, err)
 	}
-	unlock, err := st.dedupeLock(dir, name).lock()
+	unlock, err := st.dedupeLock(dir, name).Lock()
 	if err != nil {
 		return zero, ioError(op, sender, err)
 	}
@@ -113,7 +115,7 @@ func onceLocked[R any](s *Session, op, key, fp, dir, name string, call func() (R
 	res, merr := json.Marshal(r)
 	if merr == nil {
 		rec, _ := json.Marshal(dedupeRecord{Op: op, Fingerprint: fp, At: st.now(), Result: res})
-		merr = replaceFile(path, rec)
+		merr = durable.ReplaceFile(path, rec)
 	}
 	if merr != nil {
 		st.opts.Logf("maildir: %s: idempotency key not recorded: %v", op, merr)
@@ -134,7 +136,7 @@ func (st *Store) readDedupe(path string) (dedupeRecord, bool) {
 
 // dedupeLock returns the lock of the bucket of the record name in dir,
 // one per lock file in this process.
-func (st *Store) dedupeLock(dir, name string) *fileLock {
+func (st *Store) dedupeLock(dir, name string) *durable.Lock {
 	bucket := 0
 	if b, err := hex.DecodeString(name[:2]); err == nil {
 		bucket = int(b[0]) % dedupeBuckets
@@ -144,7 +146,7 @@ func (st *Store) dedupeLock(dir, name string) *fileLock {
 	defer st.mu.Unlock()
 	l := st.dedupeLocks[path]
 	if l == nil {
-		l = newFileLock(path)
+		l = durable.NewLock(path)
 		st.dedupeLocks[path] = l
 	}
 	return l
@@ -188,7 +190,7 @@ func (st *Store) sweepDedupe(dir string) int {
 		if !strings.HasSuffix(name, ".json") || len(name) < 2 {
 			continue
 		}
-		unlock, err := st.dedupeLock(dir, name).lock()
+		unlock, err := st.dedupeLock(dir, name).Lock()
 		if err != nil {
 			return removed
 		}

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/ipc-dev/ipc/internal/durable"
 )
 
 // What became of a message is read from the files alone, never from a
@@ -157,7 +159,7 @@ func (st *Store) recordSent(m *Message, failed error) {
 
 // bounceReason says why a delivery failed, in a line.
 func bounceReason(err error) string {
-	if isNoSpace(err) {
+	if durable.IsNoSpace(err) {
 		return "the recipient's maildir could not take it: the disk is full or read-only"
 	}
 	return "the recipient's maildir could not take it: " + err.Error()
@@ -177,10 +179,10 @@ func (st *Store) writeRecordFile(box, dir, name string, body []byte) error {
 		_ = os.Remove(tmp) // a full disk may have left it half written
 		return err
 	}
-	err = publish(tmp, filepath.Join(dir, name))
+	err = durable.Publish(tmp, filepath.Join(dir, name))
 	if errors.Is(err, fs.ErrNotExist) {
 		if err = os.MkdirAll(dir, 0o700); err == nil {
-			err = publish(tmp, filepath.Join(dir, name))
+			err = durable.Publish(tmp, filepath.Join(dir, name))
 		}
 	}
 	if err != nil {

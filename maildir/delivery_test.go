@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ipc-dev/ipc/internal/durable"
 )
 
 // wantState asks s for the status of msgID and checks its state.
@@ -172,7 +174,7 @@ func TestDeliveryClaimWithoutRecord(t *testing.T) {
 	r := mustSend(t, alice, "bob", "claimed by a process that died")
 	// The claim's first step alone, as a killed process leaves it.
 	src := st.boxPath("bob", dirNew, r.ID)
-	if err := rename(src, st.boxPath("bob", dirCur, r.ID+infoSeen)); err != nil {
+	if err := durable.Rename(src, st.boxPath("bob", dirCur, r.ID+infoSeen)); err != nil {
 		t.Fatal(err)
 	}
 	d := wantState(t, alice, r.ID, StateRead)

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 	"syscall"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ipc-dev/ipc/internal/durable"
 )
 
 // Entries that are not messages.
@@ -85,7 +88,7 @@ func describeMode(m fs.FileMode) string {
 // filesystem's handle went stale): a message is never moved aside for
 // what may pass.
 func openMessageFile(path string, limit int64) (*os.File, fs.FileInfo, error) {
-	f, err := openNoFollow(path)
+	f, err := durable.OpenNoFollow(path)
 	if err != nil {
 		return nil, nil, classifyOpen(path, err)
 	}
@@ -110,7 +113,7 @@ func classifyOpen(path string, err error) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return err
-	case isSymlinkRefusal(err):
+	case durable.IsSymlinkRefusal(err):
 		return &notMessageError{what: "a symbolic link"}
 	case mayPass(err):
 		return err // not the entry's fault
@@ -165,6 +168,18 @@ func readMessageFile(path string, limit int64) ([]byte, fs.FileInfo, error) {
 		return nil, nil, classifyRead(err)
 	}
 	return b, info, nil
+}
+
+// readAllLimit reads r to the end, failing if it holds more than limit bytes.
+func readAllLimit(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("larger than %d bytes", limit)
+	}
+	return b, nil
 }
 
 // Quarantined is an entry of a maildir that was not a message file and was
@@ -269,7 +284,7 @@ func moveAside(src, dst string) (string, error) {
 		if i > 0 {
 			try = fmt.Sprintf("%s.%d", dst, i)
 		}
-		err := publish(src, try)
+		err := durable.Publish(src, try)
 		if !errors.Is(err, fs.ErrExist) || i >= 100 {
 			if err != nil {
 				return "", err

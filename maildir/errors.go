@@ -3,6 +3,8 @@ package maildir
 import (
 	"errors"
 	"fmt"
+
+	"github.com/ipc-dev/ipc/internal/durable"
 )
 
 // Kind classifies an error. Kinds travel on every door (MCP results, socket
@@ -88,7 +90,7 @@ func ioError(op, agent string, err error) error {
 	}
 	kind := Internal
 	msg := ""
-	if isNoSpace(err) {
+	if durable.IsNoSpace(err) {
 		kind, msg = NoSpace, "the mailbox disk is full or read-only"
 	}
 	return &Error{Op: op, Kind: kind, Agent: agent, Msg: msg, Err: err}

@@ -9,11 +9,13 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/ipc-dev/ipc/internal/durable"
 )
 
 // index is a small JSON file under index/, read without a lock (it is only
 // ever replaced atomically) and changed by read-modify-write under its
-// fileLock. Readers cache the decoded value until the file's identity
+// durable.Lock. Readers cache the decoded value until the file's identity
 // (inode, size, mtime) changes.
 //
 // A file that cannot be decoded is moved aside to <name>.corrupt-<time> and
@@ -22,7 +24,7 @@ import (
 type index[T any] struct {
 	name    string
 	path    string
-	lk      *fileLock
+	lk      *durable.Lock
 	st      *Store
 	rebuild func() (T, error)
 	empty   func() T
@@ -38,7 +40,7 @@ func newIndex[T any](st *Store, name string, empty func() T, rebuild func() (T, 
 	return &index[T]{
 		name:    name,
 		path:    filepath.Join(dir, name+".json"),
-		lk:      newFileLock(filepath.Join(dir, name+".lock")),
+		lk:      durable.NewLock(filepath.Join(dir, name+".lock")),
 		st:      st,
 		rebuild: rebuild,
 		empty:   empty,
@@ -136,7 +138,7 @@ func (ix *index[T]) repair(cause error) (T, error) {
 // update applies fn to the current value under the lock and writes the
 // result atomically. fn may return errSkipWrite to leave the file as is.
 func (ix *index[T]) update(fn func(*T) error) error {
-	unlock, err := ix.lk.lock()
+	unlock, err := ix.lk.Lock()
 	if err != nil {
 		return err
 	}
@@ -190,11 +192,11 @@ func (ix *index[T]) write(v T) error {
 		return fmt.Errorf("encode %s: %w", ix.name, err)
 	}
 	b = append(b, '\n')
-	if err := replaceFile(ix.path, b); err != nil {
+	if err := durable.ReplaceFile(ix.path, b); err != nil {
 		return fmt.Errorf("write %s: %w", ix.path, err)
 	}
 	if ix.st.opts.Sync != SyncNone {
-		if err := syncDir(filepath.Dir(ix.path)); err != nil {
+		if err := durable.SyncDir(filepath.Dir(ix.path)); err != nil {
 			return fmt.Errorf("sync %s: %w", filepath.Dir(ix.path), err)
 		}
 	}

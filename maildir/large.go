@@ -3,6 +3,7 @@ package maildir
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -67,29 +68,18 @@ func (st *Store) storeLarge(from, to, content string, now time.Time) (string, er
 	path := filepath.Join(dir, name)
 	head := fmt.Sprintf("# IPC Message\nFrom: %s\nTo: %s\nTime: %s\nSize: %.1fKB\n\n## Content\n",
 		from, to, legacyTime(now), float64(len(content))/1024)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	err := st.sync.WriteFile(path, func(w io.Writer) error {
+		// Written in parts: a copy of a 64 MiB content would double the memory.
+		_, err := io.WriteString(w, head)
+		if err == nil {
+			_, err = io.WriteString(w, content)
+		}
+		if err == nil {
+			_, err = io.WriteString(w, "\n")
+		}
+		return err
+	})
 	if err != nil {
-		return "", err
-	}
-	// Written in parts: a copy of a 64 MiB content would double the memory.
-	_, err = f.WriteString(head)
-	if err == nil {
-		_, err = f.WriteString(content)
-	}
-	if err == nil {
-		_, err = f.WriteString("\n")
-	}
-	if err == nil {
-		err = st.syncFile(f)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = st.syncDir(dir)
-	}
-	if err != nil {
-		_ = os.Remove(path)
 		return "", err
 	}
 	return path, nil

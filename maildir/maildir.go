@@ -34,14 +34,14 @@
 // fsynced, then published into new/ without overwriting (renameat2
 // RENAME_NOREPLACE, or link+unlink), then the directory is fsynced as the
 // SyncPolicy says; under the default policy concurrent deliveries share
-// these flushes (committer). Every step goes through a descriptor of the
+// these flushes (group commit). Every step goes through a descriptor of the
 // maildir opened first, so a rename moving it meanwhile moves the delivery
-// with it, and a published message is never written again (box.go). A
-// reader never sees a partial file. Reading
-// claims a message by renaming it from new/ to cur/ with the "!2,S" suffix:
-// exactly one concurrent reader wins. Read mail stays in cur/ until
-// retention removes it, so a reply lost on the way to the reader loses
-// nothing. ":" is accepted as the info separator on read, for files other
+// with it, and a published message is never written again (box.go; the
+// engine doing these steps is internal/durable). A reader never sees a
+// partial file. Reading claims a message by renaming it from new/ to cur/
+// with the "!2,S" suffix: exactly one concurrent reader wins. Read mail
+// stays in cur/ until retention removes it, so a reply lost on the way to
+// the reader loses nothing. ":" is accepted as the info separator on read, for files other
 // tools moved.
 //
 // Delivery and claiming rely only on unique names and atomic link/rename, so
@@ -73,6 +73,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/durable"
 	"github.com/ipc-dev/ipc/internal/watch"
 )
 
@@ -97,12 +98,12 @@ type Store struct {
 	host  string
 	pid   int
 	nonce string // identifies this process in presence records
-	fs    fsInfo
+	fs    durable.FSInfo
 
 	agents   *index[agentsIndex]
 	forward  *index[forwardIndex]
 	sessions *index[sessionsIndex]
-	identity *fileLock // serialises renames and registrations (renametx.go)
+	identity *durable.Lock // serialises renames and registrations (renametx.go)
 
 	faultHook func(step string) error // test seam of the rename steps; nil in production
 
@@ -110,12 +111,12 @@ type Store struct {
 	live     map[string]*Session // identities this process acts as
 	boxes    map[string]bool     // maildirs known to exist
 	regTimes map[string][]time.Time
-	commit   *committer // group commit under the batch policy
+	sync     *durable.Syncer // flushes as opts.Sync says; group commit under SyncBatch
 
 	stuck stuckEntries // entries that are not messages and could not be moved aside
 
-	dedupeLocks map[string]*fileLock // idempotency key buckets, by lock file
-	dedupeSwept map[string]time.Time // sender directory -> last sweep
+	dedupeLocks map[string]*durable.Lock // idempotency key buckets, by lock file
+	dedupeSwept map[string]time.Time     // sender directory -> last sweep
 
 	// onPublished, set by tests, runs after a delivery published its
 	// message and before new/ is made durable.
@@ -145,7 +146,7 @@ func Open(root string, opts Options) (*Store, error) {
 	}
 	vf := filepath.Join(abs, versionFile)
 	if _, err := os.Stat(vf); errors.Is(err, fs.ErrNotExist) {
-		if err := replaceFile(vf, []byte(versionText)); err != nil {
+		if err := durable.ReplaceFile(vf, []byte(versionText)); err != nil {
 			return nil, ioError("open", "", fmt.Errorf("maildir: write %s: %w", vf, err))
 		}
 	}
@@ -162,15 +163,15 @@ func Open(root string, opts Options) (*Store, error) {
 		boxes:    make(map[string]bool),
 		regTimes: make(map[string][]time.Time),
 
-		dedupeLocks: make(map[string]*fileLock),
+		dedupeLocks: make(map[string]*durable.Lock),
 		dedupeSwept: make(map[string]time.Time),
 	}
-	st.fs, _ = detectFS(abs)
-	st.commit = newCommitter(abs, st.fs.Type)
+	st.fs, _ = durable.DetectFS(abs)
+	st.sync = durable.NewSyncer(abs, st.fs.Type, opts.Sync.policy())
 	st.agents = newIndex(st, "agents", func() agentsIndex { return agentsIndex{} }, st.rebuildAgents)
 	st.forward = newIndex(st, "forward", func() forwardIndex { return forwardIndex{} }, st.rebuildForward)
 	st.sessions = newIndex(st, "sessions", func() sessionsIndex { return sessionsIndex{} }, nil)
-	st.identity = newFileLock(filepath.Join(abs, indexDir, "identity.lock"))
+	st.identity = durable.NewLock(filepath.Join(abs, indexDir, "identity.lock"))
 	if err := st.settleIfNeeded(); err != nil {
 		st.opts.Logf("maildir: settling an unfinished rename: %v", err)
 	}
@@ -200,7 +201,7 @@ func (st *Store) Close() error {
 	}
 	st.cancel()
 	st.wg.Wait()
-	st.commit.close()
+	st.sync.Close()
 	st.watchOnce.Do(func() {}) // no watcher starts after Close
 	if w := st.watcher.Load(); w != nil {
 		return w.Close()
@@ -269,7 +270,7 @@ func (st *Store) maybeGC() {
 	if info, err := os.Stat(stamp); err == nil && st.now().Sub(info.ModTime()) < st.opts.GCInterval {
 		return
 	}
-	_ = replaceFile(stamp, []byte(st.now().UTC().Format(time.RFC3339)+"\n"))
+	_ = durable.ReplaceFile(stamp, []byte(st.now().UTC().Format(time.RFC3339)+"\n"))
 	if _, err := st.GC(st.ctx); err != nil && st.ctx.Err() == nil {
 		st.opts.Logf("maildir: gc: %v", err)
 	}
@@ -291,7 +292,7 @@ func (st *Store) FS() FSInfo {
 // listDir returns the visible entry names of dir (no dotfiles); a missing
 // directory is empty.
 func listDir(dir string) ([]string, error) {
-	f, err := openDir(dir)
+	f, err := durable.OpenDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

@@ -15,7 +15,7 @@ type SyncPolicy string
 // The sync policies. Batch and Full are equally durable: a send returns only
 // after the message file and the directory entry that publishes it are on
 // disk. Batch lets concurrent deliveries in one process share their flushes
-// (group commit, see committer): a lone delivery fsyncs its file and its
+// (group commit, see internal/durable): a lone delivery fsyncs its file and its
 // directory; several at once share one filesystem sync per step. Full gives
 // each delivery its own fsyncs and never syncs more than its own file and
 // directory. None never fsyncs: for tmpfs, tests and throwaway mailboxes.

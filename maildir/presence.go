@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/ipc-dev/ipc/internal/durable"
 )
 
 // agentRecord is the per-agent control file presence/<id>.json: the truth
@@ -76,7 +78,7 @@ func (st *Store) writeRecord(r agentRecord) error {
 		return fmt.Errorf("encode record %s: %w", r.ID, err)
 	}
 	path := st.recordPath(r.ID)
-	if err := replaceFile(path, append(b, '\n')); err != nil {
+	if err := durable.ReplaceFile(path, append(b, '\n')); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
@@ -120,11 +122,11 @@ func (s *Session) keepHold() {
 	s.mu.Lock()
 	h, id, closed := s.hold, s.id, s.closed
 	s.mu.Unlock()
-	if closed || h == nil || h.intact() {
+	if closed || h == nil || h.Intact() {
 		return
 	}
 	st := s.st
-	fresh, ok, err := tryHold(st.presenceLockPath(id), 0)
+	fresh, ok, err := durable.TryHold(st.presenceLockPath(id), 0)
 	if err != nil || !ok {
 		st.opts.Logf("maildir: the presence lock of %s was replaced and another process holds the new one; this process still acts as %s (its record says so)", id, id)
 		return
@@ -132,12 +134,12 @@ func (s *Session) keepHold() {
 	s.mu.Lock()
 	if s.closed || s.hold != h {
 		s.mu.Unlock()
-		fresh.release()
+		fresh.Release()
 		return
 	}
 	s.hold = fresh
 	s.mu.Unlock()
-	h.release()
+	h.Release()
 	st.opts.Logf("maildir: the presence lock of %s was removed; taken again", id)
 }
 

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/ipc-dev/ipc/internal/durable"
 )
 
 // RenameResult describes a rename.
@@ -74,16 +76,16 @@ func (s *Session) Rename(ctx context.Context, newID string) (RenameResult, error
 	// Locks: the session holds the presence of old; the presence of newID
 	// is tried, never waited for; then the identity lock, which every
 	// rename and registration takes, is waited for.
-	hold, ok, err := tryHold(st.presenceLockPath(newID), 50*time.Millisecond)
+	hold, ok, err := durable.TryHold(st.presenceLockPath(newID), 50*time.Millisecond)
 	if err != nil {
 		return RenameResult{}, ioError(op, newID, err)
 	}
 	if !ok {
 		return RenameResult{}, st.inUseError(op, newID)
 	}
-	unlock, err := st.identity.lock()
+	unlock, err := st.identity.Lock()
 	if err != nil {
-		hold.release()
+		hold.Release()
 		return RenameResult{}, ioError(op, old, err)
 	}
 	tx, err := s.planRename(op, old, newID)
@@ -92,7 +94,7 @@ func (s *Session) Rename(ctx context.Context, newID string) (RenameResult, error
 	}
 	unlock()
 	if err != nil && (tx == nil || !tx.committed) {
-		hold.release()
+		hold.Release()
 		return RenameResult{}, ioError(op, old, err)
 	}
 	s.becomeRenamed(old, newID, hold)
@@ -161,13 +163,13 @@ func (s *Session) planRename(op, old, newID string) (*renameTx, error) {
 
 // becomeRenamed moves the session and this process's presence to newID. A
 // session closed meanwhile keeps nothing: the new name is left offline.
-func (s *Session) becomeRenamed(old, newID string, hold *holdLock) {
+func (s *Session) becomeRenamed(old, newID string, hold *durable.Hold) {
 	st := s.st
 	s.mu.Lock()
 	if s.closed {
 		s.id = newID
 		s.mu.Unlock()
-		hold.release()
+		hold.Release()
 		return
 	}
 	prevHold := s.hold
@@ -179,7 +181,7 @@ func (s *Session) becomeRenamed(old, newID string, hold *holdLock) {
 	}
 	st.live[newID] = s
 	st.mu.Unlock()
-	prevHold.release()
+	prevHold.Release()
 	st.moveDedupe(old, newID)
 }
 
@@ -327,7 +329,7 @@ func (st *Store) moveBox(old, newID string) error {
 			}
 		}
 		for _, n := range names {
-			err := publish(filepath.Join(src, sub, n), filepath.Join(dst, sub, n))
+			err := durable.Publish(filepath.Join(src, sub, n), filepath.Join(dst, sub, n))
 			if err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return err
 			}

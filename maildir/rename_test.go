@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ipc-dev/ipc/internal/durable"
 )
 
 // The helper roles of the rename tests. Each prints one line per event on
@@ -381,7 +383,7 @@ func TestRenameFaultAtEveryStep(t *testing.T) {
 				if !errors.Is(err, injected) || hank.ID() != "hank" {
 					t.Fatalf("fault before the commit: %+v, %v, id %s; want the injected error", res, err, hank.ID())
 				}
-				if heldElsewhere(st.presenceLockPath("hank2")) {
+				if durable.HeldElsewhere(st.presenceLockPath("hank2")) {
 					t.Fatal("hank2 still locked after a failed rename")
 				}
 			}
@@ -618,7 +620,7 @@ func TestDeletedLockFileKeepsLiveIdentity(t *testing.T) {
 		}
 		// The holder's heartbeat takes the lock again: wait until the file
 		// at the path is locked by somebody.
-		for !heldElsewhere(lock) {
+		for !durable.HeldElsewhere(lock) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
@@ -640,7 +642,7 @@ func TestRenameByReplacedSession(t *testing.T) {
 	root := t.TempDir()
 	st := mustOpenAt(t, root, Options{})
 	s := mustLogin(t, st, "alice")
-	unlock, err := st.identity.lock()
+	unlock, err := st.identity.Lock()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -651,9 +653,9 @@ func TestRenameByReplacedSession(t *testing.T) {
 	}()
 	// The rename holds bob's presence lock while it waits for the identity lock.
 	waitUntil(t, "the rename to hold bob's presence", func() bool {
-		h, ok, err := tryHold(st.presenceLockPath("bob"), 0)
+		h, ok, err := durable.TryHold(st.presenceLockPath("bob"), 0)
 		if ok {
-			h.release()
+			h.Release()
 		}
 		return err == nil && !ok
 	})

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/ipc-dev/ipc/internal/durable"
 )
 
 // A rename is a transaction over several files: the records of both names
@@ -132,10 +134,10 @@ func (st *Store) writeIntent(tx *renameTx) error {
 	if err != nil {
 		return fmt.Errorf("encode rename intent: %w", err)
 	}
-	if err := replaceFile(st.intentPath(), append(b, '\n')); err != nil {
+	if err := durable.ReplaceFile(st.intentPath(), append(b, '\n')); err != nil {
 		return fmt.Errorf("write %s: %w", st.intentPath(), err)
 	}
-	return syncDir(filepath.Dir(st.intentPath()))
+	return durable.SyncDir(filepath.Dir(st.intentPath()))
 }
 
 // commitForward writes old -> new into forward.json in one atomic
@@ -218,7 +220,7 @@ func (st *Store) undoRename(tx *renameTx) error {
 	path := st.recordPath(tx.New)
 	var err error
 	if len(tx.Prior) > 0 {
-		err = replaceFile(path, tx.Prior)
+		err = durable.ReplaceFile(path, tx.Prior)
 	} else {
 		err = removeIfExists(path)
 	}
@@ -262,7 +264,7 @@ func (st *Store) settleIfNeeded() error {
 	if _, err := os.Stat(st.intentPath()); err != nil {
 		return nil
 	}
-	unlock, err := st.identity.lock()
+	unlock, err := st.identity.Lock()
 	if err != nil {
 		return err
 	}

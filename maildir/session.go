@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/ipc-dev/ipc/internal/durable"
 )
 
 // Session is one identity acting on the mailbox. Identity is fixed at login
@@ -14,7 +16,7 @@ type Session struct {
 
 	mu        sync.Mutex
 	id        string
-	hold      *holdLock
+	hold      *durable.Hold
 	closed    bool
 	rate      bucket
 	touched   time.Time
@@ -58,12 +60,12 @@ func (st *Store) acquire(op, id string) (*Session, error) {
 	st.mu.Lock()
 	prev := st.live[id]
 	st.mu.Unlock()
-	var hold *holdLock
+	var hold *durable.Hold
 	if prev != nil {
 		hold = prev.detach(id)
 	}
 	if hold == nil {
-		h, ok, err := tryHold(st.presenceLockPath(id), 50*time.Millisecond)
+		h, ok, err := durable.TryHold(st.presenceLockPath(id), 50*time.Millisecond)
 		if err != nil {
 			return nil, ioError(op, id, err)
 		}
@@ -72,15 +74,15 @@ func (st *Store) acquire(op, id string) (*Session, error) {
 		}
 		hold = h
 	}
-	unlock, err := st.identity.lock()
+	unlock, err := st.identity.Lock()
 	if err != nil {
-		hold.release()
+		hold.Release()
 		return nil, ioError(op, id, err)
 	}
 	rec, err := st.register(op, id, prev != nil)
 	unlock()
 	if err != nil {
-		hold.release()
+		hold.Release()
 		return nil, ioError(op, id, err)
 	}
 	s := &Session{st: st, id: id, hold: hold, touched: rec.Since}
@@ -166,7 +168,7 @@ func (st *Store) inUseError(op, id string) error {
 
 // detach hands the presence lock of a session replaced within this process
 // to its successor and closes the session without releasing the lock.
-func (s *Session) detach(id string) *holdLock {
+func (s *Session) detach(id string) *durable.Hold {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed || s.id != id {
@@ -237,7 +239,7 @@ func (s *Session) Close() error {
 		rec.RateTokens, rec.RateAt = rate.tokens, rate.at
 		err = st.writeRecord(rec)
 	}
-	hold.release()
+	hold.Release()
 	return err
 }
 

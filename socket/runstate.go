@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/ipc-dev/ipc/internal/durable"
 )
 
 // Run-state files in the mailbox root. The lock file, not "whoever bound
@@ -192,29 +194,9 @@ func DefaultSocketPath(root string) string {
 	return filepath.Join(runtimeDir(), hex.EncodeToString(sum[:6])+".sock")
 }
 
-// writeFileAtomic replaces path with data: a temporary file in the same
-// directory, flushed, then renamed over path. The file is 0600.
+// writeFileAtomic replaces path with data (0600), atomically and flushed.
 func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(0o600)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := durable.ReplaceFile(path, data); err != nil {
 		return fmt.Errorf("socket: write %s: %w", path, err)
 	}
 	return nil

@@ -1,4 +1,4 @@
-package maildir
+package durable
 
 import (
 	"path/filepath"
@@ -11,17 +11,17 @@ import (
 // is not reported in use. A held lock is still refused.
 func TestTryHoldTriesOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "x.lock")
-	h, ok, err := tryHold(path, 0)
+	h, ok, err := TryHold(path, 0)
 	if err != nil || !ok {
-		t.Fatalf("tryHold(free, 0) = %v, %v; want the lock", ok, err)
+		t.Fatalf("TryHold(free, 0) = %v, %v; want the lock", ok, err)
 	}
-	if _, ok, err := tryHold(path, 0); ok || err != nil {
-		t.Fatalf("tryHold(held, 0) = %v, %v; want refused", ok, err)
+	if _, ok, err := TryHold(path, 0); ok || err != nil {
+		t.Fatalf("TryHold(held, 0) = %v, %v; want refused", ok, err)
 	}
-	h.release()
-	if h2, ok, err := tryHold(path, 0); !ok || err != nil {
-		t.Fatalf("tryHold(released, 0) = %v, %v; want the lock", ok, err)
+	h.Release()
+	if h2, ok, err := TryHold(path, 0); !ok || err != nil {
+		t.Fatalf("TryHold(released, 0) = %v, %v; want the lock", ok, err)
 	} else {
-		h2.release()
+		h2.Release()
 	}
 }

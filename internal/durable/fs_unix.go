@@ -1,6 +1,6 @@
 //go:build !windows
 
-package maildir
+package durable
 
 import (
 	"errors"
@@ -14,19 +14,6 @@ import (
 // dirsSync: directories are flushed after their entries change.
 const dirsSync = true
 
-// syncDir flushes a directory's entries to stable storage.
-func syncDir(dir string) error {
-	f, err := openDir(dir)
-	if err != nil {
-		return err
-	}
-	err = syncDirFile(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
 // syncDirFile flushes the entries of an open directory.
 func syncDirFile(d *os.File) error {
 	err := d.Sync()
@@ -36,16 +23,18 @@ func syncDirFile(d *os.File) error {
 	return err
 }
 
-// replaceFile atomically replaces path with data (temp file in the same
-// directory, fsync, rename). The caller fsyncs the directory if it must.
-func replaceFile(path string, data []byte) error {
+// ReplaceFile atomically replaces path with data (0600): a temporary file
+// in the same directory, flushed, renamed over path. The caller flushes
+// the directory (SyncDir) if it must.
+func ReplaceFile(path string, data []byte) error {
 	return renameio.WriteFile(path, data, 0o600, renameio.WithTempDir(filepath.Dir(path)))
 }
 
-// rename is os.Rename without its extra lookup: os.Rename stats dst first to
-// refuse a directory target, which in a cur/ holding a long history is a
-// second directory search per claim. dst is never a directory here.
-func rename(src, dst string) error {
+// Rename is os.Rename without its extra lookup: os.Rename stats dst first
+// to refuse a directory target, which in a directory holding a long
+// history is a second directory search per call. dst must not be a
+// directory.
+func Rename(src, dst string) error {
 	if err := ignoringEINTR(func() error { return syscall.Rename(src, dst) }); err != nil {
 		return &os.LinkError{Op: "rename", Old: src, New: dst, Err: err}
 	}
@@ -63,18 +52,9 @@ func ignoringEINTR(call func() error) error {
 	}
 }
 
-// isNoSpace reports a full disk, an exceeded quota or a read-only filesystem.
-func isNoSpace(err error) bool {
+// IsNoSpace reports a full disk, an exceeded quota or a read-only filesystem.
+func IsNoSpace(err error) bool {
 	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EROFS) || errors.Is(err, syscall.EDQUOT)
-}
-
-// pidAlive reports whether a process with this pid exists on this host.
-func pidAlive(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // linkPublish publishes tmp as dst without ever overwriting dst: a hard link,
@@ -95,22 +75,22 @@ func linkPublish(tmp, dst string) error {
 	return err
 }
 
-// openDir opens a directory for listing or flushing. Something else at
+// OpenDir opens a directory for listing or flushing. Something else at
 // its name (a FIFO, a device) is refused with ENOTDIR instead of blocking
 // the open.
-func openDir(path string) (*os.File, error) {
+func OpenDir(path string) (*os.File, error) {
 	return os.OpenFile(path, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 }
 
-// openNoFollow opens a directory entry for reading without following a
+// OpenNoFollow opens a directory entry for reading without following a
 // symbolic link, without blocking (a FIFO without a writer, a device) and
 // without making a terminal the controlling one.
-func openNoFollow(path string) (*os.File, error) {
+func OpenNoFollow(path string) (*os.File, error) {
 	return os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 }
 
-// isSymlinkRefusal reports the error of an O_NOFOLLOW open of a link
-// (ELOOP; EMLINK on FreeBSD).
-func isSymlinkRefusal(err error) bool {
+// IsSymlinkRefusal reports the error of OpenNoFollow on a link (ELOOP;
+// EMLINK on FreeBSD).
+func IsSymlinkRefusal(err error) bool {
 	return errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.EMLINK)
 }

@@ -1,4 +1,4 @@
-package maildir
+package durable
 
 import (
 	"errors"
@@ -8,9 +8,9 @@ import (
 	"testing"
 )
 
-// TestDetectFS checks detectFS on the test's temp dir and on a missing path.
+// TestDetectFS checks DetectFS on the test's temp dir and on a missing path.
 func TestDetectFS(t *testing.T) {
-	info, err := detectFS(t.TempDir())
+	info, err := DetectFS(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func TestDetectFS(t *testing.T) {
 		t.Errorf("Free = 0 on linux: %+v", info)
 	}
 
-	if _, err := detectFS(filepath.Join(t.TempDir(), "missing")); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := DetectFS(filepath.Join(t.TempDir(), "missing")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing path: err = %v, want not-exist", err)
 	}
 }

@@ -1,4 +1,4 @@
-package maildir
+package durable
 
 import (
 	"context"
@@ -11,22 +11,25 @@ import (
 	"github.com/gofrs/flock"
 )
 
-// fileLock pairs an in-process mutex with an flock on a lock file, so that
+// Lock pairs an in-process mutex with an flock on a lock file, so that
 // goroutines of one process and other processes are both excluded, and the
 // race detector sees the ordering. Lock files hold no data (on Windows the
 // locked byte cannot be read by others) and are never deleted (deleting a
 // lock file races with a waiter locking the old inode).
-type fileLock struct {
+type Lock struct {
 	mu sync.Mutex
 	fl *flock.Flock
 }
 
-func newFileLock(path string) *fileLock {
-	return &fileLock{fl: flock.New(path, flock.SetPermissions(0o600))}
+// NewLock makes the lock whose lock file is at path; it is created when
+// first taken.
+func NewLock(path string) *Lock {
+	return &Lock{fl: flock.New(path, flock.SetPermissions(0o600))}
 }
 
-// lock takes the lock, waiting for other processes, and returns its release.
-func (l *fileLock) lock() (unlock func(), err error) {
+// Lock takes the lock, waiting for other processes, and returns its
+// release. A lock file whose directory was removed is created again.
+func (l *Lock) Lock() (unlock func(), err error) {
 	l.mu.Lock()
 	if err := inDir(filepath.Dir(l.fl.Path()), l.fl.Lock); err != nil {
 		l.mu.Unlock()
@@ -38,17 +41,17 @@ func (l *fileLock) lock() (unlock func(), err error) {
 	}, nil
 }
 
-// holdLock is an flock held for a long time (presence). It is taken with a
-// short retry so that a momentary probe by another process does not look
+// Hold is an flock held for a long time (an identity's presence). It is
+// taken with a short retry so that a momentary probe by another process does not look
 // like a live holder.
-type holdLock struct {
+type Hold struct {
 	fl *flock.Flock
 }
 
-// intact reports whether the lock file at the path is still the file the
+// Intact reports whether the lock file at the path is still the file the
 // lock is held on: a lock file deleted or replaced under its holder no
 // longer excludes anybody.
-func (h *holdLock) intact() bool {
+func (h *Hold) Intact() bool {
 	held, err := h.fl.Stat()
 	if err != nil {
 		return false
@@ -57,13 +60,13 @@ func (h *holdLock) intact() bool {
 	return err == nil && os.SameFile(held, cur)
 }
 
-// tryHold tries to take the lock at path, retrying for up to wait.
-func tryHold(path string, wait time.Duration) (*holdLock, bool, error) {
+// TryHold tries to take the lock at path, retrying for up to wait; ok is
+// false when another holds it.
+func TryHold(path string, wait time.Duration) (h *Hold, ok bool, err error) {
 	fl := flock.New(path, flock.SetPermissions(0o600))
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
-	var ok bool
-	err := inDir(filepath.Dir(path), func() (err error) {
+	err = inDir(filepath.Dir(path), func() (err error) {
 		// One attempt whatever the clock says: on a loaded machine the
 		// short wait can be over before the first try, and a free name
 		// would then be reported in use.
@@ -80,19 +83,20 @@ func tryHold(path string, wait time.Duration) (*holdLock, bool, error) {
 		_ = fl.Close()
 		return nil, false, nil
 	}
-	return &holdLock{fl: fl}, true, nil
+	return &Hold{fl: fl}, true, nil
 }
 
-func (h *holdLock) release() {
+// Release gives the lock up; a nil Hold holds nothing.
+func (h *Hold) Release() {
 	if h != nil {
 		_ = h.fl.Unlock()
 	}
 }
 
-// heldElsewhere reports whether some other open file description holds the
+// HeldElsewhere reports whether some other open file description holds the
 // lock at path. It takes a shared lock for an instant, which an exclusive
 // holder refuses.
-func heldElsewhere(path string) bool {
+func HeldElsewhere(path string) bool {
 	fl := flock.New(path, flock.SetPermissions(0o600))
 	ok, err := fl.TryRLock()
 	if err != nil {

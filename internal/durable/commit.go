@@ -1,4 +1,4 @@
-package maildir
+package durable
 
 import (
 	"io/fs"
@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// committer is group commit under the batch policy. A delivery needs two
+// committer is group commit under the Batch policy. A delivery needs two
 // things made durable, in order: its file in tmp/ (before it is published)
 // and then the new/ directory holding the published name. Each caller hands
 // its item to the committer and waits until a commit that started after the
@@ -21,7 +21,7 @@ import (
 // device once per item. The price is that the group's commit also writes out
 // whatever else is dirty on that filesystem (syncGate falls back to fsyncs
 // while that makes it slow), and that a write error anywhere on it fails the
-// whole group; IPC_SYNC=full avoids grouping.
+// whole group; the Full policy avoids grouping.
 //
 // Gathering: the deliveries of the commit that just finished come back a
 // moment later with their next item (the directory after the file, or the
@@ -57,15 +57,15 @@ type batch struct {
 // commitItem is a file still open after its write, or a directory whose
 // entries changed, and the outcome of making it durable. The directory is
 // a descriptor opened before its entries changed, so a directory moved
-// meanwhile (a rename moving a maildir) is still the one flushed.
+// meanwhile (a rename moving the tree above it) is still the one flushed.
 type commitItem struct {
 	file *os.File
 	dir  *os.File
 	err  error
 }
 
-// newCommitter makes the committer of the mailbox at root, whose
-// filesystem is fsType (as detectFS names it).
+// newCommitter makes the committer of the tree at root, whose
+// filesystem is fsType (as DetectFS names it).
 func newCommitter(root, fsType string) *committer {
 	c := &committer{fs: newFSSync(root, fsType)}
 	c.cond = sync.NewCond(&c.mu)

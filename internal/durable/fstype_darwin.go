@@ -1,4 +1,4 @@
-package maildir
+package durable
 
 import (
 	"io/fs"
@@ -7,19 +7,19 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// detectFS inspects the filesystem holding path: statfs f_fstypename names the
+// DetectFS inspects the filesystem holding path: statfs f_fstypename names the
 // filesystem, and it is Remote when the mount is not flagged MNT_LOCAL or is a
 // network or FUSE filesystem by name.
-func detectFS(path string) (fsInfo, error) {
+func DetectFS(path string) (FSInfo, error) {
 	var st unix.Statfs_t
 	if err := unix.Statfs(path, &st); err != nil {
-		return fsInfo{}, &fs.PathError{Op: "statfs", Path: path, Err: err}
+		return FSInfo{}, &fs.PathError{Op: "statfs", Path: path, Err: err}
 	}
 	name := unix.ByteSliceToString(st.Fstypename[:])
 	if name == "" {
 		name = "unknown"
 	}
-	return fsInfo{
+	return FSInfo{
 		Type:   name,
 		Remote: st.Flags&unix.MNT_LOCAL == 0 || darwinRemoteFS(name),
 		Free:   uint64(st.Bavail) * uint64(st.Bsize),

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package maildir
+package durable
 
 // fsSync is the Linux syncfs refinement (commit_linux.go); elsewhere no
 // filesystem-wide sync with a clear contract exists and every item gets its

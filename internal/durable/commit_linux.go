@@ -1,4 +1,4 @@
-package maildir
+package durable
 
 import (
 	"os"
@@ -8,21 +8,21 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// fsSync is one syncfs for many items, on the filesystem of the mailbox
+// fsSync is one syncfs for many items, on the filesystem of the tree's
 // root. It exists only where syncfs is trusted: on local filesystems whose
 // sync writes to stable storage (9p and FUSE return from syncfs without
 // flushing the host's or the server's files, where fsync does), and on
 // kernels from 5.8 on, whose syncfs reports the write errors that happened
 // on the filesystem since the descriptor was opened. The descriptor is
-// opened before the Store writes anything and kept, so no error of this
-// Store's writes can slip through.
+// opened before the Syncer makes anything durable and kept, so no error of
+// the writes it covers can slip through.
 type fsSync struct {
 	f   *os.File
 	dev uint64
 }
 
 // syncfsTypes are the filesystems whose syncfs writes out data and
-// metadata and flushes the device (names as detectFS gives them).
+// metadata and flushes the device (names as DetectFS gives them).
 var syncfsTypes = map[string]bool{"ext4": true, "xfs": true, "f2fs": true, "tmpfs": true, "ramfs": true}
 
 func newFSSync(root, fsType string) *fsSync {
@@ -48,7 +48,7 @@ func (s *fsSync) close() {
 }
 
 // syncAll makes items durable: those on the root's filesystem with one
-// syncfs (its error goes to each of them), any others (a maildir that is a
+// syncfs (its error goes to each of them), any others (a directory that is a
 // mount point of its own) with their own fsyncs. An item that cannot be
 // examined fails alone.
 func (s *fsSync) syncAll(items []*commitItem) {

@@ -1,7 +1,7 @@
-package maildir
+package durable
 
-// fsInfo describes the filesystem holding path.
-type fsInfo struct {
+// FSInfo describes the filesystem holding a path (DetectFS).
+type FSInfo struct {
 	// Type is the filesystem type, e.g. "ext4", "tmpfs", "9p", "nfs", "cifs",
 	// "smb2", "fuse", "xfs", "btrfs", "overlay", "apfs", "ntfs", or
 	// "unknown(0x...)" for an unrecognised Linux magic number.

@@ -1,4 +1,4 @@
-package maildir
+package durable
 
 import (
 	"fmt"
@@ -10,18 +10,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// detectFS inspects the filesystem holding path: statfs f_type names the
+// DetectFS inspects the filesystem holding path: statfs f_type names the
 // filesystem, and the /proc/self/mountinfo entry of the mount holding path
 // additionally marks 9p and WSL drvfs mounts as remote (and names filesystems
 // whose magic number is not known here).
-func detectFS(path string) (fsInfo, error) {
+func DetectFS(path string) (FSInfo, error) {
 	var st unix.Statfs_t
 	if err := unix.Statfs(path, &st); err != nil {
-		return fsInfo{}, &fs.PathError{Op: "statfs", Path: path, Err: err}
+		return FSInfo{}, &fs.PathError{Op: "statfs", Path: path, Err: err}
 	}
 	magic := uint32(st.Type)
 	name, remote, known := linuxFSMagic(magic)
-	info := fsInfo{
+	info := FSInfo{
 		Type:   name,
 		Remote: remote,
 		Free:   uint64(st.Bavail) * uint64(st.Bsize),
@@ -110,7 +110,7 @@ func linuxFSMagic(magic uint32) (name string, remote, known bool) {
 	return "", false, false
 }
 
-// mountinfoEntry is the part of a /proc/self/mountinfo line detectFS uses.
+// mountinfoEntry is the part of a /proc/self/mountinfo line DetectFS uses.
 type mountinfoEntry struct {
 	mountPoint string
 	fstype     string

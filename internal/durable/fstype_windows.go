@@ -1,4 +1,4 @@
-package maildir
+package durable
 
 import (
 	"io/fs"
@@ -9,28 +9,28 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// detectFS inspects the volume holding path: GetDriveType on the volume root
+// DetectFS inspects the volume holding path: GetDriveType on the volume root
 // (DRIVE_REMOTE is Remote), GetVolumeInformation for the filesystem name and
 // GetDiskFreeSpaceEx for the bytes available to the caller.
-func detectFS(path string) (fsInfo, error) {
+func DetectFS(path string) (FSInfo, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return fsInfo{}, err
+		return FSInfo{}, err
 	}
 	if _, err := os.Stat(abs); err != nil {
-		return fsInfo{}, err
+		return FSInfo{}, err
 	}
 	p, err := windows.UTF16FromString(abs)
 	if err != nil {
-		return fsInfo{}, &fs.PathError{Op: "detectfs", Path: abs, Err: err}
+		return FSInfo{}, &fs.PathError{Op: "detectfs", Path: abs, Err: err}
 	}
 	// The volume root is never longer than the path plus a trailing separator.
 	root := make([]uint16, max(len(p)+1, windows.MAX_PATH+1))
 	if err := windows.GetVolumePathName(&p[0], &root[0], uint32(len(root))); err != nil {
-		return fsInfo{}, &fs.PathError{Op: "GetVolumePathName", Path: abs, Err: err}
+		return FSInfo{}, &fs.PathError{Op: "GetVolumePathName", Path: abs, Err: err}
 	}
 
-	info := fsInfo{
+	info := FSInfo{
 		Type:   "unknown",
 		Remote: windows.GetDriveType(&root[0]) == windows.DRIVE_REMOTE,
 	}
