@@ -32,7 +32,7 @@ func runDoctor(ctx context.Context, c *cli, args []string) error {
 	}
 	note := func(format string, a ...any) { fmt.Fprintf(c.stdout, "     %s\n", fmt.Sprintf(format, a...)) }
 
-	opts, err := maildir.OptionsFromEnv()
+	opts, err := optionsFromEnv(c.getenv)
 	say(err == nil, "environment settings parse%s", errSuffix(err))
 	st, err := c.openStore()
 	if err != nil {
@@ -46,11 +46,11 @@ func runDoctor(ctx context.Context, c *cli, args []string) error {
 	say(true, "filesystem: %s%s", info.Type, map[bool]string{true: " (remote/shared: other writers raise no events)", false: ""}[info.Remote])
 	switch {
 	case opts.Poll:
-		say(true, "new mail is detected by polling every %s (forced by %s=1)", pollInterval(opts), maildir.EnvPoll)
+		say(true, "new mail is detected by polling every %s (forced by %s=1)", pollInterval(opts), envPoll)
 	case info.Polling:
 		say(true, "new mail is detected by polling every %s (automatic on %s)", pollInterval(opts), info.Type)
 	default:
-		say(true, "new mail is detected by filesystem events (fsnotify); set %s=1 to force polling", maildir.EnvPoll)
+		say(true, "new mail is detected by filesystem events (fsnotify); set %s=1 to force polling", envPoll)
 	}
 	if runtime.GOOS == "linux" {
 		if b, err := os.ReadFile("/proc/sys/fs/inotify/max_user_instances"); err == nil {
@@ -95,10 +95,10 @@ func runDoctor(ctx context.Context, c *cli, args []string) error {
 	if id := c.as; id != "" {
 		say(maildir.ValidID(id), "identity %q (from --as/IPC_ID) is a valid instance id", id)
 	} else {
-		note("no identity set: pass --as NAME or set %s for send/check", maildir.EnvID)
+		note("no identity set: pass --as NAME or set %s for send/check", envID)
 	}
 	if opts.Secret != "" {
-		note("secure mode is on (%s set): registrations need the shared-secret proof", maildir.EnvSecret)
+		note("secure mode is on (%s set): registrations need the shared-secret proof", envSecret)
 	}
 
 	c.doctorWake(st.Root(), say, note)
@@ -211,13 +211,6 @@ func pollInterval(o maildir.Options) time.Duration {
 		return o.PollInterval
 	}
 	return maildir.DefaultPollInterval
-}
-
-func envOr(getenv func(string) string, k, def string) string {
-	if v := getenv(k); v != "" {
-		return v
-	}
-	return def
 }
 
 func humanBytes(n uint64) string {

@@ -108,7 +108,7 @@ func (c *cli) hook(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	inbox, err := st.Inbox(c.as, maildir.Proof(c.as, c.getenv(maildir.EnvSecret)))
+	inbox, err := st.Inbox(c.as, maildir.Proof(c.as, c.getenv(envSecret)))
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func (c *cli) hookSessionStart(ctx context.Context, st *maildir.Store, inbox *ma
 	id := inbox.ID()
 	var b strings.Builder
 	fmt.Fprintf(&b, "You are %q on the ipc mailbox, through which the AI agents on this machine message each other: pass %q as from_id and instance_id to the ipc tools (or use the ipc CLI).", id, id)
-	s, err := st.Login(ctx, id, maildir.Proof(id, c.getenv(maildir.EnvSecret)))
+	s, err := st.Login(ctx, id, maildir.Proof(id, c.getenv(envSecret)))
 	switch {
 	case err == nil:
 		s.Close() // registered; this session's ipc mcp takes the name next

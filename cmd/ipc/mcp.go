@@ -39,7 +39,7 @@ func runMCP(ctx context.Context, c *cli, args []string) error {
 	defer st.Close()
 	srv := mcp.NewServer(ctx, st, mcp.Config{
 		ID:               c.as,
-		Secret:           c.getenv(maildir.EnvSecret),
+		Secret:           c.getenv(envSecret),
 		Channel:          !envOff(c.getenv(mcp.EnvChannel)),
 		ChannelAnyClient: envOn(c.getenv(mcp.EnvChannel)),
 		ShareCommand:     maildir.ShareCommandAllowed(c.getenv(maildir.EnvShareCommand)),
@@ -63,24 +63,4 @@ func runMCP(ctx context.Context, c *cli, args []string) error {
 		return nil // interrupted: a normal end
 	}
 	return err
-}
-
-// envOn reports whether a boolean switch is set to on ("1", "true", "on",
-// "yes").
-func envOn(v string) bool {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "1", "true", "on", "yes":
-		return true
-	}
-	return false
-}
-
-// envOff reports whether a boolean switch is set to off ("0", "false",
-// "off", "no").
-func envOff(v string) bool {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "0", "false", "off", "no":
-		return true
-	}
-	return false
 }

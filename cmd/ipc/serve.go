@@ -16,15 +16,6 @@ import (
 	"github.com/ipc-dev/ipc/socket"
 )
 
-// Environment of the socket server.
-const (
-	envHost      = "IPC_HOST"      // TCP host, default 127.0.0.1
-	envPort      = "IPC_PORT"      // TCP port, default 9876; 0 any free port; off no TCP
-	envSocket    = "IPC_SOCKET"    // Unix socket path; off for none
-	envAutostart = "IPC_AUTOSTART" // 0/false/off/no: never start a server automatically
-	envIdleExit  = "IPC_IDLE_EXIT" // how long an auto-started server waits unused before it stops
-)
-
 // defaultIdleExit is how long an auto-started server stays with no live
 // agent of its mailbox and no client connecting before it stops.
 const defaultIdleExit = 30 * time.Minute
@@ -70,7 +61,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	switch *sock {
 	case "off":
 	case "":
-		cfg.Socket = socket.DefaultSocketPath(c.home)
+		cfg.Socket = socket.DefaultSocketPath(c.home, c.getenv(envRuntimeDir))
 	default:
 		cfg.Socket = *sock
 	}
@@ -78,13 +69,8 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	logger := log.New(c.stderr, "", log.LstdFlags)
 	logf := func(format string, args ...any) { logger.Printf(strings.TrimSuffix(format, "\n"), args...) }
 	cfg.Logf = logf
-	opts, err := maildir.OptionsFromEnv()
-	if err != nil {
-		return usageError("%v", err)
-	}
-	opts.AutoGC = true // a long-lived process applies retention
-	opts.Logf = logf
-	st, err := maildir.Open(c.home, opts)
+	cfg.RuntimeDir, cfg.WSLDistro = c.getenv(envRuntimeDir), c.getenv(envWSLDistro)
+	st, err := c.openDaemonStore(logf)
 	if err != nil {
 		return err
 	}
@@ -204,9 +190,7 @@ func (c *cli) startDetached(ctx context.Context, serveArgs []string) error {
 // process's, with the IPC_* settings this command sees.
 func (c *cli) serverEnv() []string {
 	env := os.Environ()
-	for _, k := range []string{maildir.EnvSecret, maildir.EnvSync, maildir.EnvPoll, maildir.EnvPollInterval,
-		maildir.EnvRateBurst, maildir.EnvRatePerSec, maildir.EnvRetention, maildir.EnvFutureKeep,
-		envHost, envPort, envSocket} {
+	for _, k := range append(storeSettings, envHost, envPort, envSocket) {
 		if v := c.getenv(k); v != "" {
 			env = append(env, k+"="+v)
 		}

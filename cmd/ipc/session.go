@@ -24,7 +24,7 @@ func (c *cli) openDaemonStore(logf func(format string, args ...any)) (*maildir.S
 }
 
 func (c *cli) open(autoGC bool, logf func(format string, args ...any)) (*maildir.Store, error) {
-	opts, err := maildir.OptionsFromEnv()
+	opts, err := optionsFromEnv(c.getenv)
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
@@ -45,7 +45,7 @@ func (c *cli) session(ctx context.Context) (*maildir.Store, *maildir.Session, er
 	if err != nil {
 		return nil, nil, err
 	}
-	proof := maildir.Proof(c.as, c.getenv(maildir.EnvSecret))
+	proof := maildir.Proof(c.as, c.getenv(envSecret))
 	s, err := st.Login(ctx, c.as, proof)
 	if maildir.KindOf(err) == maildir.InUse && c.releaseFromServer(ctx) {
 		s, err = st.Login(ctx, c.as, proof)
