@@ -18,12 +18,8 @@ import (
 // process is interrupted.
 func runMCP(ctx context.Context, c *cli, args []string) error {
 	fs := flags("mcp")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if _, err := parseExactly(fs, args, 0, "mcp takes no arguments (configure it with IPC_ID, IPC_HOME, IPC_CHANNEL, IPC_SHARE_COMMAND)"); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usageError("mcp takes no arguments (configure it with IPC_ID, IPC_HOME, IPC_CHANNEL, IPC_SHARE_COMMAND)")
 	}
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(c.stderr, strings.TrimSuffix(format, "\n")+"\n", args...)

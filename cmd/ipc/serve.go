@@ -36,12 +36,8 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	sessionIdle := fs.Duration("session-idle", 0, "close a session unused this long (default 10m; its token resumes it)")
 	grace := fs.Duration("grace", 0, "at shutdown, wait this long for requests in flight (default 10s)")
 	idleExit := fs.Duration("idle-exit", 0, "stop after this long with no live agent of the mailbox and no client connecting (default 0: never; auto-start passes 30m)")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if _, err := parseExactly(fs, args, 0, "serve takes no arguments (configure it with --host, --port, --socket or IPC_HOST, IPC_PORT, IPC_SOCKET)"); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usageError("serve takes no arguments (configure it with --host, --port, --socket or IPC_HOST, IPC_PORT, IPC_SOCKET)")
 	}
 	if *detach {
 		return c.startDetached(ctx, withoutDetach(args))
