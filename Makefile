@@ -23,8 +23,10 @@ fmt:
 
 # The core imports no door and no MCP library, and runs no programs.
 deps:
-	@if $(GO) list -deps ./maildir | grep -E 'ipc/(socket|mcp|cmd|internal)|mark3labs'; then \
+	@if $(GO) list -deps ./maildir | grep -E 'ipc/(socket|mcp|cmd|internal)|mark3labs' | grep -vx '.*/ipc/internal/text'; then \
 		echo "maildir must not import the doors"; exit 1; fi
+	@if $(GO) list -deps ./internal/text ./internal/ipctest | grep -E 'ipc-dev/ipc/' | grep -vE 'ipc/internal/(text|ipctest)$$'; then \
+		echo "internal/text and internal/ipctest import nothing of the project"; exit 1; fi
 	@if $(GO) list -deps ./maildir | grep -x 'os/exec'; then \
 		echo "maildir must not run programs (internal/sharecmd does)"; exit 1; fi
 	@# The environment is read in cmd/ only: the packages take values or a

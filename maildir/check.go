@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/ipc-dev/ipc/internal/text"
 )
 
 // CheckOptions bound a Check.
@@ -367,7 +369,7 @@ func (s *Session) Read(ctx context.Context, msgID string) (Message, error) {
 			}
 		}
 	}
-	return Message{}, errorf(op, NotFound, id, "no message %s in the mailbox of %s", truncate(msgID, 80), id)
+	return Message{}, errorf(op, NotFound, id, "no message %s in the mailbox of %s", text.Cut(msgID, 80), id)
 }
 
 // History returns up to limit read messages, oldest first, ending with the

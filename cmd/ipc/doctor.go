@@ -175,7 +175,7 @@ func quarantineReport(st *maildir.Store, say func(bool, string, ...any), note fu
 			note("... and %d more", len(q)-10)
 			break
 		}
-		note("%s/%s: %s, %d bytes, %s", e.Box, e.Name, fileKind(e.Mode), e.Size, e.Time.Local().Format("2006-01-02 15:04"))
+		note("%s/%s: %s, %d bytes, %s", e.Box, e.Name, fileKind(e.Mode), e.Size, localMinute(e.Time))
 	}
 	note("inspect them, then remove them; nothing reads them")
 }

@@ -48,10 +48,13 @@ func (c *cli) printAgents(agents []maildir.Agent, asJSON bool) error {
 		if a.Online {
 			status = "online"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.ID, status, maildir.Ago(now, a.LastSeen), a.Registered.Local().Format("2006-01-02 15:04"))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.ID, status, maildir.Ago(now, a.LastSeen), localMinute(a.Registered))
 	}
 	return tw.Flush()
 }
+
+// localMinute is how the CLI's tables show a time: local, to the minute.
+func localMinute(t time.Time) string { return t.Local().Format("2006-01-02 15:04") }
 
 // runRename: ipc rename NEW — renames the identity of --as / IPC_ID.
 func runRename(ctx context.Context, c *cli, args []string) error {
