@@ -26,7 +26,7 @@ fmt:
 # import nothing of the module but each other: no rule, no door.
 ENGINES := github.com/ipc-dev/ipc/internal/(durable|watch)
 deps:
-	@if $(GO) list -deps ./maildir | grep -E 'ipc/(socket|mcp|cmd|internal)|mark3labs' | grep -vxE '$(ENGINES)'; then \
+	@if $(GO) list -deps ./maildir | grep -E 'ipc/(socket|mcp|cmd|internal)|mark3labs' | grep -vxE '$(ENGINES)|github.com/ipc-dev/ipc/internal/text'; then \
 		echo "maildir must not import the doors"; exit 1; fi
 	@if $(GO) list -deps ./internal/durable | grep '^github.com/ipc-dev/ipc/' | grep -vxE '$(ENGINES)'; then \
 		echo "internal/durable must import no rule package (maildir) and no door"; exit 1; fi
@@ -34,6 +34,16 @@ deps:
 		echo "maildir must not run programs (internal/sharecmd does)"; exit 1; fi
 	@if $(GO) list -deps ./internal/watch | grep '^github.com/ipc-dev/ipc/' | grep -vxE '$(ENGINES)'; then \
 		echo "internal/watch must import no rule package (maildir) and no door"; exit 1; fi
+	@if $(GO) list -deps ./internal/text ./internal/ipctest | grep -E 'ipc-dev/ipc/' | grep -vE 'ipc/internal/(text|ipctest)$$'; then \
+		echo "internal/text and internal/ipctest import nothing of the project"; exit 1; fi
+	@# The environment is read in cmd/ only: the packages take values or a
+	@# getenv func. bench/ and e2e/ are test tooling. internal/sharecmd
+	@# hands the command of a share_command the process's environment (less
+	@# the product's secrets): it passes it on and reads no setting from it.
+	@if grep -rnE 'os\.(Getenv|LookupEnv|Environ\(\))' --include='*.go' --exclude='*_test.go' \
+		--exclude-dir=.git --exclude-dir=cmd --exclude-dir=bench --exclude-dir=e2e . \
+		| grep -v '^./internal/sharecmd/sharecmd.go:'; then \
+		echo "only cmd/ reads the environment"; exit 1; fi
 
 # Every fuzz target of every package, one go test -fuzz call each. Go 1.26's
 # fuzz coordinator can report "context deadline exceeded" at the -fuzztime

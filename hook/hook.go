@@ -98,7 +98,7 @@ func (d *door) run(ctx context.Context, stdin io.Reader) (bool, error) {
 		return false, err
 	}
 	defer st.Close()
-	inbox, err := st.Inbox(d.ID, maildir.Proof(d.ID, d.Getenv(maildir.EnvSecret)))
+	inbox, err := st.InboxLocal(d.ID)
 	if err != nil {
 		return false, err
 	}
@@ -122,7 +122,7 @@ func (d *door) sessionStart(ctx context.Context, st *maildir.Store, inbox *maild
 	id := inbox.ID()
 	var b strings.Builder
 	fmt.Fprintf(&b, "You are %q on the ipc mailbox, through which the AI agents on this machine message each other: pass %q as from_id and instance_id to the ipc tools (or use the ipc CLI).", id, id)
-	s, err := st.Login(ctx, id, maildir.Proof(id, d.Getenv(maildir.EnvSecret)))
+	s, err := st.LoginLocal(ctx, id)
 	switch {
 	case err == nil:
 		s.Close() // registered; this session's ipc mcp takes the name next

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/ipc-dev/ipc/internal/durable"
+	"github.com/ipc-dev/ipc/internal/text"
 	"github.com/ipc-dev/ipc/internal/watch"
 )
 
@@ -370,7 +371,7 @@ func (s *Session) Read(ctx context.Context, msgID string) (Message, error) {
 			}
 		}
 	}
-	return Message{}, errorf(op, NotFound, id, "no message %s in the mailbox of %s", truncate(msgID, 80), id)
+	return Message{}, errorf(op, NotFound, id, "no message %s in the mailbox of %s", text.Cut(msgID, 80), id)
 }
 
 // History returns up to limit read messages, oldest first, ending with the

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ipc-dev/ipc/internal/durable"
+	"github.com/ipc-dev/ipc/internal/text"
 )
 
 // What became of a message is read from the files alone, never from a
@@ -244,7 +245,7 @@ func (s *Session) Ack(ctx context.Context, msgID string) error {
 		return err
 	}
 	if _, _, found := s.st.locate(id, msgID); !found {
-		return errorf(op, NotFound, id, "no message %s in the mailbox of %s", truncate(msgID, 80), id)
+		return errorf(op, NotFound, id, "no message %s in the mailbox of %s", text.Cut(msgID, 80), id)
 	}
 	return ioError(op, id, touchRecord(s.st.boxPath(id, dirState), msgID+"."+evAck))
 }
@@ -270,14 +271,14 @@ func (s *Session) Status(ctx context.Context, msgID string) (Delivery, error) {
 		s.st.describe(&d, me, path, read)
 		return d, nil
 	}
-	return Delivery{}, errorf(op, NotFound, me, "no message %s sent by or to %s", truncate(msgID, 80), me)
+	return Delivery{}, errorf(op, NotFound, me, "no message %s sent by or to %s", text.Cut(msgID, 80), me)
 }
 
 // checkMsgID refuses an id that cannot be a message file's name.
 func checkMsgID(op, id, msgID string) error {
 	if msgID == "" || msgID == "." || msgID == ".." || len(msgID) > maxMsgIDLen || strings.HasPrefix(msgID, ".") ||
 		strings.ContainsAny(msgID, "/\\\x00"+infoSepsAll) {
-		return errorf(op, BadRequest, id, "malformed message id %q", truncate(msgID, 80))
+		return errorf(op, BadRequest, id, "malformed message id %q", text.Cut(msgID, 80))
 	}
 	return nil
 }

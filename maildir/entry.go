@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ipc-dev/ipc/internal/durable"
+	"github.com/ipc-dev/ipc/internal/text"
 )
 
 // Entries that are not messages.
@@ -198,7 +199,7 @@ func (q Quarantined) String() string {
 	if q.Path == "" {
 		where = "left in place (it could not be moved) and skipped"
 	}
-	return fmt.Sprintf("mail/%s/%s is %s, not a message: %s", q.Box, truncate(q.Name, 80), q.Reason, where)
+	return fmt.Sprintf("mail/%s/%s is %s, not a message: %s", q.Box, text.Cut(q.Name, 80), q.Reason, where)
 }
 
 // stuckEntries remembers entries that are not messages and could not be

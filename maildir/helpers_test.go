@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ipc-dev/ipc/internal/ipctest"
 )
 
 // mustOpen opens a store in a fresh temporary root.
@@ -15,12 +17,7 @@ func mustOpen(tb testing.TB, opts Options) *Store {
 
 func mustOpenAt(tb testing.TB, root string, opts Options) *Store {
 	tb.Helper()
-	st, err := Open(root, testOptions(opts))
-	if err != nil {
-		tb.Fatalf("Open(%s): %v", root, err)
-	}
-	tb.Cleanup(func() { st.Close() })
-	return st
+	return ipctest.Open(tb, Open, root, testOptions(opts))
 }
 
 func mustLogin(tb testing.TB, st *Store, id string) *Session {
@@ -86,17 +83,4 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
-}
-
-// waitUntil polls cond until it holds; the bound only turns a hang into a
-// failure.
-func waitUntil(tb testing.TB, what string, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
 }

@@ -54,14 +54,19 @@ type hostileBox struct {
 }
 
 // newHostileBox makes the entry e.What of the table.
+// openHostile opens a store with opts in a fresh mailbox, polling when the
+// suite runs on the polling fallback.
+func openHostile(tb testing.TB, opts maildir.Options) *maildir.Store {
+	tb.Helper()
+	ipctest.Poll(os.Getenv).Apply(&opts.Poll, &opts.PollInterval)
+	return ipctest.Open(tb, maildir.Open, filepath.Join(tb.TempDir(), "home"), opts)
+}
+
 func newHostileBox(t *testing.T, e ipctest.HostileEntry, sub string) *hostileBox {
 	t.Helper()
-	st, err := maildir.Open(filepath.Join(t.TempDir(), "home"), ipctest.Options(hostileOpt))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := openHostile(t, hostileOpt)
 	h := &hostileBox{st: st}
+	var err error
 	if h.alice, err = st.Login(bg, "alice", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -279,11 +284,7 @@ func TestHostileEntriesStuck(t *testing.T) {
 	var reports []string
 	opt := hostileOpt
 	opt.Logf = func(format string, args ...any) { reports = append(reports, format) }
-	st, err := maildir.Open(filepath.Join(t.TempDir(), "home"), ipctest.Options(opt))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openHostile(t, opt)
 	if err := os.WriteFile(filepath.Join(st.Root(), "quarantine"), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -387,11 +388,7 @@ func waitCond(t *testing.T, what string, cond func() bool) {
 func TestHostileMaildirFolders(t *testing.T) {
 	for _, sub := range []string{"new", "cur"} {
 		t.Run(sub, func(t *testing.T) {
-			st, err := maildir.Open(filepath.Join(t.TempDir(), "home"), ipctest.Options(hostileOpt))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
+			st := openHostile(t, hostileOpt)
 			bob, err := st.Login(bg, "bob", "")
 			if err != nil {
 				t.Fatal(err)

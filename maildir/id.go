@@ -1,6 +1,9 @@
 package maildir
 
-import "fmt"
+import (
+	"fmt"
+	"github.com/ipc-dev/ipc/internal/text"
+)
 
 // MaxIDLen is the longest instance id accepted.
 const MaxIDLen = 32
@@ -32,12 +35,5 @@ func checkID(op, role, id string) error {
 		return nil
 	}
 	return &Error{Op: op, Kind: Invalid, Agent: id,
-		Msg: fmt.Sprintf("invalid %s %q: use 1-32 characters from A-Z, a-z, 0-9, '-' and '_'", role, truncate(id, 40))}
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
+		Msg: fmt.Sprintf("invalid %s %q: use 1-32 characters from A-Z, a-z, 0-9, '-' and '_'", role, text.Cut(id, 40))}
 }

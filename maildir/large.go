@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ipc-dev/ipc/internal/text"
 )
 
 // summarize returns the summary the original product gives a large message:
@@ -104,9 +106,8 @@ func largeData(data json.RawMessage, path string, size int) (json.RawMessage, er
 // legacyTime formats t as the original product did: naive local ISO 8601
 // with microseconds (omitted when zero, as Python's isoformat does).
 func legacyTime(t time.Time) string {
-	t = t.Local()
 	if t.Nanosecond()/1000 == 0 {
-		return t.Format("2006-01-02T15:04:05")
+		return t.Local().Format(time.DateOnly + "T" + time.TimeOnly)
 	}
-	return t.Format("2006-01-02T15:04:05.000000")
+	return text.Stamp(t)
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ipc-dev/ipc/internal/text"
 )
 
 // Message is one message as stored in a message file.
@@ -114,7 +116,7 @@ func parseMessage(b []byte) (Message, error) {
 	for lineNo, line := range splitHeaderLines(head) {
 		k, v, found := strings.Cut(line, ":")
 		if !found || k == "" || strings.ContainsAny(k, " \t") {
-			fail(fmt.Errorf("header line %d: not a header: %q", lineNo+1, truncate(line, 60)))
+			fail(fmt.Errorf("header line %d: not a header: %q", lineNo+1, text.Cut(line, 60)))
 			continue
 		}
 		v = strings.TrimSpace(v)

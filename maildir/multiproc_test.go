@@ -14,19 +14,24 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ipc-dev/ipc/internal/ipctest"
 )
 
-// The multi-process tests re-execute the test binary: with IPC_TEST_HELPER
-// set, TestMain runs one helper role instead of the tests.
+// The multi-process tests re-execute the test binary: with
+// ipctest.HelperEnv set, TestMain runs one helper role instead of the tests.
 func TestMain(m *testing.M) {
-	if role := os.Getenv("IPC_TEST_HELPER"); role != "" {
-		if err := runHelper(role, os.Args[len(os.Args)-1]); err != nil {
-			fmt.Fprintln(os.Stderr, "helper:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
+	ipctest.Main(m, os.Getenv(ipctest.HelperEnv), runHelper)
+}
+
+// helperOptions are the options of a helper process's store: the sync
+// policy and polling of its parent (IPC_SYNC, IPC_POLL, IPC_POLL_INTERVAL),
+// and no rate limit.
+func helperOptions() Options {
+	o := Options{Sync: SyncPolicy(os.Getenv("IPC_SYNC")), RateBurst: -1}
+	o.Poll, _ = strconv.ParseBool(os.Getenv("IPC_POLL"))
+	o.PollInterval, _ = time.ParseDuration(os.Getenv("IPC_POLL_INTERVAL"))
+	return o
 }
 
 // runHelper runs a role with arguments "root,arg,arg...".
@@ -35,12 +40,7 @@ func runHelper(role, args string) error {
 	if h, ok := moreHelpers[role]; ok {
 		return h(a)
 	}
-	opts, err := OptionsFromEnv()
-	if err != nil {
-		return err
-	}
-	opts.RateBurst = -1
-	st, err := Open(a[0], opts)
+	st, err := Open(a[0], helperOptions())
 	if err != nil {
 		return err
 	}
@@ -106,10 +106,8 @@ func runHelper(role, args string) error {
 
 func helperCmd(t *testing.T, poll bool, role string, args ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$", strings.Join(args, ","))
-	cmd.Env = append(os.Environ(), "IPC_TEST_HELPER="+role, "IPC_POLL="+strconv.FormatBool(poll), "IPC_POLL_INTERVAL=20ms")
-	cmd.Stderr = os.Stderr
-	return cmd
+	env := append(os.Environ(), "IPC_POLL="+strconv.FormatBool(poll), "IPC_POLL_INTERVAL=20ms")
+	return ipctest.HelperCmd(t, env, role, args...)
 }
 
 func TestMultiProcessDelivery(t *testing.T) {

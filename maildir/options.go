@@ -1,13 +1,6 @@
 package maildir
 
-import (
-	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"time"
-)
+import "time"
 
 // SyncPolicy says when delivery flushes to stable storage.
 type SyncPolicy string
@@ -126,97 +119,4 @@ func (o *Options) setDefaults() {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-}
-
-// Environment variables read by OptionsFromEnv and DefaultRoot.
-const (
-	EnvHome         = "IPC_HOME"
-	EnvID           = "IPC_ID"
-	EnvSecret       = "IPC_SHARED_SECRET"
-	EnvSync         = "IPC_SYNC"          // full | batch | none
-	EnvPoll         = "IPC_POLL"          // 1 forces polling; 0 or unset: automatic (polling only where events do not cross)
-	EnvPollInterval = "IPC_POLL_INTERVAL" // Go duration, e.g. 250ms
-	EnvRateBurst    = "IPC_RATE_BURST"    // integer; "off" or a negative number disables rate limits
-	EnvRatePerSec   = "IPC_RATE_PER_SEC"  // float
-	EnvRetention    = "IPC_RETENTION"     // read-mail retention, Go duration or days ("30d")
-	EnvFutureKeep   = "IPC_FUTURE_RETENTION"
-)
-
-// DefaultRoot returns $IPC_HOME, or ~/.claude-ipc.
-func DefaultRoot() string {
-	if r := os.Getenv(EnvHome); r != "" {
-		return r
-	}
-	home, err := os.UserHomeDir()
-	if err != nil || home == "" {
-		return ".claude-ipc"
-	}
-	return filepath.Join(home, ".claude-ipc")
-}
-
-// OptionsFromEnv returns Options configured from the IPC_* environment
-// variables, or an error naming the variable that is malformed.
-func OptionsFromEnv() (Options, error) {
-	var o Options
-	o.Secret = os.Getenv(EnvSecret)
-	if v := os.Getenv(EnvSync); v != "" {
-		switch p := SyncPolicy(strings.ToLower(v)); p {
-		case SyncBatch, SyncFull, SyncNone:
-			o.Sync = p
-		default:
-			return o, fmt.Errorf("%s=%q: want full, batch or none", EnvSync, v)
-		}
-	}
-	if v := os.Getenv(EnvPoll); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return o, fmt.Errorf("%s=%q: want 1 or 0", EnvPoll, v)
-		}
-		o.Poll = b
-	}
-	var err error
-	if o.PollInterval, err = envDuration(EnvPollInterval); err != nil {
-		return o, err
-	}
-	if v := os.Getenv(EnvRateBurst); v != "" {
-		if strings.EqualFold(v, "off") {
-			o.RateBurst = -1
-		} else if o.RateBurst, err = strconv.Atoi(v); err != nil {
-			return o, fmt.Errorf("%s=%q: want an integer or off", EnvRateBurst, v)
-		}
-	}
-	if v := os.Getenv(EnvRatePerSec); v != "" {
-		if o.RatePerSecond, err = strconv.ParseFloat(v, 64); err != nil {
-			return o, fmt.Errorf("%s=%q: want a number", EnvRatePerSec, v)
-		}
-	}
-	if o.ReadRetention, err = envDuration(EnvRetention); err != nil {
-		return o, err
-	}
-	if o.FutureRetention, err = envDuration(EnvFutureKeep); err != nil {
-		return o, err
-	}
-	if o.FutureRetention > 0 && o.FutureRetention < DefaultFutureRetention {
-		return o, fmt.Errorf("%s=%s: future mail is kept at least 7 days", EnvFutureKeep, o.FutureRetention)
-	}
-	return o, nil
-}
-
-// envDuration parses a Go duration or a whole number of days ("30d").
-func envDuration(name string) (time.Duration, error) {
-	v := os.Getenv(name)
-	if v == "" {
-		return 0, nil
-	}
-	if d, ok := strings.CutSuffix(v, "d"); ok {
-		n, err := strconv.Atoi(d)
-		if err == nil && n > 0 {
-			return time.Duration(n) * 24 * time.Hour, nil
-		}
-	}
-	dur, err := time.ParseDuration(v)
-	if err != nil || dur <= 0 {
-		return 0, fmt.Errorf("%s=%q: want a positive duration such as 500ms, 2h or 30d", name, v)
-	}
-	return dur, nil
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ipc-dev/ipc/internal/durable"
+	"github.com/ipc-dev/ipc/internal/ipctest"
 )
 
 // The helper roles of the rename tests. Each prints one line per event on
@@ -92,11 +93,8 @@ var moreHelpers = map[string]func(a []string) error{
 }
 
 func withHelperStore(root string, heartbeat time.Duration, fn func(*Store, func(string)) error) error {
-	opts, err := OptionsFromEnv()
-	if err != nil {
-		return err
-	}
-	opts.RateBurst, opts.Heartbeat = -1, heartbeat
+	opts := helperOptions()
+	opts.Heartbeat = heartbeat
 	st, err := Open(root, opts)
 	if err != nil {
 		return err
@@ -652,7 +650,7 @@ func TestRenameByReplacedSession(t *testing.T) {
 		renamed <- err
 	}()
 	// The rename holds bob's presence lock while it waits for the identity lock.
-	waitUntil(t, "the rename to hold bob's presence", func() bool {
+	ipctest.WaitFor(t, "the rename to hold bob's presence", func() bool {
 		h, ok, err := durable.TryHold(st.presenceLockPath("bob"), 0)
 		if ok {
 			h.Release()
@@ -668,7 +666,7 @@ func TestRenameByReplacedSession(t *testing.T) {
 		n, err := st.Login(context.Background(), "alice", "")
 		logged <- login{n, err}
 	}()
-	waitUntil(t, "the registration to replace the session", func() bool {
+	ipctest.WaitFor(t, "the registration to replace the session", func() bool {
 		return KindOf(s.begin("probe")) == Closed
 	})
 	unlock()

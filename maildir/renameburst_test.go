@@ -134,7 +134,7 @@ func TestMultiProcessRenameDuringBurst(t *testing.T) {
 	}
 	for _, policy := range []SyncPolicy{SyncBatch, SyncFull} {
 		t.Run(string(policy), func(t *testing.T) {
-			t.Setenv(EnvSync, string(policy))
+			t.Setenv("IPC_SYNC", string(policy))
 			trials, dups, lost := max(1, burstTrials()/3), 0, 0
 			if os.Getenv("IPC_LONG") == "1" {
 				trials = 50

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ipc-dev/ipc/internal/text"
 )
 
 // Sharing a file or a command's output with another agent. The rules live
@@ -82,7 +84,7 @@ func (s *Session) ShareFile(ctx context.Context, to, path, description string) (
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return FileShare{}, errorf(op, BadRequest, me, "cannot resolve %q: %v", truncate(path, 200), err)
+		return FileShare{}, errorf(op, BadRequest, me, "cannot resolve %q: %v", text.Cut(path, 200), err)
 	}
 	content, data := fileMessage(abs, "", description, "")
 	if err := s.checkShare(op, to, content, data); err != nil {

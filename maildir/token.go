@@ -167,3 +167,16 @@ func (s *Session) refreshToken(now time.Time) {
 		return nil
 	})
 }
+
+// LoginLocal is Login for a process that opened the store with the
+// mailbox's secret, and so is trusted with it: the CLI, the hook and ipc
+// mcp act as the identity their user configured. Clients that reach the
+// mailbox through a door from elsewhere prove themselves with Login.
+func (st *Store) LoginLocal(ctx context.Context, id string) (*Session, error) {
+	return st.Login(ctx, id, Proof(id, st.opts.Secret))
+}
+
+// InboxLocal is Inbox for a process trusted with the secret (see LoginLocal).
+func (st *Store) InboxLocal(id string) (*Inbox, error) {
+	return st.Inbox(id, Proof(id, st.opts.Secret))
+}

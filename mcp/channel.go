@@ -118,7 +118,7 @@ func channelParams(m maildir.Message, unread int) map[string]any {
 			"to":         present.Field(m.To),
 			"kind":       present.Field(kind),
 			"message_id": present.Field(m.ID),
-			"sent_at":    stamp(m.Time),
+			"sent_at":    present.Stamp(m.Time),
 			"unread":     strconv.Itoa(unread),
 		},
 	}

@@ -8,6 +8,7 @@ import (
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/ipc-dev/ipc/internal/text"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -76,7 +77,7 @@ func notRegistered(tool string, why error) error {
 func notOwner(tool, field, claimed, me string) error {
 	if !maildir.ValidID(claimed) {
 		return &maildir.Error{Op: tool, Kind: maildir.Invalid, Agent: claimed,
-			Msg: fmt.Sprintf("invalid %s %q: it must be your own instance id, %q", field, clip(claimed, 40), me)}
+			Msg: fmt.Sprintf("invalid %s %q: it must be your own instance id, %q", field, text.Cut(claimed, 40), me)}
 	}
 	return &maildir.Error{Op: tool, Kind: maildir.NotOwner, Agent: claimed,
 		Msg: fmt.Sprintf("%s %q names another identity: this server acts only as %q, so pass %s %q", field, claimed, me, field, me)}
@@ -87,12 +88,4 @@ func notOwner(tool, field, claimed, me string) error {
 func badArguments(tool string, err error) error {
 	return &maildir.Error{Op: tool, Kind: maildir.BadRequest,
 		Msg: fmt.Sprintf("wrong arguments for %s: %v. See the tool's description for an example call.", tool, err)}
-}
-
-// clip shortens s to n bytes for quoting in a message.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/present"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -30,17 +31,9 @@ func formatAgents(agents []maildir.Agent, me string, now time.Time) string {
 		if a.ID == me {
 			you = " (you)"
 		}
-		fmt.Fprintf(&b, "- %s%s: %s, last seen %s (%s)\n", a.ID, you, state, stamp(a.LastSeen), maildir.Ago(now, a.LastSeen))
+		fmt.Fprintf(&b, "- %s%s: %s, last seen %s (%s)\n", a.ID, you, state, present.Stamp(a.LastSeen), maildir.Ago(now, a.LastSeen))
 	}
 	return b.String()
-}
-
-// stamp formats t as the original did: local ISO 8601 with microseconds.
-func stamp(t time.Time) string {
-	if t.IsZero() {
-		return "never"
-	}
-	return t.Local().Format("2006-01-02T15:04:05.000000")
 }
 
 // oneLine returns the first n characters of s on one line, with "..." when

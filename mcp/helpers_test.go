@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"context"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -15,14 +16,19 @@ import (
 	"github.com/ipc-dev/ipc/maildir"
 )
 
+// mustOpenAt opens the mailbox at root for a test: no fsyncs, and polling
+// when the suite runs on the polling fallback.
 func mustOpenAt(tb testing.TB, root string) *maildir.Store {
 	tb.Helper()
-	st, err := maildir.Open(root, ipctest.Options(maildir.Options{Sync: maildir.SyncNone}))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { st.Close() })
-	return st
+	return mustOpenWith(tb, root, maildir.Options{})
+}
+
+// mustOpenWith is mustOpenAt with opts.
+func mustOpenWith(tb testing.TB, root string, opts maildir.Options) *maildir.Store {
+	tb.Helper()
+	opts.Sync = maildir.SyncNone
+	ipctest.Poll(os.Getenv).Apply(&opts.Poll, &opts.PollInterval)
+	return ipctest.Open(tb, maildir.Open, root, opts)
 }
 
 // peer is an in-process MCP client of a Server, with the channel

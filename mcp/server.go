@@ -38,9 +38,6 @@ type Config struct {
 	// ID is the identity to take at start (IPC_ID); empty waits for the
 	// register tool.
 	ID string
-	// Secret is IPC_SHARED_SECRET: registration proofs are computed from
-	// it, as the original's MCP server did.
-	Secret string
 	// Channel sends notifications/claude/channel when mail lands, to a
 	// client known to show them (channelClient) and describes them in its
 	// instructions.
@@ -189,7 +186,7 @@ func (s *Server) identityChangedLocked() {
 // register makes the server act as id, ending the session of the identity
 // it acted as before, if any. It returns the identity given up ("" if none).
 func (s *Server) register(ctx context.Context, id string) (previous string, err error) {
-	sess, err := s.st.Login(ctx, id, maildir.Proof(id, s.cfg.Secret))
+	sess, err := s.st.LoginLocal(ctx, id)
 	if err != nil {
 		return "", err
 	}

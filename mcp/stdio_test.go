@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipc-dev/ipc/internal/ipctest"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -24,11 +23,7 @@ type stdioPeer struct {
 
 func newStdioPeer(tb testing.TB, root string, opts maildir.Options, cfg Config) *stdioPeer {
 	tb.Helper()
-	opts.Sync = maildir.SyncNone
-	st, err := maildir.Open(root, ipctest.Options(opts))
-	if err != nil {
-		tb.Fatal(err)
-	}
+	st := mustOpenWith(tb, root, opts)
 	cfg.Logf = tb.Logf
 	srv := NewServer(context.Background(), st, cfg)
 	inR, inW := io.Pipe()

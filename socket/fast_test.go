@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/ipctest"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -225,7 +226,7 @@ func TestRegisterInUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Close()
-	waitFor(t, "the connection to end", func() bool { return connCount(srv) == 1 })
+	ipctest.WaitFor(t, "the connection to end", func() bool { return connCount(srv) == 1 })
 	wantOK(t, legacy(t, srv, map[string]any{"action": "register", "instance_id": "held"}))
 }
 

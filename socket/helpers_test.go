@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -21,23 +20,15 @@ import (
 )
 
 // The tests that need other processes re-execute the test binary: with
-// IPC_SOCKET_TEST_HELPER set, TestMain runs one helper role instead.
+// ipctest.HelperEnv set, TestMain runs one helper role instead.
 func TestMain(m *testing.M) {
-	if role := os.Getenv("IPC_SOCKET_TEST_HELPER"); role != "" {
-		if err := runHelper(role, os.Args[len(os.Args)-1]); err != nil {
-			fmt.Fprintln(os.Stderr, "helper:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
+	ipctest.Main(m, os.Getenv(ipctest.HelperEnv), runHelper)
 }
 
 // runHelper runs a role with arguments "root,arg,arg...".
 func runHelper(role, args string) error {
 	a := strings.Split(args, ",")
-	opts := ipctest.Options(maildir.Options{RateBurst: -1})
-	st, err := maildir.Open(a[0], opts)
+	st, err := maildir.Open(a[0], testOptions(maildir.Options{RateBurst: -1}))
 	if err != nil {
 		return err
 	}
@@ -73,14 +64,7 @@ func runHelper(role, args string) error {
 // stdout.
 func helper(t *testing.T, role string, args ...string) (*os.Process, *bufio.Reader, io.WriteCloser) {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(exe, "-test.run=^$", strings.Join(args, ","))
-	// GORACE: the race detector otherwise sleeps a second at exit.
-	cmd.Env = append(os.Environ(), "IPC_SOCKET_TEST_HELPER="+role, "GORACE=atexit_sleep_ms=0")
-	cmd.Stderr = os.Stderr
+	cmd := ipctest.HelperCmd(t, os.Environ(), role, args...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -106,12 +90,13 @@ func mustStore(tb testing.TB, root string, opts maildir.Options) *maildir.Store 
 	if root == "" {
 		root = tb.TempDir()
 	}
-	st, err := maildir.Open(root, ipctest.Options(opts))
-	if err != nil {
-		tb.Fatalf("maildir.Open(%s): %v", root, err)
-	}
-	tb.Cleanup(func() { st.Close() })
-	return st
+	return ipctest.Open(tb, maildir.Open, root, testOptions(opts))
+}
+
+// testOptions applies the polling switch of the suite to opts.
+func testOptions(opts maildir.Options) maildir.Options {
+	ipctest.Poll(os.Getenv).Apply(&opts.Poll, &opts.PollInterval)
+	return opts
 }
 
 // sockDir returns a short temporary directory for Unix sockets (their
@@ -258,18 +243,6 @@ func testCtx(tb testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	tb.Cleanup(cancel)
 	return ctx
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(tb testing.TB, what string, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
 }
 
 // connCount is the number of connections the server is serving.

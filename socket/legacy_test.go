@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/ipctest"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -405,7 +406,7 @@ func TestConcurrentLegacyClients(t *testing.T) {
 	}
 	defer slow.Close()
 	slow.Write([]byte(`{"action": "pi`))
-	waitFor(t, "the slow client to be served", func() bool { return connCount(srv) == 1 })
+	ipctest.WaitFor(t, "the slow client to be served", func() bool { return connCount(srv) == 1 })
 
 	const n = 200
 	var wg sync.WaitGroup

@@ -20,25 +20,26 @@ import (
 // (sun_path is 104 bytes on macOS and the BSDs, 108 on Linux, with a NUL).
 const maxSocketPath = 103
 
-// runtimeDir is the private directory for sockets: $XDG_RUNTIME_DIR/ipc,
-// else <tmp>/ipc-<uid>.
-func runtimeDir() string {
-	if d := os.Getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(d) {
-		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
-			return filepath.Join(d, "ipc")
+// runtimeDir is the private directory for sockets: xdg/ipc (xdg is
+// $XDG_RUNTIME_DIR), else <tmp>/ipc-<uid>.
+func runtimeDir(xdg string) string {
+	if filepath.IsAbs(xdg) {
+		if fi, err := os.Stat(xdg); err == nil && fi.IsDir() {
+			return filepath.Join(xdg, "ipc")
 		}
 	}
 	return filepath.Join(os.TempDir(), "ipc-"+strconv.Itoa(os.Getuid()))
 }
 
 // listenUnix listens on a Unix socket at path, mode 0600, replacing a stale
-// socket file left by a server that died.
-func listenUnix(path string) (net.Listener, error) {
-	if err := checkSocketPath(path); err != nil {
+// socket file left by a server that died. xdg and wslDistro are
+// Config.RuntimeDir and Config.WSLDistro.
+func listenUnix(path, xdg, wslDistro string) (net.Listener, error) {
+	if err := checkSocketPath(path, wslDistro); err != nil {
 		return nil, err
 	}
 	dir := filepath.Dir(path)
-	if err := privateDir(dir); err != nil {
+	if err := privateDir(dir, xdg); err != nil {
 		return nil, err
 	}
 	if err := removeStale(path); err != nil {
@@ -56,19 +57,19 @@ func listenUnix(path string) (net.Listener, error) {
 }
 
 // checkSocketPath refuses paths where a socket cannot work.
-func checkSocketPath(path string) error {
+func checkSocketPath(path, wslDistro string) error {
 	if len(path) > maxSocketPath {
 		return fmt.Errorf("socket: the socket path %s is %d bytes, over the %d-byte limit of Unix sockets: set IPC_SOCKET to a shorter path", path, len(path), maxSocketPath)
 	}
-	if onDrvfs(path) {
+	if onDrvfs(path, wslDistro) {
 		return fmt.Errorf("socket: %s is on a Windows drive (drvfs), where WSL cannot create sockets: set IPC_SOCKET to a Linux path, e.g. under $XDG_RUNTIME_DIR, or /mnt/wsl/ipc/NAME.sock to share it between WSL distros", path)
 	}
 	return nil
 }
 
 // onDrvfs reports a path under /mnt/<drive letter>/ on WSL.
-func onDrvfs(path string) bool {
-	if !detectWSL() {
+func onDrvfs(path, wslDistro string) bool {
+	if !detectWSL(wslDistro) {
 		return false
 	}
 	abs, err := filepath.Abs(path)
@@ -82,14 +83,14 @@ func onDrvfs(path string) bool {
 // privateDir makes sure dir exists. A directory it creates, or the default
 // runtime directory, is 0700 and must belong to this user: nobody else may
 // replace the socket inside it.
-func privateDir(dir string) error {
+func privateDir(dir, xdg string) error {
 	err := os.Mkdir(dir, 0o700)
 	if err != nil && !errors.Is(err, fs.ErrExist) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fmt.Errorf("socket: create %s: %w", dir, err)
 		}
 	}
-	if filepath.Clean(dir) != filepath.Clean(runtimeDir()) {
+	if filepath.Clean(dir) != filepath.Clean(runtimeDir(xdg)) {
 		return nil
 	}
 	fi, err := os.Lstat(dir)
@@ -136,12 +137,13 @@ func portBusy(err error) bool {
 	return errors.Is(err, syscall.EADDRINUSE) || errors.Is(err, syscall.EACCES)
 }
 
-// detectWSL reports whether this is Linux under WSL.
-func detectWSL() bool {
+// detectWSL reports whether this is Linux under WSL: wslDistro
+// ($WSL_DISTRO_NAME) is set, or the WSL interop is registered.
+func detectWSL(wslDistro string) bool {
 	if runtime.GOOS != "linux" {
 		return false
 	}
-	if os.Getenv("WSL_DISTRO_NAME") != "" {
+	if wslDistro != "" {
 		return true
 	}
 	_, err := os.Stat("/proc/sys/fs/binfmt_misc/WSLInterop")

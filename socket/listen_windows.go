@@ -19,8 +19,8 @@ const maxSocketPath = 107
 
 // runtimeDir is the private directory for sockets: %LOCALAPPDATA%\ipc,
 // else <tmp>\ipc. Both are inside the user's profile, whose ACL keeps
-// other users out.
-func runtimeDir() string {
+// other users out. XDG_RUNTIME_DIR plays no part on Windows.
+func runtimeDir(string) string {
 	if d, err := os.UserCacheDir(); err == nil {
 		return filepath.Join(d, "ipc")
 	}
@@ -28,8 +28,9 @@ func runtimeDir() string {
 }
 
 // listenUnix listens on an AF_UNIX socket at path (Windows 10 1803 and
-// later, on NTFS), replacing a stale socket file.
-func listenUnix(path string) (net.Listener, error) {
+// later, on NTFS), replacing a stale socket file. Config.RuntimeDir and
+// Config.WSLDistro play no part on Windows.
+func listenUnix(path, _, _ string) (net.Listener, error) {
 	if len(path) > maxSocketPath {
 		return nil, fmt.Errorf("socket: the socket path %s is over the %d-byte limit: set IPC_SOCKET to a shorter path", path, maxSocketPath)
 	}

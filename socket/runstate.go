@@ -181,17 +181,17 @@ func readRunState(root string) (RunState, bool, error) {
 
 // DefaultSocketPath is where the server of the mailbox at root puts its
 // Unix socket when IPC_SOCKET is not set: a private runtime directory
-// ($XDG_RUNTIME_DIR/ipc, else <tmp>/ipc-<uid>; %LOCALAPPDATA%\ipc on
-// Windows), never the mailbox itself, which may be on a Windows drive under
-// WSL where sockets cannot live. The name is a hash of root, so every
-// mailbox has its own socket.
-func DefaultSocketPath(root string) string {
+// (xdgRuntimeDir/ipc, with xdgRuntimeDir the value of $XDG_RUNTIME_DIR,
+// else <tmp>/ipc-<uid>; %LOCALAPPDATA%\ipc on Windows), never the mailbox
+// itself, which may be on a Windows drive under WSL where sockets cannot
+// live. The name is a hash of root, so every mailbox has its own socket.
+func DefaultSocketPath(root, xdgRuntimeDir string) string {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		abs = root
 	}
 	sum := sha256.Sum256([]byte(abs))
-	return filepath.Join(runtimeDir(), hex.EncodeToString(sum[:6])+".sock")
+	return filepath.Join(runtimeDir(xdgRuntimeDir), hex.EncodeToString(sum[:6])+".sock")
 }
 
 // writeFileAtomic replaces path with data (0600), atomically and flushed.

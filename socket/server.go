@@ -43,6 +43,12 @@ type Config struct {
 	// Socket is the Unix socket path ("" for none). Its directory is
 	// created 0700; a stale socket file there is replaced.
 	Socket string
+	// RuntimeDir is $XDG_RUNTIME_DIR: the directory of DefaultSocketPath
+	// (Unix), which a server makes sure is private to this user.
+	RuntimeDir string
+	// WSLDistro is $WSL_DISTRO_NAME: set under WSL, where a socket on a
+	// Windows drive is refused (WSL is also told by its interop file).
+	WSLDistro string
 
 	MaxConns     int           // open connections; more are answered "busy" and closed
 	MaxFrame     int           // the largest request, in bytes (DefaultMaxFrame)
@@ -155,7 +161,7 @@ func Listen(st *maildir.Store, cfg Config) (*Server, error) {
 		}
 	}
 	if cfg.Socket != "" {
-		l, err := listenUnix(cfg.Socket)
+		l, err := listenUnix(cfg.Socket, cfg.RuntimeDir, cfg.WSLDistro)
 		if err != nil {
 			srv.closeListeners()
 			return nil, err

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+	"github.com/ipc-dev/ipc/internal/ipctest"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -71,14 +72,14 @@ func TestConnectionCap(t *testing.T) {
 		defer nc.Close()
 		held = append(held, nc)
 	}
-	waitFor(t, "3 connections", func() bool { return connCount(srv) == 3 })
+	ipctest.WaitFor(t, "3 connections", func() bool { return connCount(srv) == 3 })
 	rep := decodeReply(t, raw(t, srv, false, []byte(`{"action":"ping"}`)))
 	wantCode(t, rep, KindBusy)
 	if !*rep.Recoverable {
 		t.Fatalf("busy must be recoverable")
 	}
 	held[0].Close()
-	waitFor(t, "a free slot", func() bool { return connCount(srv) < 3 })
+	ipctest.WaitFor(t, "a free slot", func() bool { return connCount(srv) < 3 })
 	rep = decodeReply(t, raw(t, srv, false, []byte(`{"action":"ping"}`)))
 	wantOK(t, rep)
 }
@@ -104,8 +105,8 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer idle.Close()
-	waitFor(t, "both connections", func() bool { return connCount(srv) == 2 })
-	waitFor(t, "the request to be in flight", func() bool {
+	ipctest.WaitFor(t, "both connections", func() bool { return connCount(srv) == 2 })
+	ipctest.WaitFor(t, "the request to be in flight", func() bool {
 		srv.mu.Lock()
 		defer srv.mu.Unlock()
 		for c := range srv.conns {
@@ -121,7 +122,7 @@ func TestGracefulShutdown(t *testing.T) {
 	b, _ := io.ReadAll(idle)
 	idle.Close()
 	wantCode(t, decodeReply(t, b), KindBusy)
-	waitFor(t, "the listener to close", func() bool {
+	ipctest.WaitFor(t, "the listener to close", func() bool {
 		nc, err := netDial(srv)
 		if err == nil {
 			nc.Close()
@@ -162,7 +163,7 @@ func TestShutdownDeadline(t *testing.T) {
 	}
 	defer nc.Close()
 	nc.Write([]byte(`{"action": "pi`))
-	waitFor(t, "the request to be in flight", func() bool {
+	ipctest.WaitFor(t, "the request to be in flight", func() bool {
 		srv.mu.Lock()
 		defer srv.mu.Unlock()
 		for c := range srv.conns {
@@ -198,7 +199,7 @@ func TestSessionIdle(t *testing.T) {
 		}
 		return len(agents) == 1 && agents[0].Online
 	}
-	waitFor(t, "the idle session to close", func() bool { return !online() })
+	ipctest.WaitFor(t, "the idle session to close", func() bool { return !online() })
 	rep := legacy(t, srv, map[string]any{"action": "check", "session_token": tok})
 	wantOK(t, rep)
 	// The resumed session is a session of the server: another process
@@ -311,7 +312,7 @@ func TestRunLockOtherProcess(t *testing.T) {
 	}
 	c.Close()
 	stdin.Close() // the helper shuts down gracefully
-	waitFor(t, "the other server to stop", func() bool {
+	ipctest.WaitFor(t, "the other server to stop", func() bool {
 		_, ok, _ := Running(root)
 		return !ok
 	})

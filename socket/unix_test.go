@@ -63,11 +63,12 @@ func TestUnixSocket(t *testing.T) {
 }
 
 func TestDefaultSocketPath(t *testing.T) {
-	a, b := DefaultSocketPath("/x/one"), DefaultSocketPath("/x/two")
+	xdg := os.Getenv("XDG_RUNTIME_DIR")
+	a, b := DefaultSocketPath("/x/one", xdg), DefaultSocketPath("/x/two", xdg)
 	if a == b || !strings.HasSuffix(a, ".sock") || len(a) > maxSocketPath {
 		t.Fatalf("DefaultSocketPath = %q, %q", a, b)
 	}
-	if DefaultSocketPath("/x/one") != a {
+	if DefaultSocketPath("/x/one", xdg) != a {
 		t.Fatalf("DefaultSocketPath is not stable")
 	}
 }
@@ -78,14 +79,13 @@ func TestDrvfsRefused(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("WSL only")
 	}
-	t.Setenv("WSL_DISTRO_NAME", "Test")
 	for path, want := range map[string]bool{"/mnt/c/Users/me/x.sock": true, "/mnt/D/x.sock": true, "/mnt/wsl/ipc/x.sock": false, "/run/user/1000/ipc/x.sock": false} {
-		if got := onDrvfs(path); got != want {
+		if got := onDrvfs(path, "Test"); got != want {
 			t.Errorf("onDrvfs(%s) = %v, want %v", path, got, want)
 		}
 	}
 	st := mustStore(t, "", maildir.Options{Sync: maildir.SyncNone})
-	if _, err := Listen(st, Config{Socket: "/mnt/c/ipc.sock"}); err == nil || !strings.Contains(err.Error(), "drvfs") {
+	if _, err := Listen(st, Config{Socket: "/mnt/c/ipc.sock", WSLDistro: "Test"}); err == nil || !strings.Contains(err.Error(), "drvfs") {
 		t.Fatalf("Listen on drvfs = %v", err)
 	}
 }

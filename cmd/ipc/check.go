@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/ipc-dev/ipc/maildir"
@@ -23,29 +22,26 @@ func runCheck(ctx context.Context, c *cli, args []string) error {
 	if *wait < 0 || *max < 0 {
 		return usageError("check: --wait and --max must not be negative")
 	}
-	st, s, err := c.session(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	r, err := checkWaiting(ctx, s, *wait, maildir.CheckOptions{Max: *max, Door: maildir.DoorCLI})
-	if err != nil {
-		return err
-	}
-	warn(c, r)
-	if *asJSON {
-		return writeJSON(c.stdout, checkReply{Status: "ok", Messages: legacyMessages(r.Messages), Remaining: r.Remaining, Warnings: r.Warnings()})
-	}
-	if len(r.Messages) == 0 {
-		fmt.Fprintln(c.stdout, "No new messages")
+	return c.inSession(ctx, func(_ *maildir.Store, s *maildir.Session) error {
+		r, err := checkWaiting(ctx, s, *wait, maildir.CheckOptions{Max: *max, Door: maildir.DoorCLI})
+		if err != nil {
+			return err
+		}
+		warn(c, r)
+		if *asJSON {
+			return writeJSON(c.stdout, checkReply{Status: "ok", Messages: legacyMessages(r.Messages), Remaining: r.Remaining, Warnings: r.Warnings()})
+		}
+		if len(r.Messages) == 0 {
+			fmt.Fprintln(c.stdout, "No new messages")
+			return nil
+		}
+		fmt.Fprintln(c.stdout, "New messages:")
+		printMessages(c.stdout, r.Messages)
+		if r.Remaining > 0 {
+			fmt.Fprintf(c.stdout, "%d more unread: run ipc check again\n", r.Remaining)
+		}
 		return nil
-	}
-	fmt.Fprintln(c.stdout, "New messages:")
-	printMessages(c.stdout, r.Messages)
-	if r.Remaining > 0 {
-		fmt.Fprintf(c.stdout, "%d more unread: run ipc check again\n", r.Remaining)
-	}
-	return nil
+	})
 }
 
 // checkWaiting checks, and while nothing was claimed, waits up to wait for
@@ -118,12 +114,14 @@ func runWatch(ctx context.Context, c *cli, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	st, s, err := c.session(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if !*asJSON {
+	return c.inSession(ctx, func(st *maildir.Store, s *maildir.Session) error {
+		return watch(ctx, c, st, s, *asJSON)
+	})
+}
+
+// watch prints the mail of s as it lands, until ctx ends.
+func watch(ctx context.Context, c *cli, st *maildir.Store, s *maildir.Session, asJSON bool) error {
+	if !asJSON {
 		mode := "events"
 		if st.FS().Polling {
 			mode = "polling"
@@ -137,7 +135,7 @@ func runWatch(ctx context.Context, c *cli, args []string) error {
 		}
 		warn(c, r)
 		for _, m := range r.Messages {
-			if *asJSON {
+			if asJSON {
 				if err := writeJSON(c.stdout, m.Legacy()); err != nil {
 					return err
 				}
@@ -162,49 +160,38 @@ func runHistory(ctx context.Context, c *cli, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	st, s, err := c.session(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	ms, err := s.History(ctx, *n)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return writeJSON(c.stdout, checkReply{Status: "ok", Messages: legacyMessages(ms)})
-	}
-	if len(ms) == 0 {
-		fmt.Fprintln(c.stdout, "No read messages")
+	return c.inSession(ctx, func(_ *maildir.Store, s *maildir.Session) error {
+		ms, err := s.History(ctx, *n)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return writeJSON(c.stdout, checkReply{Status: "ok", Messages: legacyMessages(ms)})
+		}
+		if len(ms) == 0 {
+			fmt.Fprintln(c.stdout, "No read messages")
+			return nil
+		}
+		printMessages(c.stdout, ms)
 		return nil
-	}
-	printMessages(c.stdout, ms)
-	return nil
+	})
 }
 
 // runRead: ipc read ID [--json]
 func runRead(ctx context.Context, c *cli, args []string) error {
-	fs := flags("read")
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args)
+	id, asJSON, err := parseID("read", "print JSON", args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageError("read: want one message id: ipc read ID")
-	}
-	st, s, err := c.session(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	m, err := s.Read(ctx, strings.TrimSpace(pos[0]))
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return writeJSON(c.stdout, m.Legacy())
-	}
-	printMessages(c.stdout, []maildir.Message{m})
-	return nil
+	return c.inSession(ctx, func(_ *maildir.Store, s *maildir.Session) error {
+		m, err := s.Read(ctx, id)
+		if err != nil {
+			return err
+		}
+		if asJSON {
+			return writeJSON(c.stdout, m.Legacy())
+		}
+		printMessages(c.stdout, []maildir.Message{m})
+		return nil
+	})
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ipc-dev/ipc/internal/ipctest"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -102,7 +103,7 @@ func TestReaderKilledBetweenClaimAndReply(t *testing.T) {
 				k := 1 + rand.IntN(r.claims-1)
 				cur := filepath.Join(home, "mail", "bob", "cur")
 				kill := r.start(t, home)
-				waitUntil(t, fmt.Sprintf("%d claims", k), func() bool { return countDir(cur) >= k })
+				ipctest.WaitFor(t, fmt.Sprintf("%d claims", k), func() bool { return countDir(cur) >= k })
 				replied := kill()
 				killed++
 				if !replied {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/ipctest"
 	"github.com/ipc-dev/ipc/socket"
 )
 
@@ -115,7 +116,7 @@ func TestThousandIdleConnections(t *testing.T) {
 	for _, nc := range idle {
 		nc.Close()
 	}
-	waitUntil(t, "a new client to be served", func() bool {
+	ipctest.WaitFor(t, "a new client to be served", func() bool {
 		rep, err := socket.Legacy(bg(), "tcp", srv.rs.TCP, map[string]any{"action": "ping"})
 		return err == nil && rep.Status == socket.StatusOK
 	})
@@ -171,7 +172,7 @@ func TestFileDescriptorExhaustion(t *testing.T) {
 	for _, nc := range idle {
 		nc.Close()
 	}
-	waitUntil(t, "a new client to be served", func() bool {
+	ipctest.WaitFor(t, "a new client to be served", func() bool {
 		rep, err := socket.Legacy(bg(), "tcp", srv.rs.TCP, map[string]any{"action": "ping"})
 		return err == nil && rep.Status == socket.StatusOK
 	})

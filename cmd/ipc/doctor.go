@@ -33,7 +33,7 @@ func runDoctor(ctx context.Context, c *cli, args []string) error {
 	}
 	note := func(format string, a ...any) { fmt.Fprintf(c.stdout, "     %s\n", fmt.Sprintf(format, a...)) }
 
-	opts, err := maildir.OptionsFromEnv()
+	opts, err := optionsFromEnv(c.getenv)
 	say(err == nil, "environment settings parse%s", errSuffix(err))
 	st, err := c.openStore()
 	if err != nil {
@@ -47,11 +47,11 @@ func runDoctor(ctx context.Context, c *cli, args []string) error {
 	say(true, "filesystem: %s%s", info.Type, map[bool]string{true: " (remote/shared: other writers raise no events)", false: ""}[info.Remote])
 	switch {
 	case opts.Poll:
-		say(true, "new mail is detected by polling every %s (forced by %s=1)", pollInterval(opts), maildir.EnvPoll)
+		say(true, "new mail is detected by polling every %s (forced by %s=1)", pollInterval(opts), envPoll)
 	case info.Polling:
 		say(true, "new mail is detected by polling every %s (automatic on %s)", pollInterval(opts), info.Type)
 	default:
-		say(true, "new mail is detected by filesystem events (fsnotify); set %s=1 to force polling", maildir.EnvPoll)
+		say(true, "new mail is detected by filesystem events (fsnotify); set %s=1 to force polling", envPoll)
 	}
 	if runtime.GOOS == "linux" {
 		if b, err := os.ReadFile("/proc/sys/fs/inotify/max_user_instances"); err == nil {
@@ -96,10 +96,10 @@ func runDoctor(ctx context.Context, c *cli, args []string) error {
 	if id := c.as; id != "" {
 		say(maildir.ValidID(id), "identity %q (from --as/IPC_ID) is a valid instance id", id)
 	} else {
-		note("no identity set: pass --as NAME or set %s for send/check", maildir.EnvID)
+		note("no identity set: pass --as NAME or set %s for send/check", envID)
 	}
 	if opts.Secret != "" {
-		note("secure mode is on (%s set): registrations need the shared-secret proof", maildir.EnvSecret)
+		note("secure mode is on (%s set): registrations need the shared-secret proof", envSecret)
 	}
 
 	hook.Diagnose(st.Root(), c.as, c.getenv, say, note)
@@ -176,7 +176,7 @@ func quarantineReport(st *maildir.Store, say func(bool, string, ...any), note fu
 			note("... and %d more", len(q)-10)
 			break
 		}
-		note("%s/%s: %s, %d bytes, %s", e.Box, e.Name, fileKind(e.Mode), e.Size, e.Time.Local().Format("2006-01-02 15:04"))
+		note("%s/%s: %s, %d bytes, %s", e.Box, e.Name, fileKind(e.Mode), e.Size, localMinute(e.Time))
 	}
 	note("inspect them, then remove them; nothing reads them")
 }
@@ -212,13 +212,6 @@ func pollInterval(o maildir.Options) time.Duration {
 		return o.PollInterval
 	}
 	return maildir.DefaultPollInterval
-}
-
-func envOr(getenv func(string) string, k, def string) string {
-	if v := getenv(k); v != "" {
-		return v
-	}
-	return def
 }
 
 func humanBytes(n uint64) string {

@@ -159,7 +159,7 @@ func TestFaultsWhileAgentsRun(t *testing.T) {
 	progress := func(n int64, what string) {
 		t.Helper()
 		target := acks.Load() + n
-		waitUntil(t, what, func() bool { return acks.Load() >= target || t.Failed() })
+		ipctest.WaitFor(t, what, func() bool { return acks.Load() >= target || t.Failed() })
 	}
 	carolDir := filepath.Join(home, "mail", "carol")
 	removed := map[string]bool{} // contents a human deleted or moved out of the mailbox
@@ -239,7 +239,7 @@ func TestFaultsWhileAgentsRun(t *testing.T) {
 		}
 		return true
 	}
-	waitUntil(t, "bob's pushes to catch up", bobCaughtUp)
+	ipctest.WaitFor(t, "bob's pushes to catch up", bobCaughtUp)
 	onDisk := map[string]int{}
 	for _, m := range readMaildir(t, carolDir) {
 		onDisk[m.body]++

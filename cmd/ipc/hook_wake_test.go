@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ipc-dev/ipc/internal/ipctest"
 )
 
 // hookProc is a hook process running in the background, as Claude Code
@@ -84,7 +86,7 @@ func startWaiter(t *testing.T, home, id, wait string, env ...string) *hookProc {
 	t.Helper()
 	p := startHook(t, home, id, "Stop", env, "--wait", wait)
 	mine := fmt.Sprintf(" wait %d\n", p.cmd.Process.Pid)
-	waitFor(t, func() bool {
+	ipctest.WaitFor(t, "its waiter record", func() bool {
 		return strings.HasSuffix(readWaiterRecord(home, id), mine) || !p.running()
 	})
 	return p

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/ipc-dev/ipc/internal/ipctest"
 )
 
 // TestHookWaiterEndsWithItsSession: a waiter whose session (its parent
@@ -29,13 +31,13 @@ func TestHookWaiterEndsWithItsSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	var pid int
-	waitFor(t, func() bool {
+	ipctest.WaitFor(t, "alice's waiter record", func() bool {
 		pid, _ = strconv.Atoi(strings.TrimSpace(out.String()))
 		return pid > 0 && strings.HasSuffix(readWaiterRecord(home, "alice"), fmt.Sprintf(" wait %d\n", pid))
 	})
 	session.Process.Kill()
 	session.Wait()
-	waitFor(t, func() bool { return syscall.Kill(pid, 0) != nil })
+	ipctest.WaitFor(t, "the waiter to exit", func() bool { return syscall.Kill(pid, 0) != nil })
 	mustIPC(t, home, "bob", "", "send", "alice", "after the session ended")
 	if n := unread(t, home, "alice"); n != 1 {
 		t.Fatalf("%d unread, want 1: the orphaned waiter claimed mail", n)
@@ -62,7 +64,7 @@ func TestHookWaitersRace(t *testing.T) {
 		woke := 0
 		// Settled: the message woke one, and every waiter still running is
 		// the one the record names (the others have seen that they are not).
-		waitFor(t, func() bool {
+		ipctest.WaitFor(t, "the waiter records", func() bool {
 			alive, woke = alive[:0], 0
 			rec := readWaiterRecord(home, id)
 			for _, w := range ws {

@@ -182,7 +182,7 @@ func TestHostileEntriesCLIWait(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, func() bool { return hasPresence(home, "bob") })
+			ipctest.WaitFor(t, "bob's presence", func() bool { return hasPresence(home, "bob") })
 			cmd.Process.Signal(syscall.SIGTERM)
 			waitBounded(t, cmd)
 		})
@@ -334,7 +334,7 @@ func TestHostileEntriesGCAndServe(t *testing.T) {
 	}
 	home, _ := hostileHome(t, "fifo", "cur")
 	srv := startServe(t, home, filepath.Join(shortDir(t), "s.sock"), nil)
-	waitFor(t, func() bool { // its retention pass moved the FIFO aside
+	ipctest.WaitFor(t, "the FIFO to be moved aside", func() bool { // its retention pass moved the FIFO aside
 		q, _ := os.ReadDir(filepath.Join(home, "quarantine", "bob"))
 		return len(q) == 1
 	})

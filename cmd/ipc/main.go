@@ -113,13 +113,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 0
 	}
 	if c.home == "" {
-		c.home = getenv(maildir.EnvHome)
-	}
-	if c.home == "" {
-		c.home = maildir.DefaultRoot()
+		c.home = defaultRoot(getenv)
 	}
 	if c.as == "" {
-		c.as = getenv(maildir.EnvID)
+		c.as = getenv(envID)
 	}
 	if args[0] == "help" { // ipc help [COMMAND]
 		if len(args) > 1 {

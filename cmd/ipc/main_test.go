@@ -66,7 +66,7 @@ func ipcCmd(home, as string, args ...string) *exec.Cmd {
 	if as != "" {
 		env = append(env, "IPC_ID="+as)
 	}
-	cmd.Env = append(env, ipctest.PollEnv()...)
+	cmd.Env = append(env, ipctest.Poll(os.Getenv).Env()...)
 	return cmd
 }
 
@@ -234,7 +234,7 @@ func TestCheckWaitReturnsWhenMailLands(t *testing.T) {
 	}
 	t.Cleanup(func() { cmd.Process.Kill() })
 	// The waiting check holds bob's presence: wait for it before sending.
-	waitFor(t, func() bool { return strings.Contains(mustIPC(t, d, "", "", "list"), "online") })
+	ipctest.WaitFor(t, "bob online", func() bool { return strings.Contains(mustIPC(t, d, "", "", "list"), "online") })
 	mustIPC(t, d, "alice", "", "send", "bob", "wake up")
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -272,7 +272,7 @@ func TestWatchStreamsUntilInterrupted(t *testing.T) {
 		}
 		close(lines)
 	}()
-	waitFor(t, func() bool { return strings.Contains(mustIPC(t, d, "", "", "list"), "online") })
+	ipctest.WaitFor(t, "bob online", func() bool { return strings.Contains(mustIPC(t, d, "", "", "list"), "online") })
 	for i := 0; i < 3; i++ {
 		mustIPC(t, d, "alice", "", "send", "bob", fmt.Sprintf("stream %d", i))
 		select {
@@ -322,18 +322,6 @@ func TestListRenameGCDoctorDemo(t *testing.T) {
 	}
 	if out := mustIPC(t, d, "", "", "demo"); !strings.Contains(out, "Message forwarded from bob to robert") || !strings.Contains(out, "X-IPC-Time:") {
 		t.Fatalf("demo output %q", out)
-	}
-}
-
-// waitFor polls cond until it holds, failing after a generous deadline.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not reached")
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 

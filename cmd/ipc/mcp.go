@@ -18,12 +18,8 @@ import (
 // process is interrupted.
 func runMCP(ctx context.Context, c *cli, args []string) error {
 	fs := flags("mcp")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if _, err := parseExactly(fs, args, 0, "mcp takes no arguments (configure it with IPC_ID, IPC_HOME, IPC_CHANNEL, IPC_SHARE_COMMAND)"); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usageError("mcp takes no arguments (configure it with IPC_ID, IPC_HOME, IPC_CHANNEL, IPC_SHARE_COMMAND)")
 	}
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(c.stderr, strings.TrimSuffix(format, "\n")+"\n", args...)
@@ -39,7 +35,6 @@ func runMCP(ctx context.Context, c *cli, args []string) error {
 	defer st.Close()
 	srv := mcp.NewServer(ctx, st, mcp.Config{
 		ID:               c.as,
-		Secret:           c.getenv(maildir.EnvSecret),
 		Channel:          !envOff(c.getenv(mcp.EnvChannel)),
 		ChannelAnyClient: envOn(c.getenv(mcp.EnvChannel)),
 		ShareCommand:     maildir.ShareCommandAllowed(c.getenv(maildir.EnvShareCommand)),
@@ -63,24 +58,4 @@ func runMCP(ctx context.Context, c *cli, args []string) error {
 		return nil // interrupted: a normal end
 	}
 	return err
-}
-
-// envOn reports whether a boolean switch is set to on ("1", "true", "on",
-// "yes").
-func envOn(v string) bool {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "1", "true", "on", "yes":
-		return true
-	}
-	return false
-}
-
-// envOff reports whether a boolean switch is set to off ("0", "false",
-// "off", "no").
-func envOff(v string) bool {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "0", "false", "off", "no":
-		return true
-	}
-	return false
 }

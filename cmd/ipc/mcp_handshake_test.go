@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -201,11 +202,9 @@ func TestMCPChannelsOnlyWhereShown(t *testing.T) {
 // in the background once the holder lets it go.
 func TestMCPInitializeWhileNameHeld(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "home")
-	st, err := maildir.Open(home, ipctest.Options(maildir.Options{Sync: maildir.SyncNone}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	opts := maildir.Options{Sync: maildir.SyncNone}
+	ipctest.Poll(os.Getenv).Apply(&opts.Poll, &opts.PollInterval)
+	st := ipctest.Open(t, maildir.Open, home, opts)
 	holder, err := st.Login(bg(), "alice", "")
 	if err != nil {
 		t.Fatal(err)

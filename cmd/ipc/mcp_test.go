@@ -46,7 +46,7 @@ type mcpProc struct {
 func startMCP(t *testing.T, home string, env ...string) *mcpProc {
 	t.Helper()
 	cmd := exec.Command(ipcBin, "mcp")
-	cmd.Env = append(append([]string{"IPC_HOME=" + home, "HOME=" + home, "PATH=" + os.Getenv("PATH"), "IPC_AUTOSTART=0", "GORACE=atexit_sleep_ms=0"}, ipctest.PollEnv()...), env...)
+	cmd.Env = append(append([]string{"IPC_HOME=" + home, "HOME=" + home, "PATH=" + os.Getenv("PATH"), "IPC_AUTOSTART=0", "GORACE=atexit_sleep_ms=0"}, ipctest.Poll(os.Getenv).Env()...), env...)
 	p := &mcpProc{t: t, cmd: cmd, noted: make(chan struct{}, 10000)}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -374,7 +374,7 @@ func TestMCPStdoutOnlyJSONWhenRegistrationFails(t *testing.T) {
 	}
 	// The reason is logged before the check is answered, but stderr is
 	// another pipe: wait for it.
-	waitFor(t, func() bool { return strings.Contains(second.stderrText(), "cannot register dave") })
+	ipctest.WaitFor(t, "the refusal of dave", func() bool { return strings.Contains(second.stderrText(), "cannot register dave") })
 }
 
 // TestMCPLatency measures, over real "ipc mcp" processes, the round trip of

@@ -344,19 +344,6 @@ func writerPID(name string) int {
 	return pid
 }
 
-// waitUntil polls cond until it holds, failing the test after a generous
-// deadline.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 // countDir counts the visible entries of dir.
 func countDir(dir string) int {
 	f, err := os.Open(dir)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -14,16 +15,23 @@ import (
 // idempotencyKeyDoc is the help of --idempotency-key.
 const idempotencyKeyDoc = "send at most once per KEY: a repeat within 2 minutes prints the first result and sends nothing"
 
+// payloadFlags is the flag set of send and broadcast, with its flags
+// --data, --idempotency-key and --json.
+func payloadFlags(name string) (fs *flag.FlagSet, data, key *string, asJSON *bool) {
+	fs = flags(name)
+	data = fs.String("data", "", "structured data (JSON, usually an object)")
+	key = fs.String("idempotency-key", "", idempotencyKeyDoc)
+	asJSON = fs.Bool("json", false, "print the result as JSON")
+	return fs, data, key, asJSON
+}
+
 // runSend: ipc send [--data JSON] [--idempotency-key KEY] TO MESSAGE...
 //
 // The original's loose forms work: no quotes needed, and a colon after the
 // recipient is optional ("ipc send bob: need help"). MESSAGE "-" reads the
 // body from stdin.
 func runSend(ctx context.Context, c *cli, args []string) error {
-	fs := flags("send")
-	data := fs.String("data", "", "structured data (JSON, usually an object)")
-	key := fs.String("idempotency-key", "", idempotencyKeyDoc)
-	asJSON := fs.Bool("json", false, "print the result as JSON")
+	fs, data, key, asJSON := payloadFlags("send")
 	if err := fs.Parse(args); err != nil {
 		return flagError(fs, err)
 	}
@@ -34,16 +42,18 @@ func runSend(ctx context.Context, c *cli, args []string) error {
 	if content, err = c.body(content); err != nil {
 		return err
 	}
-	st, s, err := c.session(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	r, err := s.SendPayload(ctx, to, maildir.Payload{Content: content, Data: json.RawMessage(*data), Key: *key})
-	if err != nil {
-		return err
-	}
-	if *asJSON {
+	return c.inSession(ctx, func(_ *maildir.Store, s *maildir.Session) error {
+		r, err := s.SendPayload(ctx, to, maildir.Payload{Content: content, Data: json.RawMessage(*data), Key: *key})
+		if err != nil {
+			return err
+		}
+		return c.printSend(r, *asJSON)
+	})
+}
+
+// printSend prints the result of a send.
+func (c *cli) printSend(r maildir.SendResult, asJSON bool) error {
+	if asJSON {
 		return writeJSON(c.stdout, map[string]any{"status": "ok", "message": r.Summary(), "id": r.ID, "to": r.To, "large_file": r.LargeFile, "replayed": r.Replayed})
 	}
 	fmt.Fprintln(c.stdout, r.Summary())
@@ -126,10 +136,7 @@ const replayedNote = "(repeated idempotency key: this is the first call's result
 // One line per recipient follows the summary. Exit status 3 (partialError)
 // when some recipients got no copy; 1 when none did.
 func runBroadcast(ctx context.Context, c *cli, args []string) error {
-	fs := flags("broadcast")
-	data := fs.String("data", "", "structured data (JSON, usually an object)")
-	key := fs.String("idempotency-key", "", idempotencyKeyDoc)
-	asJSON := fs.Bool("json", false, "print the result as JSON")
+	fs, data, key, asJSON := payloadFlags("broadcast")
 	if err := fs.Parse(args); err != nil {
 		return flagError(fs, err)
 	}
@@ -141,16 +148,19 @@ func runBroadcast(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, s, err := c.session(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	r, err := s.BroadcastPayload(ctx, maildir.Payload{Content: content, Data: json.RawMessage(*data), Key: *key})
+	return c.inSession(ctx, func(_ *maildir.Store, s *maildir.Session) error {
+		r, err := s.BroadcastPayload(ctx, maildir.Payload{Content: content, Data: json.RawMessage(*data), Key: *key})
+		return c.reportBroadcast(r, err, *asJSON)
+	})
+}
+
+// reportBroadcast prints the result of a broadcast and returns its error:
+// a partialError when some recipients got no copy.
+func (c *cli) reportBroadcast(r maildir.BroadcastResult, err error, asJSON bool) error {
 	if err != nil && len(r.Outcomes) == 0 {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		if werr := writeJSON(c.stdout, broadcastJSON(r, err)); werr != nil {
 			return werr
 		}

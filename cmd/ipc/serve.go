@@ -16,15 +16,6 @@ import (
 	"github.com/ipc-dev/ipc/socket"
 )
 
-// Environment of the socket server.
-const (
-	envHost      = "IPC_HOST"      // TCP host, default 127.0.0.1
-	envPort      = "IPC_PORT"      // TCP port, default 9876; 0 any free port; off no TCP
-	envSocket    = "IPC_SOCKET"    // Unix socket path; off for none
-	envAutostart = "IPC_AUTOSTART" // 0/false/off/no: never start a server automatically
-	envIdleExit  = "IPC_IDLE_EXIT" // how long an auto-started server waits unused before it stops
-)
-
 // defaultIdleExit is how long an auto-started server stays with no live
 // agent of its mailbox and no client connecting before it stops.
 const defaultIdleExit = 30 * time.Minute
@@ -45,12 +36,8 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	sessionIdle := fs.Duration("session-idle", 0, "close a session unused this long (default 10m; its token resumes it)")
 	grace := fs.Duration("grace", 0, "at shutdown, wait this long for requests in flight (default 10s)")
 	idleExit := fs.Duration("idle-exit", 0, "stop after this long with no live agent of the mailbox and no client connecting (default 0: never; auto-start passes 30m)")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if _, err := parseExactly(fs, args, 0, "serve takes no arguments (configure it with --host, --port, --socket or IPC_HOST, IPC_PORT, IPC_SOCKET)"); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usageError("serve takes no arguments (configure it with --host, --port, --socket or IPC_HOST, IPC_PORT, IPC_SOCKET)")
 	}
 	if *detach {
 		return c.startDetached(ctx, withoutDetach(args))
@@ -70,7 +57,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	switch *sock {
 	case "off":
 	case "":
-		cfg.Socket = socket.DefaultSocketPath(c.home)
+		cfg.Socket = socket.DefaultSocketPath(c.home, c.getenv(envRuntimeDir))
 	default:
 		cfg.Socket = *sock
 	}
@@ -78,13 +65,8 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	logger := log.New(c.stderr, "", log.LstdFlags)
 	logf := func(format string, args ...any) { logger.Printf(strings.TrimSuffix(format, "\n"), args...) }
 	cfg.Logf = logf
-	opts, err := maildir.OptionsFromEnv()
-	if err != nil {
-		return usageError("%v", err)
-	}
-	opts.AutoGC = true // a long-lived process applies retention
-	opts.Logf = logf
-	st, err := maildir.Open(c.home, opts)
+	cfg.RuntimeDir, cfg.WSLDistro = c.getenv(envRuntimeDir), c.getenv(envWSLDistro)
+	st, err := c.openDaemonStore(logf)
 	if err != nil {
 		return err
 	}
@@ -204,9 +186,7 @@ func (c *cli) startDetached(ctx context.Context, serveArgs []string) error {
 // process's, with the IPC_* settings this command sees.
 func (c *cli) serverEnv() []string {
 	env := os.Environ()
-	for _, k := range []string{maildir.EnvSecret, maildir.EnvSync, maildir.EnvPoll, maildir.EnvPollInterval,
-		maildir.EnvRateBurst, maildir.EnvRatePerSec, maildir.EnvRetention, maildir.EnvFutureKeep,
-		envHost, envPort, envSocket} {
+	for _, k := range append(storeSettings, envHost, envPort, envSocket) {
 		if v := c.getenv(k); v != "" {
 			env = append(env, k+"="+v)
 		}

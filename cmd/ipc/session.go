@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/ipc-dev/ipc/maildir"
@@ -24,7 +26,7 @@ func (c *cli) openDaemonStore(logf func(format string, args ...any)) (*maildir.S
 }
 
 func (c *cli) open(autoGC bool, logf func(format string, args ...any)) (*maildir.Store, error) {
-	opts, err := maildir.OptionsFromEnv()
+	opts, err := optionsFromEnv(c.getenv)
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
@@ -45,16 +47,37 @@ func (c *cli) session(ctx context.Context) (*maildir.Store, *maildir.Session, er
 	if err != nil {
 		return nil, nil, err
 	}
-	proof := maildir.Proof(c.as, c.getenv(maildir.EnvSecret))
-	s, err := st.Login(ctx, c.as, proof)
+	s, err := st.LoginLocal(ctx, c.as)
 	if maildir.KindOf(err) == maildir.InUse && c.releaseFromServer(ctx) {
-		s, err = st.Login(ctx, c.as, proof)
+		s, err = st.LoginLocal(ctx, c.as)
 	}
 	if err != nil {
 		st.Close()
 		return nil, nil, err
 	}
 	return st, s, nil
+}
+
+// inSession runs fn in the session of --as / IPC_ID (see session) and
+// then closes the mailbox, which ends the session.
+func (c *cli) inSession(ctx context.Context, fn func(*maildir.Store, *maildir.Session) error) error {
+	st, s, err := c.session(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(st, s)
+}
+
+// inStore runs fn on the mailbox, for a command that needs no identity,
+// and then closes it.
+func (c *cli) inStore(fn func(*maildir.Store) error) error {
+	st, err := c.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(st)
 }
 
 // releaseFromServer asks this mailbox's server to let go of the name where
@@ -84,6 +107,34 @@ func flagError(fs *flag.FlagSet, err error) error {
 		return helpRequest{fs}
 	}
 	return usageError("%s: %v (run ipc %s --help)", fs.Name(), err, fs.Name())
+}
+
+// parseExactly is parse for a command that takes n positional arguments:
+// any other number is the usage error usage.
+func parseExactly(fs *flag.FlagSet, args []string, n int, usage string) ([]string, error) {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) != n {
+		return nil, usageError("%s", usage)
+	}
+	return pos, nil
+}
+
+// parseID parses the arguments of "ipc NAME ID [--json]": the message id,
+// trimmed, and whether --json was given. With jsonDoc "" the command has
+// no --json flag.
+func parseID(name, jsonDoc string, args []string) (id string, asJSON bool, err error) {
+	fs := flags(name)
+	if jsonDoc != "" {
+		fs.BoolVar(&asJSON, "json", false, jsonDoc)
+	}
+	pos, err := parseExactly(fs, args, 1, fmt.Sprintf("%s: want one message id: ipc %s ID", name, name))
+	if err != nil {
+		return "", false, err
+	}
+	return strings.TrimSpace(pos[0]), asJSON, nil
 }
 
 // parse parses args, accepting flags before and after positional

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/ipc-dev/ipc/maildir"
@@ -14,29 +13,21 @@ import (
 // (or received): queued, unread, surfaced, read, acknowledged, expired or
 // bounced, with the doors that showed it and when.
 func runStatus(ctx context.Context, c *cli, args []string) error {
-	fs := flags("status")
-	asJSON := fs.Bool("json", false, "print JSON (times in RFC 3339)")
-	pos, err := parse(fs, args)
+	id, asJSON, err := parseID("status", "print JSON (times in RFC 3339)", args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageError("status: want one message id: ipc status ID")
-	}
-	st, s, err := c.session(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	d, err := s.Status(ctx, strings.TrimSpace(pos[0]))
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return writeJSON(c.stdout, d)
-	}
-	printDelivery(c.stdout, d)
-	return nil
+	return c.inSession(ctx, func(_ *maildir.Store, s *maildir.Session) error {
+		d, err := s.Status(ctx, id)
+		if err != nil {
+			return err
+		}
+		if asJSON {
+			return writeJSON(c.stdout, d)
+		}
+		printDelivery(c.stdout, d)
+		return nil
+	})
 }
 
 // printDelivery prints a status, one fact a line.
@@ -75,22 +66,15 @@ func printDelivery(w io.Writer, d maildir.Delivery) {
 // runAck: ipc ack ID — acknowledge a message of your mailbox; its sender's
 // status then says acknowledged.
 func runAck(ctx context.Context, c *cli, args []string) error {
-	pos, err := parse(flags("ack"), args)
+	id, _, err := parseID("ack", "", args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageError("ack: want one message id: ipc ack ID")
-	}
-	st, s, err := c.session(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	id := strings.TrimSpace(pos[0])
-	if err := s.Ack(ctx, id); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "Acknowledged %s\n", id)
-	return nil
+	return c.inSession(ctx, func(_ *maildir.Store, s *maildir.Session) error {
+		if err := s.Ack(ctx, id); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "Acknowledged %s\n", id)
+		return nil
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/ipctest"
 	"github.com/ipc-dev/ipc/socket"
 )
 
@@ -53,7 +54,7 @@ func TestScriptDoesNotLockOutCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer watch.Process.Kill()
-	waitUntil(t, "ipc watch holds alice", func() bool {
+	ipctest.WaitFor(t, "ipc watch holds alice", func() bool {
 		rep := do(map[string]any{"action": "check", "session_token": token})
 		return rep.ErrorCode == "in_use" && strings.Contains(rep.Message, "alice")
 	})
@@ -62,7 +63,7 @@ func TestScriptDoesNotLockOutCLI(t *testing.T) {
 	stdout.Close()
 
 	mustIPC(t, home, "bob", "", "send", "alice", "after the CLI")
-	waitUntil(t, "the script's token works again", func() bool {
+	ipctest.WaitFor(t, "the script's token works again", func() bool {
 		rep := do(map[string]any{"action": "check", "session_token": token})
 		return rep.Status == socket.StatusOK && len(rep.Messages) == 1 && rep.Messages[0].Message.Content == "after the CLI"
 	})

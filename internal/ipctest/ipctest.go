@@ -1,59 +1,15 @@
-// Package ipctest holds what the test suites of the doors share: the
+// Package ipctest holds what the test suites of the packages share: the
 // IPC_POLL switch with which .ci/run runs the suite a second time on the
-// polling fallback, and the instance ids no door may accept. Only tests
-// import it. maildir's own tests keep their copy of the switch: this
-// package imports maildir, which they cannot import back.
+// polling fallback, the re-execution of a test binary as a helper process,
+// waiting for a condition, opening a store for a test, and the hostile
+// names and entries no door may accept. Only tests import it.
+//
+// It imports nothing of the project, so that maildir's own tests can
+// import it too, and it reads no environment: its callers, test files,
+// pass what they read from it.
 package ipctest
 
-import (
-	"os"
-	"strings"
-	"time"
-
-	"github.com/ipc-dev/ipc/maildir"
-)
-
-// pollEvery is how often a polled test mailbox is listed unless
-// IPC_POLL_INTERVAL says otherwise: tests wait on conditions, so a short
-// interval keeps them short.
-const pollEvery = 20 * time.Millisecond
-
-// polling reports whether IPC_POLL=1 and the interval to poll at.
-func polling() (bool, string) {
-	if os.Getenv(maildir.EnvPoll) != "1" {
-		return false, ""
-	}
-	if v := os.Getenv(maildir.EnvPollInterval); v != "" {
-		return true, v
-	}
-	return true, pollEvery.String()
-}
-
-// Options applies IPC_POLL=1 to the options of a test's Store.
-func Options(opts maildir.Options) maildir.Options {
-	poll, every := polling()
-	if !poll {
-		return opts
-	}
-	opts.Poll = true
-	if opts.PollInterval == 0 {
-		opts.PollInterval = pollEvery
-		if d, err := time.ParseDuration(every); err == nil {
-			opts.PollInterval = d
-		}
-	}
-	return opts
-}
-
-// PollEnv is IPC_POLL=1 as environment variables for the processes a test
-// starts; nil when the suite runs on filesystem events.
-func PollEnv() []string {
-	poll, every := polling()
-	if !poll {
-		return nil
-	}
-	return []string{maildir.EnvPoll + "=1", maildir.EnvPollInterval + "=" + every}
-}
+import "strings"
 
 // HostileIDs are instance ids no door may accept: path tricks, control
 // characters, Unicode look-alikes of valid names, and names too long, the

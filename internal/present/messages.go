@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ipc-dev/ipc/internal/text"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -156,5 +157,5 @@ func Stamp(t time.Time) string {
 	if t.IsZero() {
 		return "never"
 	}
-	return t.Local().Format("2006-01-02T15:04:05.000000")
+	return text.Stamp(t)
 }

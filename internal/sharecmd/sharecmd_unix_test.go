@@ -31,12 +31,8 @@ func needSh(t *testing.T) {
 func open(t *testing.T, opts maildir.Options) *maildir.Store {
 	t.Helper()
 	opts.Sync = maildir.SyncNone
-	st, err := maildir.Open(t.TempDir(), ipctest.Options(opts))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
+	ipctest.Poll(os.Getenv).Apply(&opts.Poll, &opts.PollInterval)
+	return ipctest.Open(t, maildir.Open, t.TempDir(), opts)
 }
 
 func login(t *testing.T, st *maildir.Store, id string) *maildir.Session {
@@ -97,13 +93,13 @@ func TestShareCommandRunsAfterChecks(t *testing.T) {
 // them; the rest of the environment does.
 func TestShareCommandEnvironment(t *testing.T) {
 	const secret, token = "s3cret-value-41", "t0ken-value-97"
-	t.Setenv(maildir.EnvSecret, secret)
+	t.Setenv("IPC_SHARED_SECRET", secret)
 	t.Setenv("IPC_SESSION_TOKEN", token)
 	t.Setenv("IPC_AUTH_TOKEN", token)
 	t.Setenv("IPC_SHARE_TEST_KEEP", "kept-value-13")
 	st := open(t, maildir.Options{})
 	alice, bob := login(t, st, "alice"), login(t, st, "bob")
-	for _, cmd := range []string{"env", "printenv " + maildir.EnvSecret, "printenv IPC_SESSION_TOKEN"} {
+	for _, cmd := range []string{"env", "printenv IPC_SHARED_SECRET", "printenv IPC_SESSION_TOKEN"} {
 		if _, err := alice.ShareCommand(ctx, "bob", cmd, "", Run); err != nil {
 			t.Fatalf("ShareCommand(%q): %v", cmd, err)
 		}

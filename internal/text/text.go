@@ -1,0 +1,36 @@
+// Package text holds the small rules of text that the core and the doors
+// share: a string cut to a length for quoting in a sentence, and the
+// timestamp of the original product. It imports nothing of the project.
+package text
+
+import (
+	"time"
+	"unicode/utf8"
+)
+
+// Prefix is s cut to at most n bytes without splitting a character.
+func Prefix(s string, n int) string {
+	if n >= len(s) {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// Cut is s cut to at most n bytes (Prefix), with "..." when it was cut:
+// for quoting a peer's long value in a message.
+func Cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return Prefix(s, n) + "..."
+}
+
+// StampLayout is the time format of the original product: naive local
+// ISO 8601 with microseconds.
+const StampLayout = "2006-01-02T15:04:05.000000"
+
+// Stamp formats t as the original product did (StampLayout, local time).
+func Stamp(t time.Time) string { return t.Local().Format(StampLayout) }
