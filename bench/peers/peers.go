@@ -11,9 +11,10 @@
 // Run returns the figures and notes, which bench/cmd/peers prints alone
 // and bench/cmd/ipcbench merges with its own. Every message body is 200
 // bytes. Latencies are the median and the 99th percentile of sorted
-// samples; throughputs the median of several short trials. The package
-// measures the product only through RawLoop, the bare loop its durable
-// send is compared with; it imports maildir to name the filesystem alone.
+// samples; throughputs the median of several short trials. RawLoop, the
+// bare loop, is written against the system calls, not the product's code;
+// the package imports maildir only to name the filesystem (Store.FS) and
+// imports no door.
 package peers
 
 import (
