@@ -136,8 +136,10 @@ clients:
 	IPC_CLIENTS=1 $(GO) test -count=1 -timeout 15m -v ./e2e >clients.log 2>&1; \
 	status=$$?; grep -E '^(--- |FAIL|ok |panic)|figures:|is not installed' clients.log; exit $$status
 
+# The benchmark suite (bench/cmd/ipcbench, its own module) against bin/ipc:
+# make bench for the full run, make bench ARGS=--quick for the short one.
 bench: build
-	./bin/ipc bench
+	cd bench && $(GO) run ./cmd/ipcbench --ipc ../bin/ipc $(ARGS)
 
 clean:
 	rm -rf bin

@@ -20,7 +20,7 @@
 //   - Budget: the tool definitions and the instructions, as a client
 //     receives them, stay within 6,000 characters, the instructions within
 //     2,000 and opening with the agent's identity (TestMCPPromptBudget in
-//     cmd/ipc; the figures are in ipc bench).
+//     cmd/ipc; the figures are in bench/cmd/ipcbench).
 //   - Identity: a Server acts as at most one identity at a time, held in the
 //     Server (never a package variable), taken by the register tool or at
 //     start from Config.ID (IPC_ID). A name held by another live process

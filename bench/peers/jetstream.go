@@ -1,4 +1,4 @@
-package main
+package peers
 
 import (
 	"context"
@@ -183,35 +183,12 @@ func jetStreamE2E(ctx context.Context, url, consumer string, cfg config) (lat la
 		}
 	}()
 
-	end := time.Now().Add(cfg.Phase)
-	for i := 0; i < cfg.Warmup+cfg.Samples; i++ {
-		if time.Now().After(end) {
-			short = fmt.Sprintf("only %d e2e samples within %s", len(lat), cfg.Phase)
-			break
-		}
-		body := payload(i)
-		t0 := time.Now()
+	return e2eSamples(ctx, cfg, got, nil, func(body []byte) error {
 		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
 		_, err := pub.Publish(pctx, "mail.bob", body)
-		cancel()
-		if err != nil {
-			return lat, short, err
-		}
-		select {
-		case r := <-got:
-			if r.tag != tag(body) {
-				return lat, short, fmt.Errorf("received message %q, want %q", r.tag, tag(body))
-			}
-			if i >= cfg.Warmup {
-				lat = append(lat, r.at.Sub(t0))
-			}
-		case <-time.After(10 * time.Second):
-			return lat, short, errors.New("no message within 10 s")
-		case <-ctx.Done():
-			return lat, short, ctx.Err()
-		}
-	}
-	return lat, short, nil
+		return err
+	})
 }
 
 // jetStreamThroughput runs cfg.Trials trials in which cfg.Senders

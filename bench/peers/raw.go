@@ -1,50 +1,80 @@
-package main
+package peers
 
 import (
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"time"
 )
 
-// rawLimit measures the bare durable-message loop the product's benchmark
-// calls the physical limit: create a file in tmp/ with O_EXCL, write 200
-// bytes, fsync it, rename it into new/, fsync new/. One writer, in the same
-// temporary directory as the peers' data.
-func rawLimit(ctx context.Context, root string, cfg config, progress func(string, ...any)) (latency, rates, error) {
-	dir := filepath.Join(root, "raw")
-	tmp, nw := filepath.Join(dir, "tmp"), filepath.Join(dir, "new")
-	for _, d := range []string{dir, tmp, nw} {
+// RawLoop is the bare durable-message loop the suite calls the physical
+// limit: create a file in tmp/ with O_EXCL, write 200 bytes, fsync it,
+// rename it into new/, fsync new/ — nothing else. It is written against
+// the system calls on purpose, apart from the product's durable writes,
+// so that it measures what they cost and nothing more.
+type RawLoop struct {
+	tmp, new string
+	body     []byte
+	seq      int
+}
+
+// NewRawLoop makes the loop's tmp/ and new/ in dir, which must exist.
+func NewRawLoop(dir string) (*RawLoop, error) {
+	r := &RawLoop{tmp: filepath.Join(dir, "tmp"), new: filepath.Join(dir, "new"), body: payload(0)}
+	for _, d := range []string{r.tmp, r.new} {
 		if err := os.Mkdir(d, 0o700); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	body := payload(0)
-	seq := 0
+	return r, nil
+}
+
+// Step writes one message durably. published is the time from the start
+// of the step to the return of the rename: the earliest moment a reader
+// could see the message, before new/ is fsynced.
+func (r *RawLoop) Step() (published time.Duration, err error) {
+	t0 := time.Now()
+	r.seq++
+	name := strconv.Itoa(r.seq)
+	f, err := os.OpenFile(filepath.Join(r.tmp, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := f.Write(r.body); err != nil {
+		f.Close()
+		return 0, err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return 0, err
+	}
+	if err := f.Close(); err != nil {
+		return 0, err
+	}
+	if err := os.Rename(filepath.Join(r.tmp, name), filepath.Join(r.new, name)); err != nil {
+		return 0, err
+	}
+	published = time.Since(t0)
+	return published, syncDir(r.new)
+}
+
+// rawLimit measures RawLoop with one writer, in the same temporary
+// directory as the peers' data.
+func rawLimit(ctx context.Context, root string, cfg config, progress func(string, ...any)) (latency, rates, error) {
+	dir := filepath.Join(root, "raw")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return nil, nil, err
+	}
+	loop, err := NewRawLoop(dir)
+	if err != nil {
+		return nil, nil, err
+	}
 	step := func() error {
-		seq++
-		name := strconv.Itoa(seq)
-		f, err := os.OpenFile(filepath.Join(tmp, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return err
-		}
-		if _, err := f.Write(body); err != nil {
-			f.Close()
-			return err
-		}
-		if err := f.Sync(); err != nil {
-			f.Close()
-			return err
-		}
-		if err := f.Close(); err != nil {
-			return err
-		}
-		if err := os.Rename(filepath.Join(tmp, name), filepath.Join(nw, name)); err != nil {
-			return err
-		}
-		return syncDir(nw)
+		_, err := loop.Step()
+		return err
 	}
 
 	var lat latency
@@ -86,8 +116,13 @@ func rawLimit(ctx context.Context, root string, cfg config, progress func(string
 	return lat, tput, nil
 }
 
-// syncDir fsyncs a directory, so that a rename into it is durable.
+// syncDir fsyncs a directory, so that a rename into it is durable (on
+// Windows a rename is durable without it, and a directory cannot be
+// fsynced).
 func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
 	d, err := os.Open(dir)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package main
+package peers
 
 import (
 	"bytes"
@@ -310,7 +310,7 @@ func redisE2E(ctx context.Context, addr string, cfg config) (lat latency, short 
 				select {
 				case <-stopped:
 				default:
-					readErr <- err
+					readErr <- fmt.Errorf("BRPOP: %w", err)
 				}
 				return
 			}
@@ -335,34 +335,10 @@ func redisE2E(ctx context.Context, addr string, cfg config) (lat latency, short 
 		wg.Wait()
 	}()
 
-	end := time.Now().Add(cfg.Phase)
-	for i := 0; i < cfg.Warmup+cfg.Samples; i++ {
-		if time.Now().After(end) {
-			short = fmt.Sprintf("only %d e2e samples within %s", len(lat), cfg.Phase)
-			break
-		}
-		body := payload(i)
-		t0 := time.Now()
-		if _, err := pub.do(10*time.Second, "LPUSH", "mail:bob", string(body)); err != nil {
-			return lat, short, err
-		}
-		select {
-		case r := <-got:
-			if r.tag != tag(body) {
-				return lat, short, fmt.Errorf("received message %q, want %q", r.tag, tag(body))
-			}
-			if i >= cfg.Warmup {
-				lat = append(lat, r.at.Sub(t0))
-			}
-		case err := <-readErr:
-			return lat, short, fmt.Errorf("BRPOP: %w", err)
-		case <-time.After(10 * time.Second):
-			return lat, short, errors.New("no message within 10 s")
-		case <-ctx.Done():
-			return lat, short, ctx.Err()
-		}
-	}
-	return lat, short, nil
+	return e2eSamples(ctx, cfg, got, readErr, func(body []byte) error {
+		_, err := pub.do(10*time.Second, "LPUSH", "mail:bob", string(body))
+		return err
+	})
 }
 
 func redisThroughput(ctx context.Context, addr string, cfg config, trial func(int, float64)) (rates, error) {

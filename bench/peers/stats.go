@@ -1,6 +1,9 @@
-package main
+package peers
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -55,4 +58,41 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 func round(v float64, n int) float64 {
 	p := math.Pow(10, float64(n))
 	return math.Round(v*p) / p
+}
+
+// e2eSamples sends cfg.Warmup+cfg.Samples messages one at a time with
+// send, waiting after each for its receipt on got (or a reader's error on
+// failed, which may be nil), and returns the latencies from the start of
+// each send to its receipt, warm-up left out. It stops early when
+// cfg.Phase is over, saying so in short.
+func e2eSamples(ctx context.Context, cfg config, got <-chan received, failed <-chan error,
+	send func(body []byte) error) (lat latency, short string, err error) {
+	end := time.Now().Add(cfg.Phase)
+	for i := 0; i < cfg.Warmup+cfg.Samples; i++ {
+		if time.Now().After(end) {
+			short = fmt.Sprintf("only %d e2e samples within %s", len(lat), cfg.Phase)
+			break
+		}
+		body := payload(i)
+		t0 := time.Now()
+		if err := send(body); err != nil {
+			return lat, short, err
+		}
+		select {
+		case r := <-got:
+			if r.tag != tag(body) {
+				return lat, short, fmt.Errorf("received message %q, want %q", r.tag, tag(body))
+			}
+			if i >= cfg.Warmup {
+				lat = append(lat, r.at.Sub(t0))
+			}
+		case err := <-failed:
+			return lat, short, err
+		case <-time.After(10 * time.Second):
+			return lat, short, errors.New("no message within 10 s")
+		case <-ctx.Done():
+			return lat, short, ctx.Err()
+		}
+	}
+	return lat, short, nil
 }

@@ -195,3 +195,14 @@ func rel(root, p string) string {
 	}
 	return p
 }
+
+// loginPair acts as alice and bob on st.
+func loginPair(ctx context.Context, st *maildir.Store) (alice, bob *maildir.Session, err error) {
+	if alice, err = st.Login(ctx, "alice", ""); err != nil {
+		return nil, nil, err
+	}
+	if bob, err = st.Login(ctx, "bob", ""); err != nil {
+		return nil, nil, err
+	}
+	return alice, bob, nil
+}

@@ -43,8 +43,6 @@ Upkeep:
   doctor                   check filesystem, watching mode, permissions,
                            disk space, server
   demo [--keep]            a guided tour in a temporary mailbox
-  bench [--quick] [--json] benchmarks: the bare fsync loop, every door,
-                           and NATS JetStream / Redis when available
   version
 
 ipc help COMMAND (or ipc COMMAND --help) shows a command's flags.

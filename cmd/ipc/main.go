@@ -77,7 +77,6 @@ func commands() map[string]command {
 		"gc":        {runGC, "gc — apply retention now"},
 		"doctor":    {runDoctor, "doctor — filesystem, watching mode, permissions, disk, server"},
 		"demo":      {runDemo, "demo — a guided tour in a temporary mailbox"},
-		"bench":     {runBench, "bench [--quick] [--json] [--only a,b] [--peers=false] — benchmarks against the physical limit and peers"},
 		"mcp":       {runMCP, "mcp — the MCP stdio server (for Claude Code, Gemini CLI, Codex)"},
 		"serve":     {runServe, "serve — the socket server (TCP 127.0.0.1:9876 and a Unix socket)"},
 		"stop":      {runStop, "stop — stop this mailbox's server (ipc serve), if one runs"},

@@ -6,6 +6,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ipc-dev/ipc/internal/ipcchild"
+)
+
+// promptBudget is the most characters the tool definitions and the
+// instructions may take together; instructionsBudget the most the
+// instructions may take.
+const (
+	promptBudget       = 6000
+	instructionsBudget = 2000
 )
 
 // TestMCPPromptBudget measures what a real ipc mcp gives each client
@@ -16,19 +26,19 @@ import (
 // agent's identity.
 func TestMCPPromptBudget(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "home")
-	for _, pc := range promptClients {
-		client := pc.name
-		c, err := startChildBin(ipcBin, home, "alice", nil, "mcp")
+	for _, pc := range ipcchild.PromptClients {
+		client := pc.Name
+		c, err := ipcchild.Start(ipcBin, home, "alice", nil, "mcp")
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := measurePrompt(c, client)
+		p, err := ipcchild.MeasurePrompt(c, client)
 		if err != nil {
-			c.stop()
+			c.Stop()
 			t.Fatal(err)
 		}
 		toolsLine := listTools(t, c)
-		c.stop()
+		c.Stop()
 		t.Logf("figures: client=%s tools_chars=%d instructions_chars=%d total_chars=%d (budget %d, instructions %d)",
 			client, p.Tools, p.Instructions, p.Total(), promptBudget, instructionsBudget)
 		if p.Total() > promptBudget {
@@ -61,12 +71,12 @@ func TestMCPPromptBudget(t *testing.T) {
 
 // listTools asks an initialized child for its tools again and returns the
 // reply line.
-func listTools(t *testing.T, c *child) string {
+func listTools(t *testing.T, c *ipcchild.Child) string {
 	t.Helper()
-	if _, err := c.stdin.Write([]byte(`{"jsonrpc":"2.0","id":3,"method":"tools/list"}` + "\n")); err != nil {
+	if _, err := c.Stdin.Write([]byte(`{"jsonrpc":"2.0","id":3,"method":"tools/list"}` + "\n")); err != nil {
 		t.Fatal(err)
 	}
-	l, err := c.reply(3, 30*time.Second)
+	l, err := c.Reply(3, 30*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/ipcchild"
 	"github.com/ipc-dev/ipc/internal/ipctest"
 	"github.com/ipc-dev/ipc/maildir"
 )
@@ -33,49 +34,49 @@ type discoverReply struct {
 }
 
 // send writes JSON-RPC lines to c.
-func (c *child) send(t *testing.T, lines ...string) {
+func send(t *testing.T, c *ipcchild.Child, lines ...string) {
 	t.Helper()
 	for _, l := range lines {
-		if _, err := io.WriteString(c.stdin, l+"\n"); err != nil {
+		if _, err := io.WriteString(c.Stdin, l+"\n"); err != nil {
 			t.Fatal(err)
 		}
 	}
 }
 
 // decodeReply waits for the reply to id and decodes it.
-func decodeReply(t *testing.T, c *child, id string) (string, discoverReply) {
+func decodeReply(t *testing.T, c *ipcchild.Child, id string) (string, discoverReply) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		l, err := c.line(time.Until(deadline))
+		l, err := c.Line(time.Until(deadline))
 		if err != nil {
 			t.Fatalf("waiting for reply %s: %v", id, err)
 		}
 		var msg struct {
 			ID json.RawMessage `json:"id"`
 		}
-		if json.Unmarshal([]byte(l.text), &msg) != nil || string(msg.ID) != id {
+		if json.Unmarshal([]byte(l.Text), &msg) != nil || string(msg.ID) != id {
 			continue
 		}
 		var r discoverReply
-		if err := json.Unmarshal([]byte(l.text), &r); err != nil {
+		if err := json.Unmarshal([]byte(l.Text), &r); err != nil {
 			t.Fatal(err)
 		}
-		return l.text, r
+		return l.Text, r
 	}
 }
 
 // waitChannel waits for a channel notification from c and returns its line.
-func waitChannel(t *testing.T, c *child) string {
+func waitChannel(t *testing.T, c *ipcchild.Child) string {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		l, err := c.line(time.Until(deadline))
+		l, err := c.Line(time.Until(deadline))
 		if err != nil {
 			t.Fatalf("waiting for a channel notification: %v", err)
 		}
-		if strings.Contains(l.text, `"method":"notifications/claude/channel"`) {
-			return l.text
+		if strings.Contains(l.Text, `"method":"notifications/claude/channel"`) {
+			return l.Text
 		}
 	}
 }
@@ -87,12 +88,12 @@ func waitChannel(t *testing.T, c *child) string {
 // them after that initialize.
 func TestMCPChannelsAfterModernDiscover(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "home")
-	c, err := startChildBin(ipcBin, home, "bob", nil, "mcp")
+	c, err := ipcchild.Start(ipcBin, home, "bob", nil, "mcp")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.stop()
-	c.send(t, claudeDiscover)
+	defer c.Stop()
+	send(t, c, claudeDiscover)
 	_, d := decodeReply(t, c, `"server-discover-probe-1"`)
 	if slices.Contains(d.Result.SupportedVersions, "2026-07-28") || !slices.Contains(d.Result.SupportedVersions, "2025-11-25") {
 		t.Fatalf("discover offers %v to Claude Code: it skips channels on 2026-07-28", d.Result.SupportedVersions)
@@ -100,12 +101,12 @@ func TestMCPChannelsAfterModernDiscover(t *testing.T) {
 	if !strings.HasPrefix(d.Result.Instructions, `You are "bob"`) || !strings.Contains(d.Result.Instructions, "<channel") {
 		t.Fatalf("discover instructions:\n%s", d.Result.Instructions)
 	}
-	c.send(t, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"claude-code","version":"2.1.328"}}}`)
+	send(t, c, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"claude-code","version":"2.1.328"}}}`)
 	_, r := decodeReply(t, c, "1")
 	if _, ok := r.Result.Capabilities.Experimental["claude/channel"]; !ok || r.Result.ProtocolVersion != "2025-11-25" {
 		t.Fatalf("initialize: version %s, experimental %v", r.Result.ProtocolVersion, r.Result.Capabilities.Experimental)
 	}
-	c.send(t, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	send(t, c, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
 	mustIPC(t, home, "alice", "", "send", "bob", "are you there?")
 	if n := waitChannel(t, c); !strings.Contains(n, "are you there?") {
 		t.Fatalf("channel notification %s", n)
@@ -117,16 +118,16 @@ func TestMCPChannelsAfterModernDiscover(t *testing.T) {
 // Claude Code without channel events for the whole session.
 func TestMCPChannelsAfterPing(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "home")
-	c, err := startChildBin(ipcBin, home, "bob", nil, "mcp")
+	c, err := ipcchild.Start(ipcBin, home, "bob", nil, "mcp")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.stop()
-	c.send(t, `{"jsonrpc":"2.0","id":"p","method":"ping"}`)
+	defer c.Stop()
+	send(t, c, `{"jsonrpc":"2.0","id":"p","method":"ping"}`)
 	decodeReply(t, c, `"p"`)
-	c.send(t, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"claude-code","version":"2.1.328"}}}`)
+	send(t, c, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"claude-code","version":"2.1.328"}}}`)
 	decodeReply(t, c, "1")
-	c.send(t, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	send(t, c, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
 	mustIPC(t, home, "alice", "", "send", "bob", "after a ping")
 	if n := waitChannel(t, c); !strings.Contains(n, "after a ping") {
 		t.Fatalf("channel notification %s", n)
@@ -154,12 +155,12 @@ func TestMCPChannelsOnlyWhereShown(t *testing.T) {
 			if tc.env != "" {
 				env = []string{tc.env}
 			}
-			c, err := startChildBin(ipcBin, home, "bob", env, "mcp")
+			c, err := ipcchild.Start(ipcBin, home, "bob", env, "mcp")
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer c.stop()
-			c.send(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":%q,"version":"1"}}}`, tc.client),
+			defer c.Stop()
+			send(t, c, fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":%q,"version":"1"}}}`, tc.client),
 				`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
 			_, r := decodeReply(t, c, "1")
 			_, declared := r.Result.Capabilities.Experimental["claude/channel"]
@@ -175,18 +176,18 @@ func TestMCPChannelsOnlyWhereShown(t *testing.T) {
 			// Mail that would have been announced is read by a check;
 			// the check's reply comes after any notification the mail
 			// caused would have been written.
-			c.send(t, `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"check","arguments":{"instance_id":"bob"}}}`)
+			send(t, c, `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"check","arguments":{"instance_id":"bob"}}}`)
 			for {
-				l, err := c.line(30 * time.Second)
+				l, err := c.Line(30 * time.Second)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if strings.Contains(l.text, "notifications/claude/channel") {
-					t.Fatalf("a %s client got a channel notification: %s", tc.client, l.text)
+				if strings.Contains(l.Text, "notifications/claude/channel") {
+					t.Fatalf("a %s client got a channel notification: %s", tc.client, l.Text)
 				}
-				if strings.Contains(l.text, `"id":2`) {
-					if !strings.Contains(l.text, "ping") {
-						t.Fatalf("check = %s", l.text)
+				if strings.Contains(l.Text, `"id":2`) {
+					if !strings.Contains(l.Text, "ping") {
+						t.Fatalf("check = %s", l.Text)
 					}
 					return
 				}
@@ -209,12 +210,12 @@ func TestMCPInitializeWhileNameHeld(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := startChildBin(ipcBin, home, "alice", nil, "mcp")
+	c, err := ipcchild.Start(ipcBin, home, "alice", nil, "mcp")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.stop()
-	c.send(t, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"codex-mcp-client","version":"0.169.0"}}}`,
+	defer c.Stop()
+	send(t, c, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"codex-mcp-client","version":"0.169.0"}}}`,
 		`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
 	_, r := decodeReply(t, c, "1")
 	holder.Close() // only now: the reply came while alice was held
@@ -222,8 +223,8 @@ func TestMCPInitializeWhileNameHeld(t *testing.T) {
 	if !strings.Contains(first, `IPC_ID asks for "alice"`) || !strings.Contains(first, "another live process holds") {
 		t.Fatalf("instructions while the name is held:\n%s", r.Result.Instructions)
 	}
-	c.send(t, `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"list_instances","arguments":{}}}`)
-	c.send(t, `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"check","arguments":{"instance_id":"alice"}}}`)
+	send(t, c, `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"list_instances","arguments":{}}}`)
+	send(t, c, `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"check","arguments":{"instance_id":"alice"}}}`)
 	if text, _ := decodeReply(t, c, "3"); !strings.Contains(text, "No new messages") {
 		t.Fatalf("check once the holder let go: %s", text)
 	}

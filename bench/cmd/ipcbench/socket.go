@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/ipcchild"
 	"github.com/ipc-dev/ipc/socket"
 )
 
@@ -33,7 +34,7 @@ type server struct {
 	rs  socket.RunState
 }
 
-func startServer(ctx context.Context, root string, env ...string) (*server, error) {
+func startServer(ctx context.Context, bin, root string, env ...string) (*server, error) {
 	sock := filepath.Join(root, "s.sock")
 	if len(sock) > 100 {
 		sock = ""
@@ -42,7 +43,7 @@ func startServer(ctx context.Context, root string, env ...string) (*server, erro
 	if sock != "" {
 		args = append(args, "--socket", sock)
 	}
-	cmd := exec.Command(os.Args[0], args...)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(append(os.Environ(), "IPC_HOME="+root, "IPC_AUTOSTART=0", "IPC_RATE_BURST=off"), env...)
 	cmd.Stderr = io.Discard
 	if err := cmd.Start(); err != nil {
@@ -64,14 +65,14 @@ func startServer(ctx context.Context, root string, env ...string) (*server, erro
 	}
 }
 
-func (s *server) stop() { interrupt(s.cmd, 10*time.Second) }
+func (s *server) stop() { ipcchild.Interrupt(s.cmd, 10*time.Second) }
 
 func withServer(ctx context.Context, b *bench, fn func(root string, s *server) error, env ...string) error {
 	root, err := b.tempRoot()
 	if err != nil {
 		return err
 	}
-	s, err := startServer(ctx, root, env...)
+	s, err := startServer(ctx, b.ipc, root, env...)
 	if err != nil {
 		return err
 	}
@@ -250,24 +251,23 @@ func benchE2ESocket(ctx context.Context, b *bench) error {
 
 // mcpChild is an `ipc mcp` subprocess spoken to in JSON-RPC.
 type mcpChild struct {
-	*child
+	*ipcchild.Child
 	next    int
 	replyAt time.Time // when the last call's reply arrived
 }
 
-func startBenchMCP(root, id string) (*mcpChild, error) {
-	c, err := startChild(root, id, "mcp")
+func startBenchMCP(b *bench, root, id string) (*mcpChild, error) {
+	c, err := b.child(root, id, []string{"IPC_CHANNEL=0"}, "mcp")
 	if err != nil {
 		return nil, err
 	}
-	c.cmd.Env = append(c.cmd.Env, "IPC_CHANNEL=0")
-	m := &mcpChild{child: c}
+	m := &mcpChild{Child: c}
 	if _, err := m.call("initialize", map[string]any{"protocolVersion": "2025-06-18", "capabilities": map[string]any{},
 		"clientInfo": map[string]any{"name": "ipc-bench", "version": "1"}}); err != nil {
-		c.stop()
+		c.Stop()
 		return nil, err
 	}
-	io.WriteString(c.stdin, `{"jsonrpc":"2.0","method":"notifications/initialized"}`+"\n")
+	io.WriteString(c.Stdin, `{"jsonrpc":"2.0","method":"notifications/initialized"}`+"\n")
 	return m, nil
 }
 
@@ -276,11 +276,11 @@ func startBenchMCP(root, id string) (*mcpChild, error) {
 func (m *mcpChild) call(method string, params any) (json.RawMessage, error) {
 	m.next++
 	req, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": m.next, "method": method, "params": params})
-	if _, err := m.stdin.Write(append(req, '\n')); err != nil {
+	if _, err := m.Stdin.Write(append(req, '\n')); err != nil {
 		return nil, err
 	}
 	for {
-		l, err := m.line(60 * time.Second)
+		l, err := m.Line(60 * time.Second)
 		if err != nil {
 			return nil, err
 		}
@@ -289,13 +289,13 @@ func (m *mcpChild) call(method string, params any) (json.RawMessage, error) {
 			Result json.RawMessage `json:"result"`
 			Error  json.RawMessage `json:"error"`
 		}
-		if json.Unmarshal([]byte(l.text), &rep) != nil || rep.ID != m.next {
+		if json.Unmarshal([]byte(l.Text), &rep) != nil || rep.ID != m.next {
 			continue // a notification
 		}
 		if rep.Error != nil {
 			return nil, fmt.Errorf("%s: %s", method, rep.Error)
 		}
-		m.replyAt = l.at
+		m.replyAt = l.At
 		return rep.Result, nil
 	}
 }
@@ -331,16 +331,16 @@ func benchE2EMCP(ctx context.Context, b *bench) error {
 	if err != nil {
 		return err
 	}
-	alice, err := startBenchMCP(root, "alice")
+	alice, err := startBenchMCP(b, root, "alice")
 	if err != nil {
 		return err
 	}
-	defer alice.stop()
-	bob, err := startBenchMCP(root, "bob")
+	defer alice.Stop()
+	bob, err := startBenchMCP(b, root, "bob")
 	if err != nil {
 		return err
 	}
-	defer bob.stop()
+	defer bob.Stop()
 	return b.roundTrips("e2e_mcp", b.n(100, 1000), func() (time.Duration, error) {
 		got := make(chan error, 1)
 		go func() {

@@ -1,20 +1,17 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/ipc-dev/ipc/bench/peers"
+	"github.com/ipc-dev/ipc/internal/ipcchild"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -22,7 +19,7 @@ import (
 var body200 = strings.Repeat("x", 200)
 
 // scenarios lists the benchmarks in the order they run.
-func (b *bench) scenarios(peers bool) []scenario {
+func (b *bench) scenarios(withPeers bool) []scenario {
 	s := []scenario{
 		{name: "raw_limit", run: benchRaw},
 		{name: "direct_send", run: benchDirectSend},
@@ -32,7 +29,7 @@ func (b *bench) scenarios(peers bool) []scenario {
 		{name: "mcp_prompt", once: true, run: benchMCPPrompt},
 	}
 	s = append(s, b.socketScenarios()...)
-	if peers {
+	if withPeers {
 		s = append(s, scenario{name: "peers", once: true, run: benchPeers})
 	}
 	return s
@@ -55,62 +52,36 @@ func (b *bench) tempRoot() (string, error) {
 	return os.MkdirTemp(b.scratch, "root-")
 }
 
-// benchRaw is the physical limit of one durable message: create in tmp/,
-// write, fsync, rename into new/, fsync new/ — nothing else. It also times
-// the rename's return (raw_limit_publish_p50_ms): the earliest moment a
-// reader can see a message, the floor of the e2e figures.
+// benchRaw is the physical limit of one durable message: peers.RawLoop,
+// create in tmp/, write, fsync, rename into new/, fsync new/ — nothing
+// else. It also times the rename's return (raw_limit_publish_p50_ms): the
+// earliest moment a reader can see a message, the floor of the e2e figures.
 func benchRaw(ctx context.Context, b *bench) error {
 	dir, err := b.tempRoot()
 	if err != nil {
 		return err
 	}
-	tmp, nw := filepath.Join(dir, "tmp"), filepath.Join(dir, "new")
-	os.Mkdir(tmp, 0o700)
-	os.Mkdir(nw, 0o700)
+	loop, err := peers.NewRawLoop(dir)
+	if err != nil {
+		return err
+	}
 	n := b.n(300, 2000)
-	payload := []byte(body200)
 	samples := make([]time.Duration, 0, n)
 	published := make([]time.Duration, 0, n) // when a reader could see it
 	start := time.Now()
 	for i := 0; i < n; i++ {
 		t0 := time.Now()
-		name := strconv.Itoa(i)
-		f, err := os.OpenFile(filepath.Join(tmp, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		p, err := loop.Step()
 		if err != nil {
 			return err
 		}
-		if _, err := f.Write(payload); err != nil {
-			return err
-		}
-		if err := f.Sync(); err != nil {
-			return err
-		}
-		f.Close()
-		if err := os.Rename(filepath.Join(tmp, name), filepath.Join(nw, name)); err != nil {
-			return err
-		}
-		published = append(published, time.Since(t0))
-		if err := syncDir(nw); err != nil {
-			return err
-		}
+		published = append(published, p)
 		samples = append(samples, time.Since(t0))
 	}
 	b.rate("raw_limit_msgs_per_s", "msgs/s", n, time.Since(start))
 	b.latency("raw_limit", samples)
 	b.value("raw_limit_publish_p50_ms", "ms", medianMS(published))
 	return nil
-}
-
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
 }
 
 // benchStore opens a durable store for a scenario, rate limits off.
@@ -170,90 +141,10 @@ func benchDirectSend(ctx context.Context, b *bench) error {
 	return nil
 }
 
-// child is a subprocess of this binary acting on a scratch mailbox.
-type child struct {
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	lines chan line // each stamped when this process read it
-}
-
-func startChild(root, id string, args ...string) (*child, error) {
-	return startChildBin(os.Args[0], root, id, nil, args...)
-}
-
-// startChildBin is startChild of the ipc binary at bin, with more
-// environment variables.
-func startChildBin(bin, root, id string, env []string, args ...string) (*child, error) {
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(append(os.Environ(), "IPC_HOME="+root, "IPC_AUTOSTART=0", "IPC_RATE_BURST=off"), env...)
-	if id != "" {
-		cmd.Env = append(cmd.Env, "IPC_ID="+id)
-	}
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	c := &child{cmd: cmd, stdin: stdin, lines: make(chan line, 1024)}
-	go func() { // ends when the child's stdout closes
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 1<<20), 16<<20)
-		for sc.Scan() {
-			c.lines <- line{sc.Text(), time.Now()}
-		}
-		close(c.lines)
-	}()
-	return c, nil
-}
-
-// line is a line of a child's output and when it arrived.
-type line struct {
-	text string
-	at   time.Time
-}
-
-// line waits for the child's next stdout line.
-func (c *child) line(timeout time.Duration) (line, error) {
-	select {
-	case l, ok := <-c.lines:
-		if !ok {
-			return line{}, fmt.Errorf("%s exited", c.cmd.Args[1])
-		}
-		return l, nil
-	case <-time.After(timeout):
-		return line{}, fmt.Errorf("%s: no output within %s", c.cmd.Args[1], timeout)
-	}
-}
-
-func (c *child) stop() {
-	c.stdin.Close()
-	if c.cmd.Process != nil {
-		interrupt(c.cmd, 5*time.Second)
-	}
-	for range c.lines {
-	}
-}
-
-// interrupt stops a subprocess as a user would (SIGINT), killing it if it
-// has not exited within grace, and waits for it.
-func interrupt(cmd *exec.Cmd, grace time.Duration) {
-	cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(grace):
-		cmd.Process.Kill()
-		<-done
-	}
+// child starts the ipc binary under test with args on the mailbox at
+// root, as id when id is not "".
+func (b *bench) child(root, id string, env []string, args ...string) (*ipcchild.Child, error) {
+	return ipcchild.Start(b.ipc, root, id, env, args...)
 }
 
 // benchE2EFS: a send in this process to the moment a watching reader in
@@ -269,18 +160,18 @@ func benchE2EFS(ctx context.Context, b *bench) error {
 		return err
 	}
 	defer st.Close()
-	reader, err := startChild(root, "bob", "watch", "--json")
+	reader, err := b.child(root, "bob", nil, "watch", "--json")
 	if err != nil {
 		return err
 	}
-	defer reader.stop()
+	defer reader.Stop()
 	return b.roundTrips("e2e_fs", b.n(200, 1000), func() (time.Duration, error) {
 		t0 := time.Now()
 		if _, err := alice.Send(ctx, "bob", body200, nil); err != nil {
 			return 0, err
 		}
-		l, err := reader.line(30 * time.Second)
-		return l.at.Sub(t0), err
+		l, err := reader.Line(30 * time.Second)
+		return l.At.Sub(t0), err
 	})
 }
 
@@ -393,13 +284,13 @@ func fillHistory(ctx context.Context, root string, n, batch, agents int) error {
 
 // loginPair acts as alice and bob on st.
 func loginPair(ctx context.Context, st *maildir.Store) (alice, bob *maildir.Session, err error) {
-	if alice, err = st.Login(ctx, "alice", ""); err != nil {
-		return nil, nil, err
+	var s [2]*maildir.Session
+	for i, id := range []string{"alice", "bob"} {
+		if s[i], err = st.Login(ctx, id, ""); err != nil {
+			return nil, nil, err
+		}
 	}
-	if bob, err = st.Login(ctx, "bob", ""); err != nil {
-		return nil, nil, err
-	}
-	return alice, bob, nil
+	return s[0], s[1], nil
 }
 
 func medianMS(d []time.Duration) float64 {
@@ -407,7 +298,7 @@ func medianMS(d []time.Duration) float64 {
 	for i, x := range d {
 		ms[i] = float64(x) / float64(time.Millisecond)
 	}
-	sortFloats(ms)
+	sort.Float64s(ms)
 	return quantile(ms, 0.5)
 }
 
@@ -419,29 +310,29 @@ func benchMCPStart(ctx context.Context, b *bench) error {
 		return err
 	}
 	t0 := time.Now()
-	c, err := startChild(root, "", "mcp")
+	c, err := b.child(root, "", nil, "mcp")
 	if err != nil {
 		return err
 	}
-	defer c.stop()
+	defer c.Stop()
 	init := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"ipc-bench","version":"1"}}}` + "\n"
-	if _, err := io.WriteString(c.stdin, init); err != nil {
+	if _, err := io.WriteString(c.Stdin, init); err != nil {
 		return err
 	}
-	l, err := c.line(10 * time.Second)
+	l, err := c.Line(10 * time.Second)
 	if err != nil {
 		return err
 	}
-	elapsed := l.at.Sub(t0)
-	if !strings.Contains(l.text, `"id":1`) {
-		return fmt.Errorf("unexpected initialize reply %q", l.text)
+	elapsed := l.At.Sub(t0)
+	if !strings.Contains(l.Text, `"id":1`) {
+		return fmt.Errorf("unexpected initialize reply %q", l.Text)
 	}
 	b.value("mcp_start_ms", "ms", float64(elapsed)/float64(time.Millisecond))
-	io.WriteString(c.stdin, `{"jsonrpc":"2.0","method":"notifications/initialized"}`+"\n"+`{"jsonrpc":"2.0","id":2,"method":"tools/list"}`+"\n")
-	if _, err := c.line(10 * time.Second); err != nil {
+	io.WriteString(c.Stdin, `{"jsonrpc":"2.0","method":"notifications/initialized"}`+"\n"+`{"jsonrpc":"2.0","id":2,"method":"tools/list"}`+"\n")
+	if _, err := c.Line(10 * time.Second); err != nil {
 		return err
 	}
-	if rss, ok := rssMB(c.cmd.Process.Pid); ok {
+	if rss, ok := rssMB(c.Cmd.Process.Pid); ok {
 		b.value("mcp_idle_rss_mb", "MB", rss)
 	}
 	return nil
@@ -462,33 +353,11 @@ func rssMB(pid int) (float64, bool) {
 	return 0, false
 }
 
-// benchPeers runs the peer systems from the bench/ module (a separate Go
-// module, so the product's dependencies stay small) and merges its figures.
+// benchPeers runs the peer systems of package peers in this process, in
+// the run's scratch directory, and merges their figures and notes.
 func benchPeers(ctx context.Context, b *bench) error {
-	if _, err := os.Stat(filepath.Join("bench", "go.mod")); err != nil {
-		b.notes = append(b.notes, "peers skipped: run ipc bench from the repository root (bench/ holds the NATS and Redis comparisons)")
-		return nil
-	}
-	args := []string{"run", "./peers", "--dir", b.scratch}
-	if b.quick {
-		args = append(args, "--quick")
-	}
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = "bench"
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = io.Discard
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("bench/peers: %w", err)
-	}
-	var res struct {
-		Figures map[string]float64 `json:"figures"`
-		Notes   []string           `json:"notes"`
-	}
-	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
-		return fmt.Errorf("bench/peers output: %w", err)
-	}
-	for k, v := range res.Figures {
+	rep, failed := peers.Run(ctx, peers.Options{Quick: b.quick, Dir: b.scratch})
+	for k, v := range rep.Figures {
 		unit := "ms"
 		if strings.Contains(k, "_per_s") {
 			unit = "msgs/s"
@@ -498,6 +367,9 @@ func benchPeers(ctx context.Context, b *bench) error {
 		}
 		b.value(k, unit, v)
 	}
-	b.notes = append(b.notes, res.Notes...)
+	b.notes = append(b.notes, rep.Notes...)
+	if failed {
+		return fmt.Errorf("a peer scenario failed or was cut short (see the notes)")
+	}
 	return nil
 }

@@ -1,4 +1,4 @@
-// Command peers measures the systems a user might pick instead of ipc, in
+// Package peers measures the systems a user might pick instead of ipc, in
 // one run and in one temporary directory, beside the bare fsync loop that
 // is the physical limit of one durable message:
 //
@@ -8,25 +8,24 @@
 //   - Redis with appendfsync always, when redis-server is on the PATH (or
 //     installed from Debian's packages with --install).
 //
-// It prints one JSON object, {"figures": {...}, "notes": [...]}, on stdout
-// (or a table with --table); progress goes to stderr. Every message body is
-// 200 bytes. Latencies are the median and the 99th percentile of sorted
-// samples; throughputs the median of several short trials.
-package main
+// Run returns the figures and notes, which bench/cmd/peers prints alone
+// and bench/cmd/ipcbench merges with its own. Every message body is 200
+// bytes. Latencies are the median and the 99th percentile of sorted
+// samples; throughputs the median of several short trials. RawLoop, the
+// bare loop, is written against the system calls, not the product's code;
+// the package imports maildir only to name the filesystem (Store.FS) and
+// imports no door.
+package peers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"runtime"
 	"slices"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 )
@@ -55,8 +54,9 @@ func quickConfig() config {
 		Senders: 8, Phase: 3 * time.Second, Total: 28 * time.Second}
 }
 
-// report collects the figures and notes of a run.
-type report struct {
+// Report is the figures and notes of a run. Its JSON is the object the
+// peers command prints: {"figures": {...}, "notes": [...]}.
+type Report struct {
 	Figures map[string]float64 `json:"figures"`
 	Notes   []string           `json:"notes"`
 	rows    []row              // for --table
@@ -72,14 +72,14 @@ type row struct {
 	isThroughput bool
 }
 
-func newReport() *report { return &report{Figures: map[string]float64{}, Notes: []string{}} }
+func newReport() *Report { return &Report{Figures: map[string]float64{}, Notes: []string{}} }
 
-func (r *report) note(format string, args ...any) {
+func (r *Report) note(format string, args ...any) {
 	r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
 }
 
 // latency records prefix_p50_ms and prefix_p99_ms.
-func (r *report) latency(prefix string, l latency) {
+func (r *Report) latency(prefix string, l latency) {
 	if len(l) == 0 {
 		return
 	}
@@ -90,7 +90,7 @@ func (r *report) latency(prefix string, l latency) {
 }
 
 // rate records name as the median trial.
-func (r *report) rate(name string, t rates) {
+func (r *Report) rate(name string, t rates) {
 	if len(t) == 0 {
 		return
 	}
@@ -100,68 +100,52 @@ func (r *report) rate(name string, t rates) {
 		n: len(t), isThroughput: true})
 }
 
-func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+// Options says what one run measures.
+type Options struct {
+	Quick    bool                 // the smaller run: well under 30 s
+	Dir      string               // parent of the temporary directory; "" is the system's
+	Only     []string             // scenarios to run, of raw, jetstream and redis; none is all
+	Install  bool                 // install redis-server with apt-get when it is missing
+	Consumer string               // JetStream consumer of the e2e figures: pull ("" too) or push
+	Progress func(string, ...any) // progress lines; nil is none
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("peers", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	quick := fs.Bool("quick", false, "a small version of the run (well under 30 s)")
-	_ = fs.Bool("json", true, "print one JSON object on stdout (the default)")
-	table := fs.Bool("table", false, "print a human table instead of JSON")
-	install := fs.Bool("install", false, "install redis-server with apt-get when it is missing")
-	parent := fs.String("dir", "", "parent of the temporary directory (default: the system's)")
-	only := fs.String("only", "raw,jetstream,redis", "comma-separated scenarios to run")
-	consumer := fs.String("consumer", "pull", "JetStream consumer for the e2e figures: pull or push")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if *consumer != "pull" && *consumer != "push" {
-		fmt.Fprintf(stderr, "peers: --consumer must be pull or push\n")
-		return 2
-	}
+// Run measures the peers in a fresh temporary directory under opts.Dir,
+// which it removes before it returns, within the run's time bound (170 s,
+// 28 s quick). It reports whether a scenario failed or the run was cut
+// short (a peer that cannot run here is a note, not a failure).
+func Run(ctx context.Context, opts Options) (rep *Report, failed bool) {
 	cfg := fullConfig()
-	if *quick {
+	if opts.Quick {
 		cfg = quickConfig()
 	}
 	want := map[string]bool{}
-	for _, s := range strings.Split(*only, ",") {
+	for _, s := range opts.Only {
 		want[strings.TrimSpace(s)] = true
 	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	if len(want) == 0 {
+		want = map[string]bool{"raw": true, "jetstream": true, "redis": true}
+	}
+	consumer := opts.Consumer
+	if consumer == "" {
+		consumer = "pull"
+	}
+	progress := opts.Progress
+	if progress == nil {
+		progress = func(string, ...any) {}
+	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.Total)
 	defer cancel()
-
-	progress := func(format string, args ...any) {
-		fmt.Fprintf(stderr, "peers: "+format+"\n", args...)
-	}
-	rep := newReport()
-	failed := runAll(ctx, cfg, *parent, want, *install, *consumer, rep, progress)
-
-	if *table {
-		printTable(stdout, rep)
-	} else {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			fmt.Fprintf(stderr, "peers: %v\n", err)
-			return 1
-		}
-	}
-	if failed {
-		return 1
-	}
-	return 0
+	rep = newReport()
+	failed = runAll(ctx, cfg, opts.Dir, want, opts.Install, consumer, rep, progress)
+	return rep, failed
 }
 
 // runAll runs the wanted scenarios in a fresh temporary directory, which it
 // removes before it returns. It reports whether a scenario failed (a
 // skipped peer is not a failure).
 func runAll(ctx context.Context, cfg config, parent string, want map[string]bool, install bool,
-	consumer string, rep *report, progress func(string, ...any)) (failed bool) {
+	consumer string, rep *Report, progress func(string, ...any)) (failed bool) {
 	start := time.Now()
 	tmp, err := os.MkdirTemp(parent, "ipc-bench-peers-")
 	if err != nil {
@@ -252,7 +236,9 @@ func runAll(ctx context.Context, cfg config, parent string, want map[string]bool
 	return failed
 }
 
-func printTable(w io.Writer, rep *report) {
+// WriteTable writes the figures as a human table (median, p99, min–max,
+// n), then the notes.
+func (rep *Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "scenario\tmedian\tp99\tmin–max\tn\tunit\t")
 	for _, r := range rep.rows {
@@ -265,8 +251,11 @@ func printTable(w io.Writer, rep *report) {
 		p99 = fmt.Sprintf("%.3f", r.p99)
 		fmt.Fprintf(tw, "%s\t%.3f\t%s\t%.3f–%.3f\t%s\t%s\t\n", r.name, r.value, p99, r.lo, r.hi, n, r.unit)
 	}
-	tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
 	for _, n := range rep.Notes {
 		fmt.Fprintf(w, "- %s\n", n)
 	}
+	return nil
 }

@@ -3,10 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -14,14 +18,19 @@ import (
 	"time"
 )
 
-// runBench: ipc bench [--quick] [--json] [--only a,b] [--peers=false]
-//
-// It runs every scenario in a temporary root, several trials each, and
-// prints the median, the p99 and the min–max over trials of each figure,
-// then the ratios the performance targets are stated in. With --json it
-// prints one object whose "figures" map holds every figure.
-func runBench(ctx context.Context, c *cli, args []string) error {
-	fs := flags("bench")
+// usageError is a bad command line: exit code 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// runBench runs every scenario in a temporary root, several trials each,
+// and prints the median, the p99 and the min–max over trials of each
+// figure, then the ratios the performance targets are stated in. With
+// --json it prints one object whose "figures" map holds every figure.
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("ipcbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	bin := fs.String("ipc", "", "the ipc binary to measure (default: ipc on the PATH)")
 	quick := fs.Bool("quick", false, "a smaller run (under a minute)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	var names []string
@@ -29,9 +38,15 @@ func runBench(ctx context.Context, c *cli, args []string) error {
 		names = append(names, sc.name)
 	}
 	only := fs.String("only", "", "comma-separated scenarios to run: "+strings.Join(names, ", "))
-	peers := fs.Bool("peers", true, "also run the peer systems (NATS JetStream, Redis) from bench/")
-	if _, err := parse(fs, args); err != nil {
-		return err
+	withPeers := fs.Bool("peers", true, "also run the peer systems (NATS JetStream, Redis) of package peers")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
 	want := map[string]bool{}
 	for _, s := range strings.Split(*only, ",") {
@@ -39,16 +54,21 @@ func runBench(ctx context.Context, c *cli, args []string) error {
 			continue
 		}
 		if !slices.Contains(names, s) {
-			return usageError("bench: unknown scenario %q (known: %s)", s, strings.Join(names, ", "))
+			return usageError{fmt.Sprintf("unknown scenario %q (known: %s)", s, strings.Join(names, ", "))}
 		}
 		want[s] = true
+	}
+	exe, err := ipcBinary(*bin)
+	if err != nil {
+		return err
 	}
 	scratch, err := os.MkdirTemp("", "ipc-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(scratch)
-	b := &bench{quick: *quick, scratch: scratch, progress: c.stderr, figures: map[string]*figure{}}
+	b := &bench{ipc: exe, quick: *quick, scratch: scratch, progress: stderr, figures: map[string]*figure{}}
+	b.notes = append(b.notes, "ipc binary: "+ipcVersion(exe))
 	if spreadDirs(scratch) {
 		b.notes = append(b.notes, "scratch directories are spread over fresh ext4 block groups (chattr +T), away from recently deleted files")
 	}
@@ -57,7 +77,7 @@ func runBench(ctx context.Context, c *cli, args []string) error {
 		b.trials = 2
 	}
 	start := time.Now()
-	for _, sc := range b.scenarios(*peers) {
+	for _, sc := range b.scenarios(*withPeers) {
 		if len(want) > 0 && !want[sc.name] {
 			continue
 		}
@@ -78,13 +98,39 @@ func runBench(ctx context.Context, c *cli, args []string) error {
 	}
 	fmt.Fprintf(b.progress, "\r\033[Kbench: done in %s\n", time.Since(start).Round(time.Second))
 	if *asJSON {
-		return b.writeJSON(c.stdout)
+		return b.writeJSON(stdout)
 	}
-	return b.writeTable(c.stdout)
+	return b.writeTable(stdout)
+}
+
+// ipcBinary is the absolute path of the ipc binary to measure: bin, or ipc
+// on the PATH when bin is "".
+func ipcBinary(bin string) (string, error) {
+	if bin == "" {
+		p, err := exec.LookPath("ipc")
+		if err != nil {
+			return "", usageError{"no ipc on the PATH: pass --ipc (make build writes bin/ipc)"}
+		}
+		bin = p
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return "", usageError{fmt.Sprintf("--ipc: %v", err)}
+	}
+	return filepath.Abs(bin)
+}
+
+// ipcVersion names the binary at exe and the version it prints.
+func ipcVersion(exe string) string {
+	out, err := exec.Command(exe, "version").Output()
+	if err != nil {
+		return fmt.Sprintf("%s (ipc version: %v)", exe, err)
+	}
+	return fmt.Sprintf("%s (%s)", exe, strings.TrimSpace(string(out)))
 }
 
 // bench collects figures across scenarios and trials.
 type bench struct {
+	ipc      string // the ipc binary the subprocess scenarios run
 	quick    bool
 	trials   int
 	scratch  string // every scenario's files, removed when the run ends
@@ -313,5 +359,3 @@ func (b *bench) ratios() map[string]float64 {
 	abs("mcp_idle_rss_mb (absolute)", "mcp_idle_rss_mb")
 	return out
 }
-
-func sortFloats(v []float64) { sort.Float64s(v) }
