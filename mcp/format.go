@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/present"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -30,7 +31,7 @@ func formatAgents(agents []maildir.Agent, me string, now time.Time) string {
 		if a.ID == me {
 			you = " (you)"
 		}
-		fmt.Fprintf(&b, "- %s%s: %s, last seen %s (%s)\n", a.ID, you, state, stamp(a.LastSeen), maildir.Ago(now, a.LastSeen))
+		fmt.Fprintf(&b, "- %s%s: %s, last seen %s (%s)\n", a.ID, you, state, stamp(a.LastSeen), present.Ago(now, a.LastSeen))
 	}
 	return b.String()
 }

@@ -224,7 +224,7 @@ func (s *Server) registerTool(ctx context.Context, a registerArgs) (string, erro
 		return "", err
 	}
 	var b strings.Builder
-	b.WriteString(maildir.RegisteredSummary(a.InstanceID, u.Count))
+	b.WriteString(present.Registered(a.InstanceID, u.Count))
 	fmt.Fprintf(&b, ". You are %q: pass it as from_id, instance_id and old_id.", a.InstanceID)
 	if previous != "" {
 		fmt.Fprintf(&b, " (You were %q; that name is now offline.)", previous)
@@ -252,7 +252,7 @@ func (s *Server) sendTool(ctx context.Context, a sendArgs) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return res.Summary() + " (id " + res.ID + ")" + largeNote(res.To, res.LargeFile) + replayedNote(res.Replayed), nil
+	return present.Sent(res) + " (id " + res.ID + ")" + largeNote(res.To, res.LargeFile) + replayedNote(res.Replayed), nil
 }
 
 // replayedNote marks the result of a call repeating an idempotency key.
@@ -413,7 +413,7 @@ func (s *Server) shareFileTool(ctx context.Context, a shareFileArgs) (string, er
 	if err != nil {
 		return "", err
 	}
-	text := fmt.Sprintf("File shared with %s: %s (%d bytes). %s (id %s)", res.To, res.Path, res.Size, res.Summary(), res.ID)
+	text := fmt.Sprintf("File shared with %s: %s (%d bytes). %s (id %s)", res.To, res.Path, res.Size, present.Sent(res.SendResult), res.ID)
 	if res.Resolved != "" {
 		text += fmt.Sprintf("\nThe path is a symlink to %s.", res.Resolved)
 	}
@@ -451,7 +451,7 @@ func (s *Server) shareCommandTool(ctx context.Context, a shareCommandArgs) (stri
 	if res.Truncated {
 		fmt.Fprintf(&b, ", cut at %d bytes each", maildir.MaxCommandOutput)
 	}
-	fmt.Fprintf(&b, "). %s (id %s)", res.Summary(), res.ID)
+	fmt.Fprintf(&b, "). %s (id %s)", present.Sent(res.SendResult), res.ID)
 	return b.String() + largeNote(res.To, res.LargeFile), nil
 }
 
@@ -475,7 +475,7 @@ func (s *Server) renameTool(ctx context.Context, a renameArgs) (string, error) {
 		return "", err
 	}
 	text := fmt.Sprintf("%s. You are now %q: pass it as from_id from now on. Mail to %q forwards to you until %s; %d other agents were told.",
-		res.Summary(), res.New, res.Old, res.Until.Local().Format("15:04"), res.Notified)
+		present.Renamed(res), res.New, res.Old, res.Until.Local().Format("15:04"), res.Notified)
 	if w := res.Warning(); w != "" {
 		text += " Warning: " + w + "."
 	}

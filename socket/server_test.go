@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+	"github.com/ipc-dev/ipc/client"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -266,10 +267,10 @@ func TestRunLockNotFooledByAProbe(t *testing.T) {
 		t.Fatalf("probe lock: %v %v", ok, err)
 	}
 	got := make(chan error, 1)
-	var l *RunLock
+	var l *runLock
 	go func() {
 		var err error
-		l, err = AcquireRunLock(root)
+		l, err = acquireRunLock(root)
 		got <- err
 	}()
 	time.Sleep(runLockPatience / 10) // the server is retrying now, or has not tried yet
@@ -277,10 +278,10 @@ func TestRunLockNotFooledByAProbe(t *testing.T) {
 	select {
 	case err := <-got:
 		if err != nil {
-			t.Fatalf("AcquireRunLock after a probe: %v", err)
+			t.Fatalf("acquireRunLock after a probe: %v", err)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("AcquireRunLock did not return")
+		t.Fatal("acquireRunLock did not return")
 	}
 	defer l.Release()
 	if _, ok, err := Running(root); !ok || err != nil {
@@ -298,11 +299,11 @@ func TestRunLockOtherProcess(t *testing.T) {
 	if err != nil || !strings.HasPrefix(line, "ready ") {
 		t.Fatalf("helper: %q %v", line, err)
 	}
-	if _, err := AcquireRunLock(root); err == nil {
-		t.Fatalf("AcquireRunLock succeeded while another process serves")
+	if _, err := acquireRunLock(root); err == nil {
+		t.Fatalf("acquireRunLock succeeded while another process serves")
 	}
 	ctx := testCtx(t)
-	c, err := DialMailbox(ctx, root)
+	c, err := client.DialMailbox(ctx, root)
 	if err != nil {
 		t.Fatalf("DialMailbox: %v", err)
 	}
@@ -315,7 +316,7 @@ func TestRunLockOtherProcess(t *testing.T) {
 		_, ok, _ := Running(root)
 		return !ok
 	})
-	if _, err := DialMailbox(ctx, root); !errors.Is(err, ErrNotRunning) {
+	if _, err := client.DialMailbox(ctx, root); !errors.Is(err, client.ErrNotRunning) {
 		t.Fatalf("DialMailbox after stop = %v", err)
 	}
 }

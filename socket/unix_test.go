@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ipc-dev/ipc/client"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -36,7 +37,7 @@ func TestUnixSocket(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o600 || fi.Mode()&os.ModeSocket == 0 {
 		t.Fatalf("socket %v: %v", fi.Mode(), err)
 	}
-	rep, err := Legacy(testCtx(t), "unix", path, map[string]any{"action": "ping"})
+	rep, err := client.Legacy(testCtx(t), "unix", path, map[string]any{"action": "ping"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/present"
+	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -83,10 +85,10 @@ func warn(c *cli, r maildir.CheckResult) {
 
 // checkReply is the legacy TCP check reply, field for field.
 type checkReply struct {
-	Status    string                  `json:"status"`
-	Messages  []maildir.LegacyMessage `json:"messages"`
-	Remaining int                     `json:"remaining"`
-	Warnings  []string                `json:"warnings,omitempty"` // entries moved aside; a check stopped part-way
+	Status    string               `json:"status"`
+	Messages  []wire.LegacyMessage `json:"messages"`
+	Remaining int                  `json:"remaining"`
+	Warnings  []string             `json:"warnings,omitempty"` // entries moved aside; a check stopped part-way
 }
 
 const rule = "--------------------------------------------------"
@@ -100,7 +102,7 @@ func printMessages(w io.Writer, ms []maildir.Message) {
 		if m.OrigTo != "" {
 			fmt.Fprintf(w, "To: %s (sent to %s)\n", m.To, m.OrigTo)
 		}
-		fmt.Fprintf(w, "Time: %s\n", m.Legacy().Timestamp)
+		fmt.Fprintf(w, "Time: %s\n", present.LegacyMessage(m).Timestamp)
 		fmt.Fprintf(w, "Id: %s\n", m.ID)
 		fmt.Fprintf(w, "Content: %s\n", m.Content)
 		if len(m.Data) > 0 {
@@ -138,7 +140,7 @@ func runWatch(ctx context.Context, c *cli, args []string) error {
 		warn(c, r)
 		for _, m := range r.Messages {
 			if *asJSON {
-				if err := writeJSON(c.stdout, m.Legacy()); err != nil {
+				if err := writeJSON(c.stdout, present.LegacyMessage(m)); err != nil {
 					return err
 				}
 			} else {
@@ -203,7 +205,7 @@ func runRead(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(c.stdout, m.Legacy())
+		return writeJSON(c.stdout, present.LegacyMessage(m))
 	}
 	printMessages(c.stdout, []maildir.Message{m})
 	return nil

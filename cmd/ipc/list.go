@@ -7,7 +7,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/ipc-dev/ipc/maildir"
+	"github.com/ipc-dev/ipc/internal/present"
+	"github.com/ipc-dev/ipc/internal/wire"
 )
 
 // runList: ipc list [--json] — needs no identity.
@@ -27,9 +28,9 @@ func runList(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	if *asJSON {
-		out := make([]maildir.LegacyAgent, len(agents))
+		out := make([]wire.LegacyAgent, len(agents))
 		for i, a := range agents {
-			out[i] = a.Legacy()
+			out[i] = present.LegacyAgent(a)
 		}
 		return writeJSON(c.stdout, map[string]any{"status": "ok", "instances": out})
 	}
@@ -45,7 +46,7 @@ func runList(ctx context.Context, c *cli, args []string) error {
 		if a.Online {
 			status = "online"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.ID, status, maildir.Ago(now, a.LastSeen), a.Registered.Local().Format("2006-01-02 15:04"))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.ID, status, present.Ago(now, a.LastSeen), a.Registered.Local().Format("2006-01-02 15:04"))
 	}
 	return tw.Flush()
 }
@@ -68,7 +69,7 @@ func runRename(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(c.stdout, r.Summary())
+	fmt.Fprintln(c.stdout, present.Renamed(r))
 	fmt.Fprintf(c.stdout, "Your old name '%s' will forward to '%s' until %s; %d agents were told.\n",
 		r.Old, r.New, r.Until.Local().Format("15:04"), r.Notified)
 	fmt.Fprintf(c.stdout, "From now on act as %s (IPC_ID=%s).\n", r.New, r.New)

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipc-dev/ipc/socket"
+	"github.com/ipc-dev/ipc/client"
 )
 
 // TestScriptDoesNotLockOutCLI: a script registered over the legacy TCP
@@ -23,16 +23,16 @@ func TestScriptDoesNotLockOutCLI(t *testing.T) {
 	srv := startServe(t, home, filepath.Join(shortDir(t), "s.sock"), nil)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	do := func(req map[string]any) socket.Reply {
+	do := func(req map[string]any) client.Reply {
 		t.Helper()
-		rep, err := socket.Legacy(ctx, "tcp", srv.rs.TCP, req)
+		rep, err := client.Legacy(ctx, "tcp", srv.rs.TCP, req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return rep
 	}
 	rep := do(map[string]any{"action": "register", "instance_id": "alice"})
-	if rep.Status != socket.StatusOK {
+	if rep.Status != client.StatusOK {
 		t.Fatalf("register: %+v", rep)
 	}
 	token := rep.SessionToken
@@ -64,6 +64,6 @@ func TestScriptDoesNotLockOutCLI(t *testing.T) {
 	mustIPC(t, home, "bob", "", "send", "alice", "after the CLI")
 	waitUntil(t, "the script's token works again", func() bool {
 		rep := do(map[string]any{"action": "check", "session_token": token})
-		return rep.Status == socket.StatusOK && len(rep.Messages) == 1 && rep.Messages[0].Message.Content == "after the CLI"
+		return rep.Status == client.StatusOK && len(rep.Messages) == 1 && rep.Messages[0].Message.Content == "after the CLI"
 	})
 }

@@ -104,7 +104,7 @@ func messageAttrs(m maildir.Message, now time.Time) []Attr {
 	}
 	return append(attrs,
 		Attr{"time", Stamp(m.Time)},
-		Attr{"ago", maildir.Ago(now, m.Time)},
+		Attr{"ago", Ago(now, m.Time)},
 		Attr{"id", attrField(m.ID)})
 }
 
