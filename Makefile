@@ -21,12 +21,18 @@ fmt:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-# The core imports no door and no MCP library, and runs no programs.
+# The core imports no door and no MCP library, and runs no programs. The
+# Go client imports neither the core, nor the server, nor fsnotify or
+# flock; the wire shapes it shares with the server import nothing of ours.
 deps:
 	@if $(GO) list -deps ./maildir | grep -E 'ipc/(socket|mcp|cmd|internal)|mark3labs'; then \
 		echo "maildir must not import the doors"; exit 1; fi
 	@if $(GO) list -deps ./maildir | grep -x 'os/exec'; then \
 		echo "maildir must not run programs (internal/sharecmd does)"; exit 1; fi
+	@if $(GO) list -deps ./client | grep -E 'fsnotify|gofrs/flock|ipc-dev/ipc/' | grep -v -x -E 'github.com/ipc-dev/ipc/(client|internal/wire|internal/rootfile)'; then \
+		echo "the Go client must not import the core, the server, fsnotify or flock"; exit 1; fi
+	@if $(GO) list -deps ./internal/wire | grep -v -x 'github.com/ipc-dev/ipc/internal/wire' | grep 'github.com/ipc-dev/ipc'; then \
+		echo "internal/wire must import nothing of the project"; exit 1; fi
 
 # Every fuzz target of every package, one go test -fuzz call each. Go 1.26's
 # fuzz coordinator can report "context deadline exceeded" at the -fuzztime

@@ -162,7 +162,7 @@ func TestSubscribeOtherProcess(t *testing.T) {
 func TestReconnectAfterRestart(t *testing.T) {
 	st := mustStore(t, "", maildir.Options{Sync: maildir.SyncNone})
 	cfg := testConfig(t)
-	srv, err := Listen(st, cfg)
+	srv, err := listen(st, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

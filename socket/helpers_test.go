@@ -140,7 +140,7 @@ func mustServe(tb testing.TB, st *maildir.Store, cfg Config) *Server {
 	if cfg.Logf == nil {
 		cfg.Logf = tb.Logf
 	}
-	srv, err := Listen(st, cfg)
+	srv, err := listen(st, cfg)
 	if err != nil {
 		tb.Fatalf("Listen: %v", err)
 	}

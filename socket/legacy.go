@@ -107,10 +107,10 @@ func unknownAction(raw json.RawMessage) error {
 	return doorError("", KindUnknownAction, "Unknown action: %s", truncate(name, 80))
 }
 
-// LegacyCheckMax bounds a legacy check reply, in bytes. The original
+// legacyCheckMax bounds a legacy check reply, in bytes. The original
 // clients read a reply with one recv(65536); 60 KiB also stays inside one
 // loopback segment, so the whole reply is there for that single read.
-const LegacyCheckMax = 60 << 10
+const legacyCheckMax = 60 << 10
 
 // fastCheckMax bounds a fast-path check reply or mail event, in bytes (one
 // message larger than that is still sent whole).

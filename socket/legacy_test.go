@@ -301,7 +301,7 @@ func TestLegacyCheckBound(t *testing.T) {
 	checks := 0
 	for {
 		b := raw(t, srv, false, fmt.Appendf(nil, `{"action": "check", "instance_id": "reader", "session_token": %q}`, rcpt))
-		if len(b) > 65536 || len(b) > LegacyCheckMax {
+		if len(b) > 65536 || len(b) > legacyCheckMax {
 			t.Fatalf("check reply is %d bytes", len(b))
 		}
 		rep := decodeReply(t, b)
@@ -335,7 +335,7 @@ func TestLegacyCheckCutsOversized(t *testing.T) {
 	wantOK(t, legacy(t, srv, map[string]any{"action": "send", "to_id": "reader", "message": map[string]any{"content": "hello", "data": data}, "session_token": tok}))
 	wantOK(t, legacy(t, srv, map[string]any{"action": "send", "to_id": "reader", "message": map[string]any{"content": "second"}, "session_token": tok}))
 	b := raw(t, srv, false, fmt.Appendf(nil, `{"action": "check", "session_token": %q}`, rcpt))
-	if len(b) > LegacyCheckMax {
+	if len(b) > legacyCheckMax {
 		t.Fatalf("reply is %d bytes", len(b))
 	}
 	rep := decodeReply(t, b)

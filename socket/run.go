@@ -43,7 +43,7 @@ func Run(ctx context.Context, st *maildir.Store, cfg Config, grace time.Duration
 	}
 	root, _ := filepath.Abs(st.Root())
 	cfg.mailbox = &servedMailbox{key: key, root: root, pid: os.Getpid()}
-	srv, err := Listen(st, cfg)
+	srv, err := listen(st, cfg)
 	if err != nil {
 		if cfg.TCP != "" && portBusy(err) {
 			if h := client.ProbePort(ctx, cfg.TCP); h.Kind != client.HolderNone {

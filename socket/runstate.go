@@ -19,7 +19,6 @@ import (
 // Run-state files in the mailbox root (see internal/rootfile, which
 // clients read them with).
 const (
-	RunLockFile  = wire.RunLockFile  // flock held by the serving process; holds no data
 	RunStateFile = wire.RunStateFile // RunState of the serving process, 0600
 	RunLogFile   = wire.RunLogFile   // stderr of a detached server
 )
@@ -65,7 +64,7 @@ func acquireRunLock(root string) (*runLock, error) {
 	if err := os.MkdirAll(root, 0o700); err != nil {
 		return nil, fmt.Errorf("socket: %w", err)
 	}
-	fl := flock.New(filepath.Join(root, RunLockFile), flock.SetPermissions(0o600))
+	fl := flock.New(filepath.Join(root, wire.RunLockFile), flock.SetPermissions(0o600))
 	// Running probes with a shared lock held for an instant, so a refusal
 	// is only believed once it has lasted a moment: a server holds the lock
 	// for its whole life.

@@ -122,9 +122,9 @@ type Server struct {
 	closeOnce sync.Once
 }
 
-// Listen binds the configured listeners and starts serving st. The caller
+// listen binds the configured listeners and starts serving st. The caller
 // stops the server with Shutdown (or Close) and closes st afterwards.
-func Listen(st *maildir.Store, cfg Config) (*Server, error) {
+func listen(st *maildir.Store, cfg Config) (*Server, error) {
 	cfg.setDefaults()
 	if cfg.TCP == "" && cfg.Socket == "" {
 		return nil, errors.New("socket: nothing to listen on: configure a TCP address or a Unix socket")
@@ -219,7 +219,7 @@ func (srv *Server) Addr() *net.TCPAddr { return srv.tcpAddr }
 // SocketPath returns the Unix socket served, or "".
 func (srv *Server) SocketPath() string { return srv.sockPath }
 
-// Notice returns what Listen had to do differently from the configuration
+// Notice returns what listen had to do differently from the configuration
 // (a fallback port), or "".
 func (srv *Server) Notice() string { return srv.notice }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gofrs/flock"
 	"github.com/ipc-dev/ipc/client"
+	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -89,7 +90,7 @@ func TestConnectionCap(t *testing.T) {
 // new connections are refused.
 func TestGracefulShutdown(t *testing.T) {
 	st := mustStore(t, "", maildir.Options{Sync: maildir.SyncNone})
-	srv, err := Listen(st, testConfig(t))
+	srv, err := listen(st, testConfig(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +154,7 @@ func TestGracefulShutdown(t *testing.T) {
 // and Shutdown still waits for their goroutines.
 func TestShutdownDeadline(t *testing.T) {
 	st := mustStore(t, "", maildir.Options{Sync: maildir.SyncNone})
-	srv, err := Listen(st, testConfig(t))
+	srv, err := listen(st, testConfig(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +263,7 @@ func TestRunLock(t *testing.T) {
 // the probe then sees it.
 func TestRunLockNotFooledByAProbe(t *testing.T) {
 	root := t.TempDir()
-	probe := flock.New(filepath.Join(root, RunLockFile), flock.SetPermissions(0o600))
+	probe := flock.New(filepath.Join(root, wire.RunLockFile), flock.SetPermissions(0o600))
 	if ok, err := probe.TryRLock(); !ok || err != nil {
 		t.Fatalf("probe lock: %v %v", ok, err)
 	}
@@ -330,7 +331,7 @@ func TestPortTaken(t *testing.T) {
 	}
 	defer squatter.Close()
 	st := mustStore(t, "", maildir.Options{Sync: maildir.SyncNone})
-	_, err = Listen(st, Config{TCP: squatter.Addr().String()})
+	_, err = listen(st, Config{TCP: squatter.Addr().String()})
 	if err == nil || !strings.Contains(err.Error(), "taken by another program") {
 		t.Fatalf("Listen on a taken port = %v", err)
 	}

@@ -44,7 +44,7 @@ func TestUnixSocket(t *testing.T) {
 	wantOK(t, rep)
 
 	// A live socket is not stolen.
-	if _, err := Listen(st, Config{Socket: path}); err == nil || !strings.Contains(err.Error(), "another server") {
+	if _, err := listen(st, Config{Socket: path}); err == nil || !strings.Contains(err.Error(), "another server") {
 		t.Fatalf("Listen on a live socket = %v", err)
 	}
 	srv.Close()
@@ -52,13 +52,13 @@ func TestUnixSocket(t *testing.T) {
 	// Not a socket: refused.
 	file := filepath.Join(dir, "file")
 	os.WriteFile(file, []byte("x"), 0o600)
-	if _, err := Listen(st, Config{Socket: file}); err == nil || !strings.Contains(err.Error(), "not a socket") {
+	if _, err := listen(st, Config{Socket: file}); err == nil || !strings.Contains(err.Error(), "not a socket") {
 		t.Fatalf("Listen on a regular file = %v", err)
 	}
 
 	// Too long a path.
 	long := filepath.Join(dir, strings.Repeat("x", 120)+".sock")
-	if _, err := Listen(st, Config{Socket: long}); err == nil || !strings.Contains(err.Error(), "limit") {
+	if _, err := listen(st, Config{Socket: long}); err == nil || !strings.Contains(err.Error(), "limit") {
 		t.Fatalf("Listen on a long path = %v", err)
 	}
 }
@@ -86,7 +86,7 @@ func TestDrvfsRefused(t *testing.T) {
 		}
 	}
 	st := mustStore(t, "", maildir.Options{Sync: maildir.SyncNone})
-	if _, err := Listen(st, Config{Socket: "/mnt/c/ipc.sock"}); err == nil || !strings.Contains(err.Error(), "drvfs") {
+	if _, err := listen(st, Config{Socket: "/mnt/c/ipc.sock"}); err == nil || !strings.Contains(err.Error(), "drvfs") {
 		t.Fatalf("Listen on drvfs = %v", err)
 	}
 }

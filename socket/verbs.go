@@ -193,11 +193,11 @@ func recipientReplies(outcomes []maildir.Recipient) []wire.RecipientReply {
 }
 
 // check claims unread messages. A legacy reply is bounded to one 64 KiB
-// read (LegacyCheckMax); a fast-path reply to "max" messages (default
+// read (legacyCheckMax); a fast-path reply to "max" messages (default
 // 100, at most 1000) and about 1 MiB.
 func (c *call) check() (wire.Reply, error) {
 	if !c.conn.fast {
-		return checkReply(c.ctx, c.s(), maildir.DoorSocket, nil, LegacyCheckMax, 0, true)
+		return checkReply(c.ctx, c.s(), maildir.DoorSocket, nil, legacyCheckMax, 0, true)
 	}
 	max, err := c.req.int(c.action, "max", 100)
 	if err != nil {
