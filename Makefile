@@ -22,8 +22,11 @@ fmt:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 # The core imports no door and no MCP library, and runs no programs; of
-# the module's internal packages it imports only the engines. The engines
-# import nothing of the module but each other: no rule, no door.
+# the module's internal packages it imports only the engines and
+# internal/text. The engines import nothing of the module but each other:
+# no rule, no door. The Go client imports neither the core, nor the
+# server, nor fsnotify or flock; the wire shapes it shares with the server
+# import nothing of ours.
 ENGINES := github.com/ipc-dev/ipc/internal/(durable|watch)
 deps:
 	@if $(GO) list -deps ./maildir | grep -E 'ipc/(socket|mcp|cmd|internal)|mark3labs' | grep -vxE '$(ENGINES)|github.com/ipc-dev/ipc/internal/text'; then \
@@ -44,6 +47,10 @@ deps:
 		--exclude-dir=.git --exclude-dir=cmd --exclude-dir=bench --exclude-dir=e2e . \
 		| grep -v '^./internal/sharecmd/sharecmd.go:'; then \
 		echo "only cmd/ reads the environment"; exit 1; fi
+	@if $(GO) list -deps ./client | grep -E 'fsnotify|gofrs/flock|ipc-dev/ipc/' | grep -v -x -E 'github.com/ipc-dev/ipc/(client|internal/wire|internal/rootfile)'; then \
+		echo "the Go client must not import the core, the server, fsnotify or flock"; exit 1; fi
+	@if $(GO) list -deps ./internal/wire | grep -v -x 'github.com/ipc-dev/ipc/internal/wire' | grep 'github.com/ipc-dev/ipc'; then \
+		echo "internal/wire must import nothing of the project"; exit 1; fi
 
 # Every fuzz target of every package, one go test -fuzz call each. Go 1.26's
 # fuzz coordinator can report "context deadline exceeded" at the -fuzztime

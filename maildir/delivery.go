@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -87,36 +86,6 @@ type Delivery struct {
 	EndedAt   time.Time   `json:"ended_at,omitzero"` // expired or bounced
 	Reason    string      `json:"reason,omitempty"`  // why it bounced, expired or is unknown
 }
-
-// Summary is a line for the doors: "Message <id> to bob: read by mcp at
-// <time>; surfaced by channel at <time>, mcp at <time>".
-func (d Delivery) Summary() string {
-	s := fmt.Sprintf("Message %s to %s: %s", d.ID, d.To, d.State)
-	switch {
-	case d.State == StateRead && d.ReadBy != "":
-		s += fmt.Sprintf(" by %s at %s", d.ReadBy, stampRFC(d.ReadAt))
-	case d.State == StateAcknowledged:
-		s += " at " + stampRFC(d.AckedAt)
-	case d.State == StateExpired || d.State == StateBounced:
-		s += " at " + stampRFC(d.EndedAt)
-	}
-	for i, sf := range d.Surfaced {
-		sep := ", "
-		switch {
-		case i == 0 && d.State == StateSurfaced:
-			sep = " by "
-		case i == 0:
-			sep = "; surfaced by "
-		}
-		s += sep + string(sf.Door) + " at " + stampRFC(sf.At)
-	}
-	if d.Reason != "" {
-		s += "; " + d.Reason
-	}
-	return s
-}
-
-func stampRFC(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // Directories and suffixes of the delivery records.
 const (

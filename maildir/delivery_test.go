@@ -60,9 +60,7 @@ func TestDeliveryTimeline(t *testing.T) {
 	if d.ReadBy != DoorMCP || d.ReadAt.IsZero() || len(d.Surfaced) != 2 {
 		t.Fatalf("read: %+v", d)
 	}
-	if !strings.Contains(d.Summary(), "read by mcp at ") {
-		t.Fatalf("summary %q", d.Summary())
-	}
+	// The line the doors make of it: internal/present's TestDeliveryLine.
 
 	if err := carol.Ack(ctx, r.ID); err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 // and the other keys of the original protocol's "message" object (a JSON
 // object without "content" or "data"), which the original stored and
 // returned as they came. Extra is kept in the message file (X-IPC-Extra)
-// and returned by Legacy; the other doors do not show it.
+// and returned in the legacy check reply; the other doors do not show it.
 type Payload struct {
 	Content string
 	Data    json.RawMessage
@@ -44,88 +44,4 @@ func compactExtra(extra json.RawMessage) (json.RawMessage, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-// Payload returns the inner object as a payload to send.
-func (in LegacyInner) Payload() Payload {
-	return Payload{Content: in.Content, Data: in.Data, Extra: in.Extra}
-}
-
-// MarshalJSON writes content, then data when present, then the extra keys
-// in the order they came.
-func (in LegacyInner) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	c, err := json.Marshal(in.Content)
-	if err != nil {
-		return nil, err
-	}
-	b.WriteString(`{"content":`)
-	b.Write(c)
-	if len(in.Data) > 0 {
-		b.WriteString(`,"data":`)
-		b.Write(in.Data)
-	}
-	if extra := bytes.TrimSpace(in.Extra); len(extra) > 2 && extra[0] == '{' {
-		b.WriteByte(',')
-		b.Write(extra[1:])
-	} else {
-		b.WriteByte('}')
-	}
-	return b.Bytes(), nil
-}
-
-// UnmarshalJSON reads the original's "message" object: content (a string,
-// "" when absent), data (any JSON value), and every other key as extra,
-// keeping their order. "data": null is kept as an extra key, as the
-// original returns it.
-func (in *LegacyInner) UnmarshalJSON(b []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return errors.New("a message is a JSON object")
-	}
-	*in = LegacyInner{}
-	var extra bytes.Buffer
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		key, _ := tok.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return err
-		}
-		switch {
-		case key == "content":
-			if err := json.Unmarshal(v, &in.Content); err != nil {
-				return errors.New("content must be a string")
-			}
-		case key == "data" && string(v) != "null":
-			in.Data = v
-		default:
-			k, _ := json.Marshal(key)
-			if extra.Len() == 0 {
-				extra.WriteByte('{')
-			} else {
-				extra.WriteByte(',')
-			}
-			extra.Write(k)
-			extra.WriteByte(':')
-			if err := json.Compact(&extra, v); err != nil {
-				return err
-			}
-		}
-	}
-	if _, err := dec.Token(); err != nil {
-		return err
-	}
-	if extra.Len() > 0 {
-		extra.WriteByte('}')
-		in.Extra = extra.Bytes()
-	}
-	return nil
 }

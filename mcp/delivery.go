@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/ipc-dev/ipc/internal/present"
 )
 
 // The tenth tool: what became of a message. Its definition is kept tiny
@@ -30,5 +32,5 @@ func (s *Server) messageStatus(ctx context.Context, a messageStatusArgs) (string
 	if err != nil {
 		return "", err
 	}
-	return d.Summary(), nil
+	return present.Delivery(d), nil
 }

@@ -31,7 +31,7 @@ func formatAgents(agents []maildir.Agent, me string, now time.Time) string {
 		if a.ID == me {
 			you = " (you)"
 		}
-		fmt.Fprintf(&b, "- %s%s: %s, last seen %s (%s)\n", a.ID, you, state, present.Stamp(a.LastSeen), maildir.Ago(now, a.LastSeen))
+		fmt.Fprintf(&b, "- %s%s: %s, last seen %s (%s)\n", a.ID, you, state, present.Stamp(a.LastSeen), present.Ago(now, a.LastSeen))
 	}
 	return b.String()
 }

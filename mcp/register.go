@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ipc-dev/ipc/maildir"
+	"github.com/ipc-dev/ipc/internal/present"
 )
 
 // registerArgs are the arguments of register.
@@ -26,7 +26,7 @@ func (s *Server) registerTool(ctx context.Context, a registerArgs) (string, erro
 		return "", err
 	}
 	var b strings.Builder
-	b.WriteString(maildir.RegisteredSummary(a.InstanceID, u.Count))
+	b.WriteString(present.Registered(a.InstanceID, u.Count))
 	fmt.Fprintf(&b, ". You are %q: pass it as from_id, instance_id and old_id.", a.InstanceID)
 	if previous != "" {
 		fmt.Fprintf(&b, " (You were %q; that name is now offline.)", previous)

@@ -3,6 +3,8 @@ package mcp
 import (
 	"context"
 	"fmt"
+
+	"github.com/ipc-dev/ipc/internal/present"
 )
 
 // renameArgs are the arguments of rename.
@@ -26,7 +28,7 @@ func (s *Server) renameTool(ctx context.Context, a renameArgs) (string, error) {
 		return "", err
 	}
 	text := fmt.Sprintf("%s. You are now %q: pass it as from_id from now on. Mail to %q forwards to you until %s; %d other agents were told.",
-		res.Summary(), res.New, res.Old, res.Until.Local().Format("15:04"), res.Notified)
+		present.Renamed(res), res.New, res.Old, res.Until.Local().Format("15:04"), res.Notified)
 	if w := res.Warning(); w != "" {
 		text += " Warning: " + w + "."
 	}

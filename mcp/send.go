@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/ipc-dev/ipc/internal/present"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -41,7 +42,7 @@ func (s *Server) sendTool(ctx context.Context, a sendArgs) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return res.Summary() + " (id " + res.ID + ")" + largeNote(res.To, res.LargeFile) + replayedNote(res.Replayed), nil
+	return present.Sent(res) + " (id " + res.ID + ")" + largeNote(res.To, res.LargeFile) + replayedNote(res.Replayed), nil
 }
 
 // replayedNote marks the result of a call repeating an idempotency key.

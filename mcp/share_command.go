@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ipc-dev/ipc/internal/present"
 	"github.com/ipc-dev/ipc/internal/sharecmd"
 	"github.com/ipc-dev/ipc/maildir"
 )
@@ -40,6 +41,6 @@ func (s *Server) shareCommandTool(ctx context.Context, a shareCommandArgs) (stri
 	if res.Truncated {
 		fmt.Fprintf(&b, ", cut at %d bytes each", maildir.MaxCommandOutput)
 	}
-	fmt.Fprintf(&b, "). %s (id %s)", res.Summary(), res.ID)
+	fmt.Fprintf(&b, "). %s (id %s)", present.Sent(res.SendResult), res.ID)
 	return b.String() + largeNote(res.To, res.LargeFile), nil
 }

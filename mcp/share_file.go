@@ -3,6 +3,8 @@ package mcp
 import (
 	"context"
 	"fmt"
+
+	"github.com/ipc-dev/ipc/internal/present"
 )
 
 // shareFileArgs are the arguments of share_file.
@@ -21,7 +23,7 @@ func (s *Server) shareFileTool(ctx context.Context, a shareFileArgs) (string, er
 	if err != nil {
 		return "", err
 	}
-	text := fmt.Sprintf("File shared with %s: %s (%d bytes). %s (id %s)", res.To, res.Path, res.Size, res.Summary(), res.ID)
+	text := fmt.Sprintf("File shared with %s: %s (%d bytes). %s (id %s)", res.To, res.Path, res.Size, present.Sent(res.SendResult), res.ID)
 	if res.Resolved != "" {
 		text += fmt.Sprintf("\nThe path is a symlink to %s.", res.Resolved)
 	}

@@ -6,25 +6,26 @@ import (
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/ipc-dev/ipc/maildir"
+	"github.com/ipc-dev/ipc/internal/present"
+	"github.com/ipc-dev/ipc/internal/wire"
 )
 
 // statusReport is the JSON of the ipc://status resource. status and
 // instances are the original's fields; the rest is new.
 type statusReport struct {
-	Status       string                `json:"status"`
-	Identity     *string               `json:"identity"`
-	Note         string                `json:"note,omitempty"`
-	Unread       int                   `json:"unread"`
-	UnreadFrom   []string              `json:"unread_from"`         // senders of the oldest few unread
-	MoreFrom     bool                  `json:"unread_from_partial"` // more unread than unread_from looked at
-	Mailbox      string                `json:"mailbox"`
-	Watching     string                `json:"watching"`
-	SecureMode   bool                  `json:"secure_mode"`
-	Channel      bool                  `json:"channel"`
-	ShareCommand bool                  `json:"share_command"`
-	Version      string                `json:"version"`
-	Instances    []maildir.LegacyAgent `json:"instances"`
+	Status       string             `json:"status"`
+	Identity     *string            `json:"identity"`
+	Note         string             `json:"note,omitempty"`
+	Unread       int                `json:"unread"`
+	UnreadFrom   []string           `json:"unread_from"`         // senders of the oldest few unread
+	MoreFrom     bool               `json:"unread_from_partial"` // more unread than unread_from looked at
+	Mailbox      string             `json:"mailbox"`
+	Watching     string             `json:"watching"`
+	SecureMode   bool               `json:"secure_mode"`
+	Channel      bool               `json:"channel"`
+	ShareCommand bool               `json:"share_command"`
+	Version      string             `json:"version"`
+	Instances    []wire.LegacyAgent `json:"instances"`
 }
 
 // status serves ipc://status.
@@ -38,7 +39,7 @@ func (s *Server) status(ctx context.Context, req mcpgo.ReadResourceRequest) ([]m
 		ShareCommand: s.cfg.ShareCommand,
 		Version:      s.cfg.Version,
 		UnreadFrom:   []string{},
-		Instances:    []maildir.LegacyAgent{},
+		Instances:    []wire.LegacyAgent{},
 	}
 	if s.st.FS().Polling {
 		r.Watching = "polling"
@@ -64,7 +65,7 @@ func (s *Server) status(ctx context.Context, req mcpgo.ReadResourceRequest) ([]m
 		r.Note = err.Error()
 	}
 	for _, a := range agents {
-		r.Instances = append(r.Instances, a.Legacy())
+		r.Instances = append(r.Instances, present.LegacyAgent(a))
 	}
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {

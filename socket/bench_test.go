@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipc-dev/ipc/client"
+	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -47,13 +49,13 @@ func BenchmarkLegacyPairs(b *testing.B) {
 					defer wg.Done()
 					id := fmt.Sprintf("bench%d", c)
 					for i := 0; i < n; i++ {
-						rep, err := Legacy(ctx, "tcp", addr, map[string]any{"action": "send", "from_id": id, "to_id": id,
+						rep, err := client.Legacy(ctx, "tcp", addr, map[string]any{"action": "send", "from_id": id, "to_id": id,
 							"message": map[string]any{"content": content}, "session_token": tokens[c]})
-						if err == nil && rep.Status != StatusOK {
+						if err == nil && rep.Status != wire.StatusOK {
 							err = fmt.Errorf("send: %s", rep.Message)
 						}
 						if err == nil {
-							rep, err = Legacy(ctx, "tcp", addr, map[string]any{"action": "check", "instance_id": id, "session_token": tokens[c]})
+							rep, err = client.Legacy(ctx, "tcp", addr, map[string]any{"action": "check", "instance_id": id, "session_token": tokens[c]})
 							if err == nil && len(rep.Messages) != 1 {
 								err = fmt.Errorf("check returned %d messages", len(rep.Messages))
 							}
@@ -85,7 +87,7 @@ func BenchmarkFastSend(b *testing.B) {
 	st := mustStore(b, "", maildir.Options{RateBurst: -1})
 	srv := mustServe(b, st, Config{TCP: "127.0.0.1:0", Logf: func(string, ...any) {}})
 	ctx := context.Background()
-	clients := make([]*Client, senders)
+	clients := make([]*client.Client, senders)
 	for i := range clients {
 		clients[i] = dial(b, srv)
 		if _, _, err := clients[i].Register(ctx, fmt.Sprintf("fast%d", i), ""); err != nil {
@@ -103,7 +105,7 @@ func BenchmarkFastSend(b *testing.B) {
 			n++
 		}
 		wg.Add(1)
-		go func(c *Client, n int) {
+		go func(c *client.Client, n int) {
 			defer wg.Done()
 			for i := 0; i < n; i++ {
 				if _, err := c.Send(ctx, "sink", content, nil); err != nil {

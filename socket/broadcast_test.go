@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -32,8 +33,8 @@ func TestBroadcastPartialReply(t *testing.T) {
 	rep = legacy(t, srv, map[string]any{"action": "broadcast", "message": map[string]any{"content": "half"}, "session_token": alice})
 	wantOK(t, rep)
 	if rep.Message != "Broadcast to 1 instances; 1 failed: carol" || len(rep.Recipients) != 2 ||
-		rep.Recipients[0] != (RecipientReply{ID: "bob", Status: StatusOK, MessageID: rep.Recipients[0].MessageID}) || rep.Recipients[0].MessageID == "" ||
-		rep.Recipients[1].ID != "carol" || rep.Recipients[1].Status != StatusError || rep.Recipients[1].ErrorCode != string(maildir.Internal) {
+		rep.Recipients[0] != (wire.RecipientReply{ID: "bob", Status: wire.StatusOK, MessageID: rep.Recipients[0].MessageID}) || rep.Recipients[0].MessageID == "" ||
+		rep.Recipients[1].ID != "carol" || rep.Recipients[1].Status != wire.StatusError || rep.Recipients[1].ErrorCode != string(maildir.Internal) {
 		t.Fatalf("legacy partial broadcast: %+v", rep)
 	}
 	c := dial(t, srv)
@@ -42,7 +43,7 @@ func TestBroadcastPartialReply(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep, err := c.Do(ctx, map[string]any{"action": "broadcast", "message": map[string]any{"content": "fast"}})
-	if err != nil || rep.Status != StatusOK || len(rep.Recipients) != 2 || rep.Recipients[1].ErrorCode != string(maildir.Internal) {
+	if err != nil || rep.Status != wire.StatusOK || len(rep.Recipients) != 2 || rep.Recipients[1].ErrorCode != string(maildir.Internal) {
 		t.Fatalf("fast broadcast: %+v, %v", rep, err)
 	}
 }
@@ -62,13 +63,13 @@ func TestIdempotencyKeySocket(t *testing.T) {
 	send := map[string]any{"action": "send", "to_id": "bob", "message": map[string]any{"content": "once"}, "idempotency_key": "f-1"}
 	for i, want := range []bool{false, true} {
 		rep, err := c.Do(ctx, send)
-		if err != nil || rep.Status != StatusOK || rep.Replayed != want {
+		if err != nil || rep.Status != wire.StatusOK || rep.Replayed != want {
 			t.Fatalf("fast send %d: %+v, %v", i, rep, err)
 		}
 	}
 	lsend := map[string]any{"action": "send", "to_id": "bob", "message": map[string]any{"content": "legacy once"}, "idempotency_key": "l-1", "session_token": alice}
 	wantOK(t, legacy(t, srv, lsend))
-	if rep := legacy(t, srv, lsend); rep.Status != StatusOK || !rep.Replayed {
+	if rep := legacy(t, srv, lsend); rep.Status != wire.StatusOK || !rep.Replayed {
 		t.Fatalf("legacy repeat: %+v", rep)
 	}
 	bc := map[string]any{"action": "broadcast", "message": map[string]any{"content": "news"}, "idempotency_key": "b-1"}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -24,7 +25,7 @@ func TestLegacyCompatRoundTrip(t *testing.T) {
 	// protocol may send any name, and the original ignores it.
 	for _, as := range []string{"alice", "bob", "somebody-else"} {
 		rep := legacy(t, srv, map[string]any{"action": "list", "instance_id": as, "session_token": alice})
-		if rep.Status != StatusOK || len(rep.Instances) != 2 {
+		if rep.Status != wire.StatusOK || len(rep.Instances) != 2 {
 			t.Errorf("list with instance_id %q: %+v", as, rep)
 		}
 	}
@@ -41,7 +42,7 @@ func TestLegacyCompatRoundTrip(t *testing.T) {
 	}
 	for i, in := range inners {
 		req := fmt.Sprintf(`{"action":"send","from_id":"alice","to_id":"bob","message":%s,"session_token":%q}`, in, alice)
-		if rep := decodeReply(t, raw(t, srv, false, []byte(req))); rep.Status != StatusOK {
+		if rep := decodeReply(t, raw(t, srv, false, []byte(req))); rep.Status != wire.StatusOK {
 			t.Fatalf("send %d %s: %+v", i, in, rep)
 		}
 	}
@@ -52,7 +53,7 @@ func TestLegacyCompatRoundTrip(t *testing.T) {
 			Message json.RawMessage `json:"message"`
 		} `json:"messages"`
 	}
-	if err := json.Unmarshal(b, &rep); err != nil || rep.Status != StatusOK || len(rep.Messages) != len(inners) {
+	if err := json.Unmarshal(b, &rep); err != nil || rep.Status != wire.StatusOK || len(rep.Messages) != len(inners) {
 		t.Fatalf("check: %s (%v)", b, err)
 	}
 	for i, in := range inners {
@@ -63,7 +64,7 @@ func TestLegacyCompatRoundTrip(t *testing.T) {
 
 	// A large message keeps data that is not an object under "data".
 	big := fmt.Sprintf(`{"action":"send","to_id":"bob","message":{"content":%q,"data":[7],"priority":2},"session_token":%q}`, strings.Repeat("word ", 3000), alice)
-	if r := decodeReply(t, raw(t, srv, false, []byte(big))); r.Status != StatusOK {
+	if r := decodeReply(t, raw(t, srv, false, []byte(big))); r.Status != wire.StatusOK {
 		t.Fatalf("large send: %+v", r)
 	}
 	b = raw(t, srv, false, []byte(fmt.Sprintf(`{"action":"check","session_token":%q}`, bob)))
@@ -82,10 +83,10 @@ func TestLegacyCompatRoundTrip(t *testing.T) {
 
 	// The fast path returns the same shape.
 	f, _ := openFast(t, srv, `{"action":"hello","version":2,"session_token":"`+alice+`"}`)
-	if r := f.do(`{"id":1,"action":"send","to_id":"bob","message":{"content":"fast","data":[true],"priority":1}}`); r.Status != StatusOK {
+	if r := f.do(`{"id":1,"action":"send","to_id":"bob","message":{"content":"fast","data":[true],"priority":1}}`); r.Status != wire.StatusOK {
 		t.Fatalf("fast send: %+v", r)
 	}
-	if r := f.do(`{"id":2,"action":"list","instance_id":"bob"}`); r.Status != StatusOK || len(r.Instances) != 2 {
+	if r := f.do(`{"id":2,"action":"list","instance_id":"bob"}`); r.Status != wire.StatusOK || len(r.Instances) != 2 {
 		t.Fatalf("fast list with another instance_id: %+v", r)
 	}
 	b = raw(t, srv, false, []byte(fmt.Sprintf(`{"action":"check","instance_id":"bob","session_token":%q}`, bob)))
@@ -147,7 +148,7 @@ func TestReleaseName(t *testing.T) {
 	srv, st := newServer(t)
 	tok := register(t, srv, "alice")
 	rep := legacy(t, srv, map[string]any{"action": "release", "instance_id": "alice"})
-	if rep.Status != StatusOK || rep.Message != "Released alice" {
+	if rep.Status != wire.StatusOK || rep.Message != "Released alice" {
 		t.Fatalf("release: %+v", rep)
 	}
 	cli, err := st.Login(testCtx(t), "alice", "") // as another process would
@@ -156,11 +157,11 @@ func TestReleaseName(t *testing.T) {
 	}
 	wantCode(t, legacy(t, srv, map[string]any{"action": "check", "session_token": tok}), maildir.InUse)
 	cli.Close()
-	if rep := legacy(t, srv, map[string]any{"action": "release", "instance_id": "nobody-here"}); rep.Status != StatusOK || rep.Message != "nobody-here is not held by this server" {
+	if rep := legacy(t, srv, map[string]any{"action": "release", "instance_id": "nobody-here"}); rep.Status != wire.StatusOK || rep.Message != "nobody-here is not held by this server" {
 		t.Fatalf("release of a name not held: %+v", rep)
 	}
 	f, _ := openFast(t, srv, `{"action":"hello","version":2}`)
-	if rep := f.do(`{"id":1,"action":"register","instance_id":"bound"}`); rep.Status != StatusOK {
+	if rep := f.do(`{"id":1,"action":"register","instance_id":"bound"}`); rep.Status != wire.StatusOK {
 		t.Fatalf("register: %+v", rep)
 	}
 	wantCode(t, legacy(t, srv, map[string]any{"action": "release", "instance_id": "bound"}), maildir.InUse)

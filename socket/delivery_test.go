@@ -3,6 +3,7 @@ package socket
 import (
 	"testing"
 
+	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -24,11 +25,11 @@ func TestMessageStatusDoors(t *testing.T) {
 		}
 		return rep.MessageID
 	}
-	status := func(token, id string, want maildir.State) *maildir.Delivery {
+	status := func(token, id string, want maildir.State) *wire.Delivery {
 		t.Helper()
 		rep := legacy(t, srv, map[string]any{"action": "message_status", "message_id": id, "session_token": token})
 		wantOK(t, rep)
-		if rep.Delivery == nil || rep.Delivery.State != want || rep.Delivery.ID != id {
+		if rep.Delivery == nil || rep.Delivery.State != string(want) || rep.Delivery.ID != id {
 			t.Fatalf("message_status = %+v, want %s", rep, want)
 		}
 		return rep.Delivery
@@ -47,7 +48,7 @@ func TestMessageStatusDoors(t *testing.T) {
 
 	// The fast path asks too, in the same words.
 	rep, err := bob.Do(ctx, map[string]any{"action": "message_status", "message_id": first})
-	if err != nil || rep.Delivery == nil || rep.Delivery.State != maildir.StateUnread {
+	if err != nil || rep.Delivery == nil || rep.Delivery.State != string(maildir.StateUnread) {
 		t.Fatalf("fast message_status = %+v, %v", rep, err)
 	}
 
@@ -62,7 +63,7 @@ func TestMessageStatusDoors(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("no mail event")
 	}
-	if d := status(alice, first, maildir.StateRead); d.ReadBy != maildir.DoorPush {
+	if d := status(alice, first, maildir.StateRead); d.ReadBy != string(maildir.DoorPush) {
 		t.Fatalf("read by %q, want push", d.ReadBy)
 	}
 
@@ -73,7 +74,7 @@ func TestMessageStatusDoors(t *testing.T) {
 	wantOK(t, rep)
 	second := rep.MessageID
 	wantOK(t, legacy(t, srv, map[string]any{"action": "check", "instance_id": "carol", "session_token": carol}))
-	if d := status(alice, second, maildir.StateRead); d.ReadBy != maildir.DoorSocket {
+	if d := status(alice, second, maildir.StateRead); d.ReadBy != string(maildir.DoorSocket) {
 		t.Fatalf("read by %q, want socket", d.ReadBy)
 	}
 	status(carol, second, maildir.StateRead) // the recipient may ask

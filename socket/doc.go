@@ -3,7 +3,8 @@
 // protocols over both, as a thin translation onto package maildir. Every
 // rule (identities, tokens, forwarding, limits, large messages) is the
 // core's; this package only frames requests, calls the core, and maps its
-// errors to replies, in one place (legacy.go). It also has a Go client.
+// errors to replies, in one place (legacy.go). Its Go client is package
+// client; the JSON shapes both share are in internal/wire.
 //
 // This comment is the protocol specification: a client in any language can
 // be written from it alone.
@@ -292,8 +293,8 @@
 // nothing, not even a name or a token, goes to another mailbox's server or
 // to a program replaying an earlier reply. With no key there is no server
 // of this version for that mailbox; with no server holding server.lock,
-// none runs, and a client says so rather than trying 9876. DialMailbox,
-// ProbePort with PortHolder.Serves, and the Python clients in tools/ do
+// none runs, and a client says so rather than trying 9876. client.DialMailbox,
+// client.ProbePort with PortHolder.Serves, and the Python clients in tools/ do
 // this; the original's scripts, which know nothing of it and send no
 // hello, keep using 9876 with protocol 1.
 //

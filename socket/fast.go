@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -52,7 +53,7 @@ func (c *conn) serveFast(hello request) {
 			}
 			return
 		}
-		var rep Reply
+		var rep wire.Reply
 		if req, err := parseRequest(frame); err != nil {
 			rep = errorReply("", err)
 		} else if req.actionName() == "hello" {
@@ -70,25 +71,25 @@ func (c *conn) serveFast(hello request) {
 // hello answers the handshake: the mailbox served, with the proof of the
 // client's challenge if it sent one, and the session of session_token if
 // one is given.
-func (c *conn) hello(req request) Reply {
-	rep, err := func() (Reply, error) {
-		v, err := req.int("hello", "version", Version)
+func (c *conn) hello(req request) wire.Reply {
+	rep, err := func() (wire.Reply, error) {
+		v, err := req.int("hello", "version", wire.Version)
 		if err != nil {
-			return Reply{}, err
+			return wire.Reply{}, err
 		}
-		if v < Version {
-			return Reply{}, doorError("hello", maildir.BadRequest,
-				"protocol version %d has no persistent connections; this server speaks version %d (legacy clients send one request per connection, without hello)", v, Version)
+		if v < wire.Version {
+			return wire.Reply{}, doorError("hello", maildir.BadRequest,
+				"protocol version %d has no persistent connections; this server speaks version %d (legacy clients send one request per connection, without hello)", v, wire.Version)
 		}
 		challenge, _, err := req.str("hello", "challenge")
 		if err != nil {
-			return Reply{}, err
+			return wire.Reply{}, err
 		}
-		if challenge != "" && !validChallenge(challenge) {
-			return Reply{}, doorError("hello", maildir.BadRequest,
-				"'challenge' must be %d to %d lowercase hex digits (a fresh random value)", 2*minChallengeBytes, 2*maxChallengeBytes)
+		if challenge != "" && !wire.ValidChallenge(challenge) {
+			return wire.Reply{}, doorError("hello", maildir.BadRequest,
+				"'challenge' must be %d to %d lowercase hex digits (a fresh random value)", 2*wire.MinChallengeBytes, 2*wire.MaxChallengeBytes)
 		}
-		rep := Reply{Status: StatusOK, Message: "ipc fast path", Version: Version, Server: c.srv.cfg.Version, MaxFrame: c.srv.cfg.MaxFrame,
+		rep := wire.Reply{Status: wire.StatusOK, Message: "ipc fast path", Version: wire.Version, Server: c.srv.cfg.Version, MaxFrame: c.srv.cfg.MaxFrame,
 			Mailbox: c.srv.cfg.mailbox.answer(challenge)}
 		token, present, err := req.str("hello", "session_token")
 		if err != nil || !present || token == "" {
@@ -96,7 +97,7 @@ func (c *conn) hello(req request) Reply {
 		}
 		ent, err := c.resume(token)
 		if err != nil {
-			return Reply{}, err
+			return wire.Reply{}, err
 		}
 		c.bind(ent)
 		rep.InstanceID = ent.s.ID()
@@ -136,16 +137,16 @@ func (c *conn) resume(token string) (*entry, error) {
 // closing tells the client why the server closes the connection.
 func (c *conn) closing(err error) {
 	rep := errorReply("", c.frameError(err, false))
-	rep.Event, rep.Status = EventClosing, ""
+	rep.Event, rep.Status = wire.EventClosing, ""
 	c.queue(rep)
 }
 
 // queue hands a frame to the writer. The writer drains the queue until it
 // is closed, even after a write error, so this never blocks for good.
-func (c *conn) queue(rep Reply) {
-	b, err := encode(rep)
+func (c *conn) queue(rep wire.Reply) {
+	b, err := wire.Encode(rep)
 	if err != nil {
-		b, _ = encode(errorReply("", doorError("", maildir.Internal, "encoding a reply: %v", err)))
+		b, _ = wire.Encode(errorReply("", doorError("", maildir.Internal, "encoding a reply: %v", err)))
 	}
 	c.out <- b
 }
@@ -261,7 +262,7 @@ func (c *conn) push(ctx context.Context, s *maildir.Session) {
 			return
 		}
 		if len(rep.Messages) > 0 {
-			rep.Event, rep.Status = EventMail, ""
+			rep.Event, rep.Status = wire.EventMail, ""
 			c.queue(rep)
 			if *rep.Remaining > 0 {
 				continue
@@ -284,6 +285,6 @@ func (c *conn) ended(ctx context.Context, err error) {
 		return
 	}
 	rep := errorReply("subscribe", err)
-	rep.Event, rep.Status = EventEnded, ""
+	rep.Event, rep.Status = wire.EventEnded, ""
 	c.queue(rep)
 }

@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipc-dev/ipc/client"
 	"github.com/ipc-dev/ipc/internal/ipctest"
+	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -36,13 +38,13 @@ func TestFastPipelined(t *testing.T) {
 	}
 	sc := bufio.NewScanner(nc)
 	sc.Buffer(nil, 1<<20)
-	next := func() Reply {
+	next := func() wire.Reply {
 		if !sc.Scan() {
 			t.Fatalf("connection ended: %v", sc.Err())
 		}
 		return decodeReply(t, sc.Bytes())
 	}
-	if rep := next(); string(rep.ID) != `"h"` || rep.Version != Version || rep.MaxFrame != DefaultMaxFrame {
+	if rep := next(); string(rep.ID) != `"h"` || rep.Version != wire.Version || rep.MaxFrame != DefaultMaxFrame {
 		t.Fatalf("hello: %+v", rep)
 	}
 	if rep := next(); string(rep.ID) != "0" || rep.SessionToken == "" {
@@ -136,7 +138,7 @@ func TestSubscribeOtherProcess(t *testing.T) {
 			if !ok {
 				t.Fatalf("connection ended: %v", c.Err())
 			}
-			if ev.Event != EventMail {
+			if ev.Event != wire.EventMail {
 				t.Fatalf("event %+v", ev)
 			}
 			for _, m := range ev.Messages {
@@ -161,12 +163,12 @@ func TestSubscribeOtherProcess(t *testing.T) {
 func TestReconnectAfterRestart(t *testing.T) {
 	st := mustStore(t, "", maildir.Options{Sync: maildir.SyncNone})
 	cfg := testConfig(t)
-	srv, err := Listen(st, cfg)
+	srv, err := listen(st, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := testCtx(t)
-	c, err := Dial(ctx, "unix", srv.SocketPath())
+	c, err := client.Dial(ctx, "unix", srv.SocketPath())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,16 +183,16 @@ func TestReconnectAfterRestart(t *testing.T) {
 	if err := srv.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	var last Reply
+	var last wire.Reply
 	for ev := range c.Events() {
 		last = ev
 	}
-	if last.Event != EventClosing || last.ErrorCode != string(KindBusy) {
+	if last.Event != wire.EventClosing || last.ErrorCode != string(KindBusy) {
 		t.Fatalf("last event %+v, want closing/busy", last)
 	}
 
 	srv2 := mustServe(t, st, cfg) // same socket path: the old file is gone or stale
-	c2, err := Dial(ctx, "unix", srv2.SocketPath())
+	c2, err := client.Dial(ctx, "unix", srv2.SocketPath())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +251,7 @@ func TestFastErrors(t *testing.T) {
 		`{"id":6,"action":"check","max":0,"session_token":"x"}` + "\n" +
 		`{"id":7,` + "\x00"))
 	sc := bufio.NewScanner(nc)
-	var reps []Reply
+	var reps []wire.Reply
 	for sc.Scan() {
 		reps = append(reps, decodeReply(t, sc.Bytes()))
 	}
@@ -267,7 +269,7 @@ func TestFastErrors(t *testing.T) {
 	if string(reps[6].ID) != "6" {
 		t.Fatalf("id not echoed: %+v", reps[6])
 	}
-	if reps[7].Event != EventClosing || reps[7].ErrorCode != string(maildir.BadRequest) {
+	if reps[7].Event != wire.EventClosing || reps[7].ErrorCode != string(maildir.BadRequest) {
 		t.Fatalf("last frame: %+v", reps[7])
 	}
 }

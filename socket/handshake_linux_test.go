@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/rootfile"
+	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -49,14 +51,14 @@ func TestOtherUserLearnsNoMailboxSecret(t *testing.T) {
 	root := filepath.Join(dir, "home")
 	st := mustStore(t, root, maildir.Options{Sync: maildir.SyncNone, Secret: "s3cret"})
 	r := startRunStore(t, st, testConfig(t))
-	rec, ok, err := readIdentityRecord(root)
+	rec, ok, err := rootfile.ReadIdentity(root)
 	if err != nil || !ok || rec.Key == "" {
-		t.Fatalf("%s: %+v %v %v", IdentityFile, rec, ok, err)
+		t.Fatalf("%s: %+v %v %v", wire.IdentityFile, rec, ok, err)
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "/usr/bin/python3", "-c", otherUserHello, r.rs.TCP, filepath.Join(root, IdentityFile))
+	cmd := exec.CommandContext(ctx, "/usr/bin/python3", "-c", otherUserHello, r.rs.TCP, filepath.Join(root, wire.IdentityFile))
 	cmd.Dir = "/"
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=/nonexistent", "PYTHONDONTWRITEBYTECODE=1"}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobodyUID, Gid: nobodyUID}}
@@ -72,13 +74,13 @@ func TestOtherUserLearnsNoMailboxSecret(t *testing.T) {
 		t.Fatalf("nobody's attempts:\n%s", out)
 	}
 	for i, line := range lines[1:] {
-		var rep Reply
-		if err := json.Unmarshal(line, &rep); err != nil || rep.Status != StatusOK || rep.Mailbox == nil {
+		var rep wire.Reply
+		if err := json.Unmarshal(line, &rep); err != nil || rep.Status != wire.StatusOK || rep.Mailbox == nil {
 			t.Fatalf("hello %d as nobody in secure mode: %s (%v), want an ok reply", i, line, err)
 		}
 		if (rep.Mailbox.Proof != "") != (i == 1) {
 			t.Fatalf("hello %d as nobody: proof %q, want one only for a challenge", i, rep.Mailbox.Proof)
 		}
 	}
-	t.Logf("figures: TestOtherUserLearnsNoMailboxSecret: 1 read of %s and 2 hellos as uid %d; 0 carried the id or key", IdentityFile, nobodyUID)
+	t.Logf("figures: TestOtherUserLearnsNoMailboxSecret: 1 read of %s and 2 hellos as uid %d; 0 carried the id or key", wire.IdentityFile, nobodyUID)
 }

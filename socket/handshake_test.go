@@ -12,6 +12,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ipc-dev/ipc/client"
+	"github.com/ipc-dev/ipc/internal/rootfile"
+	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -149,17 +152,17 @@ func (f *replayer) onlyHellos(t *testing.T, secrets ...string) {
 func TestHelloRevealsNoSecret(t *testing.T) {
 	root := t.TempDir()
 	r := startRun(t, root, testConfig(t))
-	rec, ok, err := readIdentityRecord(root)
+	rec, ok, err := rootfile.ReadIdentity(root)
 	if err != nil || !ok || len(rec.Key) != 64 {
-		t.Fatalf("%s: %+v %v %v, want an id and a 64-digit key", IdentityFile, rec, ok, err)
+		t.Fatalf("%s: %+v %v %v, want an id and a 64-digit key", wire.IdentityFile, rec, ok, err)
 	}
 	for _, rep := range recordHello(t, r.rs.TCP) {
 		if strings.Contains(string(rep), rec.ID) || strings.Contains(string(rep), rec.Key) {
 			t.Fatalf("hello reply %s reveals the mailbox's id or key", rep)
 		}
 	}
-	if fi, err := os.Stat(filepath.Join(root, IdentityFile)); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Fatalf("%s: %v %v, want mode 0600", IdentityFile, fi.Mode(), err)
+	if fi, err := os.Stat(filepath.Join(root, wire.IdentityFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("%s: %v %v, want mode 0600", wire.IdentityFile, fi.Mode(), err)
 	}
 }
 
@@ -168,26 +171,26 @@ func TestHelloRevealsNoSecret(t *testing.T) {
 // that restarts keeps both.
 func TestIdentityGetsKey(t *testing.T) {
 	root := t.TempDir()
-	old := identityRecord{ID: "0123456789abcdef0123456789abcdef"}
+	old := wire.IdentityRecord{ID: "0123456789abcdef0123456789abcdef"}
 	fi, _ := os.Stat(root)
-	old.Dev, old.Ino = dirInode(fi)
+	old.Dev, old.Ino = rootfile.DirInode(fi)
 	b, _ := json.Marshal(old)
-	if err := os.WriteFile(filepath.Join(root, IdentityFile), b, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(root, wire.IdentityFile), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, _ := ReadMailboxKey(root); ok {
-		t.Fatalf("a keyless %s is a key", IdentityFile)
+	if _, ok, _ := rootfile.ReadMailboxKey(root); ok {
+		t.Fatalf("a keyless %s is a key", wire.IdentityFile)
 	}
 	r := startRun(t, root, testConfig(t))
-	k, ok, err := ReadMailboxKey(root)
-	if err != nil || !ok || k.ID != old.ID || len(k.key) != 32 {
+	k, ok, err := rootfile.ReadMailboxKey(root)
+	if err != nil || !ok || k.ID != old.ID || len(k.Key) != 32 {
 		t.Fatalf("after the server started: %+v %v %v", k, ok, err)
 	}
 	r.cancel()
 	r.wait(t, "cancel")
 	startRun(t, root, testConfig(t))
-	again, _, _ := ReadMailboxKey(root)
-	if again.ID != k.ID || string(again.key) != string(k.key) {
+	again, _, _ := rootfile.ReadMailboxKey(root)
+	if again.ID != k.ID || string(again.Key) != string(k.Key) {
 		t.Fatalf("a restart changed the key")
 	}
 }
@@ -200,7 +203,7 @@ func TestDialMailboxRefusesReplayedHello(t *testing.T) {
 	root := t.TempDir()
 	r := startRun(t, root, testConfig(t))
 	ctx := testCtx(t)
-	c, err := DialMailbox(ctx, root)
+	c, err := client.DialMailbox(ctx, root)
 	if err != nil {
 		t.Fatalf("DialMailbox to the real server: %v", err)
 	}
@@ -214,16 +217,16 @@ func TestDialMailboxRefusesReplayedHello(t *testing.T) {
 	// replayer (a port taken over, a state file rewritten).
 	rs := r.rs
 	rs.TCP, rs.Port, rs.Socket = fake.l.Addr().String(), fake.l.Addr().(*net.TCPAddr).Port, ""
-	if err := (&RunLock{root: root}).Publish(rs); err != nil {
+	if err := (&runLock{root: root}).Publish(rs); err != nil {
 		t.Fatal(err)
 	}
-	c, err = DialMailbox(ctx, root)
+	c, err = client.DialMailbox(ctx, root)
 	if err == nil {
 		c.Register(ctx, "alice", "proof-of-alice")
 		c.Close()
 		t.Fatalf("DialMailbox accepted a replayed hello")
 	}
-	if !errors.Is(err, ErrWrongMailbox) || !strings.Contains(err.Error(), "cannot prove") {
+	if !errors.Is(err, client.ErrWrongMailbox) || !strings.Contains(err.Error(), "cannot prove") {
 		t.Fatalf("DialMailbox to the replayer = %v", err)
 	}
 	fake.onlyHellos(t, "proof-of-alice")
@@ -253,7 +256,7 @@ func TestPythonToolsRefuseReplayedHello(t *testing.T) {
 
 	// No server: said so, and nothing is tried elsewhere.
 	out, code := real.run("ipc_send.py", "bob", "the plan")
-	if code != 1 || !strings.Contains(out, "no server of the mailbox "+r.rs.rootOf(root)+" is running") {
+	if code != 1 || !strings.Contains(out, "no server of the mailbox "+rootOf(root)+" is running") {
 		t.Fatalf("send with the server stopped:\n%s(exit %d)", out, code)
 	}
 
@@ -283,7 +286,7 @@ func TestHelloChallenge(t *testing.T) {
 	r := startRun(t, root, testConfig(t))
 	key := mustKey(t, root)
 	other := startRun(t, t.TempDir(), testConfig(t))
-	ask := func(challenge any) Reply {
+	ask := func(challenge any) wire.Reply {
 		t.Helper()
 		b, _ := json.Marshal(map[string]any{"action": "hello", "version": 2, "challenge": challenge})
 		nc, err := net.Dial("tcp", r.rs.TCP)
@@ -296,29 +299,29 @@ func TestHelloChallenge(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var rep Reply
+		var rep wire.Reply
 		if err := json.Unmarshal(line, &rep); err != nil {
 			t.Fatal(err)
 		}
 		return rep
 	}
 	for _, bad := range []any{"abc", strings.Repeat("ab", 15), strings.Repeat("AB", 32), strings.Repeat("ab", 65), strings.Repeat("zz", 32), 12345} {
-		if rep := ask(bad); rep.Status != StatusError || rep.ErrorCode != string(maildir.BadRequest) {
+		if rep := ask(bad); rep.Status != wire.StatusError || rep.ErrorCode != string(maildir.BadRequest) {
 			t.Errorf("challenge %v: %+v, want bad_request", bad, rep)
 		}
 	}
-	ch, _ := newChallenge()
+	ch, _ := wire.NewChallenge()
 	rep := ask(ch)
-	if rep.Status != StatusOK || rep.Mailbox == nil || rep.Mailbox.PID != os.Getpid() || !key.Verify(ch, rep.Mailbox) {
+	if rep.Status != wire.StatusOK || rep.Mailbox == nil || rep.Mailbox.PID != os.Getpid() || !key.Verify(ch, rep.Mailbox) {
 		t.Fatalf("hello with a challenge: %+v", rep)
 	}
 	forged := *rep.Mailbox
 	forged.PID++
-	other2, _ := newChallenge()
+	other2, _ := wire.NewChallenge()
 	if key.Verify(other2, rep.Mailbox) || key.Verify(ch, &forged) || mustKey(t, other.root).Verify(ch, rep.Mailbox) {
 		t.Fatalf("a proof verified for another challenge, another pid or another mailbox")
 	}
-	if rep := ask(strings.Repeat("ab", 16)); rep.Status != StatusOK || rep.Mailbox.Proof == "" {
+	if rep := ask(strings.Repeat("ab", 16)); rep.Status != wire.StatusOK || rep.Mailbox.Proof == "" {
 		t.Fatalf("the shortest challenge: %+v", rep)
 	}
 }

@@ -15,7 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipc-dev/ipc/client"
 	"github.com/ipc-dev/ipc/internal/ipctest"
+	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -123,7 +125,7 @@ func mustServe(tb testing.TB, st *maildir.Store, cfg Config) *Server {
 	if cfg.Logf == nil {
 		cfg.Logf = tb.Logf
 	}
-	srv, err := Listen(st, cfg)
+	srv, err := listen(st, cfg)
 	if err != nil {
 		tb.Fatalf("Listen: %v", err)
 	}
@@ -147,13 +149,13 @@ func newServer(tb testing.TB) (*Server, *maildir.Store) {
 func tcpAddr(srv *Server) string { return hostPort(srv.Addr()) }
 
 // legacy sends one legacy request and returns the reply.
-func legacy(tb testing.TB, srv *Server, req any) Reply {
+func legacy(tb testing.TB, srv *Server, req any) wire.Reply {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	rep, err := Legacy(ctx, "tcp", tcpAddr(srv), req)
+	rep, err := client.Legacy(ctx, "tcp", tcpAddr(srv), req)
 	if err != nil {
-		tb.Fatalf("Legacy(%v): %v", req, err)
+		tb.Fatalf("client.Legacy(%v): %v", req, err)
 	}
 	return rep
 }
@@ -184,9 +186,9 @@ func raw(tb testing.TB, srv *Server, halfClose bool, chunks ...[]byte) []byte {
 	return b
 }
 
-func decodeReply(tb testing.TB, b []byte) Reply {
+func decodeReply(tb testing.TB, b []byte) wire.Reply {
 	tb.Helper()
-	var rep Reply
+	var rep wire.Reply
 	if err := json.Unmarshal(b, &rep); err != nil {
 		tb.Fatalf("reply %q: %v", b, err)
 	}
@@ -197,41 +199,41 @@ func decodeReply(tb testing.TB, b []byte) Reply {
 func register(tb testing.TB, srv *Server, id string) string {
 	tb.Helper()
 	rep := legacy(tb, srv, map[string]any{"action": "register", "instance_id": id})
-	if rep.Status != StatusOK || rep.SessionToken == "" {
+	if rep.Status != wire.StatusOK || rep.SessionToken == "" {
 		tb.Fatalf("register %s: %+v", id, rep)
 	}
 	return rep.SessionToken
 }
 
-func wantOK(tb testing.TB, rep Reply) {
+func wantOK(tb testing.TB, rep wire.Reply) {
 	tb.Helper()
-	if rep.Status != StatusOK {
+	if rep.Status != wire.StatusOK {
 		tb.Fatalf("reply = %+v (message %q), want ok", rep, rep.Message)
 	}
 }
 
 // wantError checks an error reply's message and error_code.
-func wantError(tb testing.TB, rep Reply, msg string, code maildir.Kind) {
+func wantError(tb testing.TB, rep wire.Reply, msg string, code maildir.Kind) {
 	tb.Helper()
-	if rep.Status != StatusError || rep.Message != msg || rep.ErrorCode != string(code) || rep.Recoverable == nil {
+	if rep.Status != wire.StatusError || rep.Message != msg || rep.ErrorCode != string(code) || rep.Recoverable == nil {
 		tb.Fatalf("reply = status %q message %q code %q recoverable %v, want error %q code %q",
 			rep.Status, rep.Message, rep.ErrorCode, rep.Recoverable, msg, code)
 	}
 }
 
-func wantCode(tb testing.TB, rep Reply, code maildir.Kind) {
+func wantCode(tb testing.TB, rep wire.Reply, code maildir.Kind) {
 	tb.Helper()
-	if rep.Status != StatusError || rep.ErrorCode != string(code) {
+	if rep.Status != wire.StatusError || rep.ErrorCode != string(code) {
 		tb.Fatalf("reply = status %q message %q code %q, want error code %q", rep.Status, rep.Message, rep.ErrorCode, code)
 	}
 }
 
 // dial opens a fast-path client to srv's TCP listener.
-func dial(tb testing.TB, srv *Server) *Client {
+func dial(tb testing.TB, srv *Server) *client.Client {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err := Dial(ctx, "tcp", tcpAddr(srv))
+	c, err := client.Dial(ctx, "tcp", tcpAddr(srv))
 	if err != nil {
 		tb.Fatalf("Dial: %v", err)
 	}
@@ -252,10 +254,11 @@ func connCount(srv *Server) int {
 	return len(srv.conns)
 }
 
+// kindOf is the error_code of an error reply the client got.
 func kindOf(err error) maildir.Kind {
-	var e *maildir.Error
+	var e *client.Error
 	if errors.As(err, &e) {
-		return e.Kind
+		return maildir.Kind(e.Kind)
 	}
 	return ""
 }

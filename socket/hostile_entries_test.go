@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ipc-dev/ipc/internal/ipctest"
+	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -40,7 +41,7 @@ func hostileServer(t *testing.T, what string) (srv *Server, bobTok string, e ipc
 }
 
 // wantGood fails unless msgs are the good mail around e, in order.
-func wantGood(t *testing.T, door string, e ipctest.HostileEntry, msgs []maildir.LegacyMessage) {
+func wantGood(t *testing.T, door string, e ipctest.HostileEntry, msgs []wire.LegacyMessage) {
 	t.Helper()
 	want := []string{"before", "after"}
 	if e.Mail != "" {
@@ -93,10 +94,10 @@ func TestHostileEntriesSocket(t *testing.T) {
 			f, rep := openFast(t, srv, `{"action":"hello","version":2,"session_token":"`+tok+`"}`)
 			wantOK(t, rep)
 			wantOK(t, f.do(`{"id":1,"action":"subscribe"}`))
-			var got []maildir.LegacyMessage
+			var got []wire.LegacyMessage
 			for want := map[bool]int{true: 2, false: 3}[e.Mail == ""]; len(got) < want; {
 				ev := f.read()
-				if ev.Event != EventMail {
+				if ev.Event != wire.EventMail {
 					t.Fatalf("event %+v", ev)
 				}
 				got = append(got, ev.Messages...)
@@ -115,10 +116,10 @@ func TestHostileEntriesSocket(t *testing.T) {
 			}
 			alice := register(t, srv, "carol")
 			wantOK(t, legacy(t, srv, map[string]any{"action": "send", "to_id": "bob", "message": map[string]any{"content": "later"}, "session_token": alice}))
-			var next []maildir.LegacyMessage
+			var next []wire.LegacyMessage
 			for len(next) == 0 || !strings.Contains(next[len(next)-1].Message.Content, "later") {
 				ev := f.read()
-				if ev.Event != EventMail {
+				if ev.Event != wire.EventMail {
 					t.Fatalf("event %+v", ev)
 				}
 				next = append(next, ev.Messages...)

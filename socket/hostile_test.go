@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ipc-dev/ipc/internal/ipctest"
+	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -44,7 +45,7 @@ func TestHostileInputLegacy(t *testing.T) {
 		tried++
 		rep := legacy(t, srv, req)
 		got := maildir.Kind("ok")
-		if rep.Status != StatusOK {
+		if rep.Status != wire.StatusOK {
 			got = maildir.Kind(rep.ErrorCode)
 			if rep.Message == "" || rep.Recoverable == nil {
 				t.Errorf("%.200v: error reply without a sentence or recoverable: %+v", req, rep)
@@ -129,7 +130,7 @@ func TestHostileInputLegacy(t *testing.T) {
 			}
 			rep := decodeReply(t, b)
 			got := maildir.Kind("ok")
-			if rep.Status != StatusOK {
+			if rep.Status != wire.StatusOK {
 				got = maildir.Kind(rep.ErrorCode)
 			}
 			if got != tc.code {
@@ -187,7 +188,7 @@ type fastConn struct {
 	r  *bufio.Reader
 }
 
-func openFast(t *testing.T, srv *Server, hello string) (*fastConn, Reply) {
+func openFast(t *testing.T, srv *Server, hello string) (*fastConn, wire.Reply) {
 	t.Helper()
 	nc, err := netDial(srv)
 	if err != nil {
@@ -199,7 +200,7 @@ func openFast(t *testing.T, srv *Server, hello string) (*fastConn, Reply) {
 }
 
 // do writes one frame and reads the next reply or event.
-func (f *fastConn) do(frame string) Reply {
+func (f *fastConn) do(frame string) wire.Reply {
 	f.t.Helper()
 	f.nc.SetDeadline(time.Now().Add(60 * time.Second))
 	if _, err := f.nc.Write([]byte(frame + "\n")); err != nil {
@@ -208,13 +209,13 @@ func (f *fastConn) do(frame string) Reply {
 	return f.read()
 }
 
-func (f *fastConn) read() Reply {
+func (f *fastConn) read() wire.Reply {
 	f.t.Helper()
 	line, err := f.r.ReadBytes('\n')
 	if err != nil {
 		f.t.Fatalf("read: %v", err)
 	}
-	var rep Reply
+	var rep wire.Reply
 	if err := json.Unmarshal(line, &rep); err != nil {
 		f.t.Fatalf("frame %q: %v", line, err)
 	}
@@ -234,11 +235,11 @@ func TestHostileInputFast(t *testing.T) {
 	cfg.MaxFrame = 1 << 20
 	srv := mustServe(t, st, cfg)
 	tried := 0
-	code := func(rep Reply) string {
+	code := func(rep wire.Reply) string {
 		if rep.Event != "" {
 			return rep.Event + ":" + rep.ErrorCode
 		}
-		if rep.Status == StatusOK {
+		if rep.Status == wire.StatusOK {
 			return "ok"
 		}
 		return rep.ErrorCode
@@ -264,7 +265,7 @@ func TestHostileInputFast(t *testing.T) {
 	}
 
 	f, _ := openFast(t, srv, `{"action":"hello","version":2}`)
-	if rep := f.do(`{"id":1,"action":"register","instance_id":"fast"}`); rep.Status != StatusOK {
+	if rep := f.do(`{"id":1,"action":"register","instance_id":"fast"}`); rep.Status != wire.StatusOK {
 		t.Fatalf("register: %+v", rep)
 	}
 	for _, tc := range []struct{ req, want, id string }{
@@ -306,12 +307,12 @@ func TestHostileInputFast(t *testing.T) {
 	go f.nc.Write([]byte(b.String()))
 	for i := 0; i < flood; i++ {
 		rep := f.read()
-		if string(rep.ID) != fmt.Sprint(i) || rep.Status != StatusError {
+		if string(rep.ID) != fmt.Sprint(i) || rep.Status != wire.StatusError {
 			t.Fatalf("flood reply %d: %+v", i, rep)
 		}
 	}
 	tried += flood
-	if rep := f.do(`{"id":"after","action":"ping"}`); rep.Status != StatusOK {
+	if rep := f.do(`{"id":"after","action":"ping"}`); rep.Status != wire.StatusOK {
 		t.Fatalf("ping after the flood: %+v", rep)
 	}
 
@@ -334,7 +335,7 @@ func TestHostileInputFast(t *testing.T) {
 	tried++
 	g, _ := openFast(t, srv, `{"action":"hello","version":2}`)
 	g.nc.Write([]byte(`{"id":1,`))
-	done := make(chan Reply, 1)
+	done := make(chan wire.Reply, 1)
 	go func() { done <- g.read() }()
 	trickle := []byte(`"action":"ping","pad":"` + strings.Repeat("p", 10000))
 	for i := 0; ; i++ {

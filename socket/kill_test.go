@@ -8,6 +8,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ipc-dev/ipc/client"
+	"github.com/ipc-dev/ipc/internal/wire"
 )
 
 // TestKillMidBurst kills the server (SIGKILL) while clients send: every
@@ -30,8 +33,8 @@ func TestKillMidBurst(t *testing.T) {
 	proc, addr := start()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	rep, err := Legacy(ctx, "tcp", addr, map[string]any{"action": "register", "instance_id": "burst"})
-	if err != nil || rep.Status != StatusOK {
+	rep, err := client.Legacy(ctx, "tcp", addr, map[string]any{"action": "register", "instance_id": "burst"})
+	if err != nil || rep.Status != wire.StatusOK {
 		t.Fatalf("register: %+v %v", rep, err)
 	}
 	tok := rep.SessionToken
@@ -49,9 +52,9 @@ func TestKillMidBurst(t *testing.T) {
 			defer wg.Done()
 			for i := 0; ; i++ {
 				content := fmt.Sprintf("%d-%d", g, i)
-				rep, err := Legacy(ctx, "tcp", addr, map[string]any{"action": "send", "to_id": "sink",
+				rep, err := client.Legacy(ctx, "tcp", addr, map[string]any{"action": "send", "to_id": "sink",
 					"message": map[string]any{"content": content}, "session_token": tok})
-				if err != nil || rep.Status != StatusOK {
+				if err != nil || rep.Status != wire.StatusOK {
 					return // the server is gone
 				}
 				mu.Lock()
@@ -72,15 +75,15 @@ func TestKillMidBurst(t *testing.T) {
 	wg.Wait()
 
 	_, addr = start()
-	rep, err = Legacy(ctx, "tcp", addr, map[string]any{"action": "register", "instance_id": "sink"})
-	if err != nil || rep.Status != StatusOK {
+	rep, err = client.Legacy(ctx, "tcp", addr, map[string]any{"action": "register", "instance_id": "sink"})
+	if err != nil || rep.Status != wire.StatusOK {
 		t.Fatalf("register sink: %+v %v", rep, err)
 	}
 	sink := rep.SessionToken
 	seen := map[string]int{}
 	for {
-		rep, err := Legacy(ctx, "tcp", addr, map[string]any{"action": "check", "session_token": sink})
-		if err != nil || rep.Status != StatusOK {
+		rep, err := client.Legacy(ctx, "tcp", addr, map[string]any{"action": "check", "session_token": sink})
+		if err != nil || rep.Status != wire.StatusOK {
 			t.Fatalf("check: %+v %v", rep, err)
 		}
 		for _, m := range rep.Messages {

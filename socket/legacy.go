@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ipc-dev/ipc/internal/present"
+	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -47,10 +49,10 @@ func recoverable(k maildir.Kind) bool {
 }
 
 // errorReply turns err, met while serving action, into an error reply.
-func errorReply(action string, err error) Reply {
+func errorReply(action string, err error) wire.Reply {
 	kind := maildir.KindOf(err)
 	rec := recoverable(kind)
-	return Reply{Status: StatusError, Message: wording(action, err), ErrorCode: string(kind), Recoverable: &rec}
+	return wire.Reply{Status: wire.StatusError, Message: wording(action, err), ErrorCode: string(kind), Recoverable: &rec}
 }
 
 // wording is the sentence of an error reply: the original's where it had
@@ -105,10 +107,10 @@ func unknownAction(raw json.RawMessage) error {
 	return doorError("", KindUnknownAction, "Unknown action: %s", truncate(name, 80))
 }
 
-// LegacyCheckMax bounds a legacy check reply, in bytes. The original
+// legacyCheckMax bounds a legacy check reply, in bytes. The original
 // clients read a reply with one recv(65536); 60 KiB also stays inside one
 // loopback segment, so the whole reply is there for that single read.
-const LegacyCheckMax = 60 << 10
+const legacyCheckMax = 60 << 10
 
 // fastCheckMax bounds a fast-path check reply or mail event, in bytes (one
 // message larger than that is still sent whole).
@@ -122,12 +124,12 @@ const fastCheckMax = 1 << 20
 // stays on disk, so nothing is lost); without, it is sent whole. Messages
 // claimed before an error are still returned, with the error among the
 // warnings of the fast path (maildir.CheckResult.Stopped).
-func checkReply(ctx context.Context, s *maildir.Session, door maildir.Door, id json.RawMessage, budget, max int, cut bool) (Reply, error) {
+func checkReply(ctx context.Context, s *maildir.Session, door maildir.Door, id json.RawMessage, budget, max int, cut bool) (wire.Reply, error) {
 	big := 1 << 30
-	base := encodedLen(Reply{ID: id, Event: EventMail, Status: StatusOK, Messages: []maildir.LegacyMessage{}, Remaining: &big})
+	base := encodedLen(wire.Reply{ID: id, Event: wire.EventMail, Status: wire.StatusOK, Messages: []wire.LegacyMessage{}, Remaining: &big})
 	used, count, oversized := base, 0, false
 	accept := func(m *maildir.Message) bool {
-		n := encodedLen(m.Legacy())
+		n := encodedLen(present.LegacyMessage(*m))
 		if count > 0 {
 			n++ // the comma
 		}
@@ -144,17 +146,17 @@ func checkReply(ctx context.Context, s *maildir.Session, door maildir.Door, id j
 	}
 	res, err := s.Check(ctx, maildir.CheckOptions{Max: max, Accept: accept, Door: door})
 	if err != nil && len(res.Messages) == 0 {
-		return Reply{}, err
+		return wire.Reply{}, err
 	}
-	msgs := make([]maildir.LegacyMessage, len(res.Messages))
+	msgs := make([]wire.LegacyMessage, len(res.Messages))
 	for i, m := range res.Messages {
-		msgs[i] = m.Legacy()
+		msgs[i] = present.LegacyMessage(m)
 	}
 	if oversized && cut && len(msgs) > 0 {
 		msgs[0] = cutToFit(res.Messages[0], budget-base)
 	}
 	remaining := res.Remaining
-	rep := Reply{ID: id, Status: StatusOK, Messages: msgs, Remaining: &remaining}
+	rep := wire.Reply{ID: id, Status: wire.StatusOK, Messages: msgs, Remaining: &remaining}
 	if !cut { // the legacy reply must fit one read: its warnings are in the server's log only
 		rep.Warnings = res.Warnings()
 	}
@@ -164,8 +166,8 @@ func checkReply(ctx context.Context, s *maildir.Session, door maildir.Door, id j
 // cutToFit returns m in the legacy shape, cut so that it encodes in at most
 // room bytes: the content is shortened and ends with a note naming the file
 // that holds the whole message; data is replaced by a small marker.
-func cutToFit(m maildir.Message, room int) maildir.LegacyMessage {
-	lm := m.Legacy()
+func cutToFit(m maildir.Message, room int) wire.LegacyMessage {
+	lm := present.LegacyMessage(m)
 	note := fmt.Sprintf("\n[cut to fit one reply: the whole message (%d bytes) is message %s, kept in %s]", len(m.Content)+len(m.Data), m.ID, m.Path)
 	marker, _ := json.Marshal(map[string]any{"truncated": true, "id": m.ID, "path": m.Path})
 	lm.Message.Data = marker

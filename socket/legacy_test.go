@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipc-dev/ipc/client"
 	"github.com/ipc-dev/ipc/internal/ipctest"
+	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -53,7 +55,7 @@ func TestLegacyWorkflow(t *testing.T) {
 		t.Fatalf("check message: %+v", m)
 	}
 	rep = legacy(t, srv, map[string]any{"action": "check", "instance_id": "bob", "session_token": bob})
-	if rep.Status != StatusOK || len(rep.Messages) != 0 || rep.Messages == nil {
+	if rep.Status != wire.StatusOK || len(rep.Messages) != 0 || rep.Messages == nil {
 		t.Fatalf("second check: %+v (want an empty list)", rep)
 	}
 
@@ -133,7 +135,7 @@ func TestLegacyErrors(t *testing.T) {
 	// Registration limit: 100 per name per minute.
 	for i := 0; ; i++ {
 		rep := legacy(t, srv, map[string]any{"action": "register", "instance_id": "again"})
-		if rep.Status == StatusOK {
+		if rep.Status == wire.StatusOK {
 			continue
 		}
 		wantError(t, rep, msgRegisterLimit, maildir.RateLimited)
@@ -300,7 +302,7 @@ func TestLegacyCheckBound(t *testing.T) {
 	checks := 0
 	for {
 		b := raw(t, srv, false, fmt.Appendf(nil, `{"action": "check", "instance_id": "reader", "session_token": %q}`, rcpt))
-		if len(b) > 65536 || len(b) > LegacyCheckMax {
+		if len(b) > 65536 || len(b) > legacyCheckMax {
 			t.Fatalf("check reply is %d bytes", len(b))
 		}
 		rep := decodeReply(t, b)
@@ -334,7 +336,7 @@ func TestLegacyCheckCutsOversized(t *testing.T) {
 	wantOK(t, legacy(t, srv, map[string]any{"action": "send", "to_id": "reader", "message": map[string]any{"content": "hello", "data": data}, "session_token": tok}))
 	wantOK(t, legacy(t, srv, map[string]any{"action": "send", "to_id": "reader", "message": map[string]any{"content": "second"}, "session_token": tok}))
 	b := raw(t, srv, false, fmt.Appendf(nil, `{"action": "check", "session_token": %q}`, rcpt))
-	if len(b) > LegacyCheckMax {
+	if len(b) > legacyCheckMax {
 		t.Fatalf("reply is %d bytes", len(b))
 	}
 	rep := decodeReply(t, b)
@@ -376,7 +378,7 @@ func TestTokenSharedWithCore(t *testing.T) {
 	s.Send(context.Background(), "coreside", "note to self", nil)
 	s.Close()
 	rep := legacy(t, srv, map[string]any{"action": "check", "instance_id": "coreside", "session_token": coreTok})
-	if rep.Status != StatusOK || len(rep.Messages) != 1 || rep.Messages[0].Message.Content != "note to self" {
+	if rep.Status != wire.StatusOK || len(rep.Messages) != 1 || rep.Messages[0].Message.Content != "note to self" {
 		t.Fatalf("core token over TCP: %+v", rep)
 	}
 
@@ -417,9 +419,9 @@ func TestConcurrentLegacyClients(t *testing.T) {
 			defer wg.Done()
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			rep, err := Legacy(ctx, "tcp", tcpAddr(srv), map[string]any{"action": "send", "to_id": "sink",
+			rep, err := client.Legacy(ctx, "tcp", tcpAddr(srv), map[string]any{"action": "send", "to_id": "sink",
 				"message": map[string]any{"content": fmt.Sprint(i)}, "session_token": tok})
-			if err == nil && rep.Status != StatusOK {
+			if err == nil && rep.Status != wire.StatusOK {
 				err = fmt.Errorf("client %d: %+v", i, rep)
 			}
 			errs <- err

@@ -13,7 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipc-dev/ipc/client"
 	"github.com/ipc-dev/ipc/internal/ipctest"
+	"github.com/ipc-dev/ipc/internal/rootfile"
+	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -140,16 +143,16 @@ func TestPythonToolsRefuseForeignMailbox(t *testing.T) {
 	r.cancel()
 	r.wait(t, "cancel")
 	out, code = p.run("ipc_register.py", "alice")
-	if code != 1 || !strings.Contains(out, "is the server of another mailbox, "+b.rs.rootOf(other)) {
+	if code != 1 || !strings.Contains(out, "is the server of another mailbox, "+rootOf(other)) {
 		t.Fatalf("register after this mailbox's server stopped:\n%s(exit %d)", out, code)
 	}
 	// A mailbox.json copied from the other mailbox names the other directory.
 	cp := t.TempDir()
-	data, err := os.ReadFile(filepath.Join(other, IdentityFile))
+	data, err := os.ReadFile(filepath.Join(other, wire.IdentityFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(cp, IdentityFile), data, 0o600)
+	os.WriteFile(filepath.Join(cp, wire.IdentityFile), data, 0o600)
 	out, code = newPyEnv(t, "IPC_HOME="+cp, port).run("ipc_register.py", "alice")
 	if code != 1 || !strings.Contains(out, "no server has served the mailbox "+cp) {
 		t.Fatalf("register with a copied identity:\n%s(exit %d)", out, code)
@@ -186,7 +189,7 @@ func TestPythonToolsRefuseForeignMailbox(t *testing.T) {
 }
 
 // rootOf is the root as a server reports it.
-func (RunState) rootOf(dir string) string {
+func rootOf(dir string) string {
 	abs, _ := filepath.Abs(dir)
 	return abs
 }
@@ -199,9 +202,9 @@ func TestDialMailboxRefusesForeignServer(t *testing.T) {
 	startRun(t, mine, testConfig(t))
 	b := startRun(t, other, testConfig(t))
 	ctx := testCtx(t)
-	c, err := DialMailbox(ctx, mine)
+	c, err := client.DialMailbox(ctx, mine)
 	if err != nil {
-		t.Fatalf("DialMailbox(own): %v", err)
+		t.Fatalf("client.DialMailbox(own): %v", err)
 	}
 	if mb := c.Server().Mailbox; mb == nil || mb.PID != os.Getpid() {
 		t.Fatalf("hello mailbox %+v", mb)
@@ -211,12 +214,12 @@ func TestDialMailboxRefusesForeignServer(t *testing.T) {
 	// socket had been taken over.
 	rs, _, _ := Running(mine)
 	rs.TCP, rs.Port, rs.Socket = b.rs.TCP, b.rs.Port, b.rs.Socket
-	lock := &RunLock{root: mine}
+	lock := &runLock{root: mine}
 	if err := lock.Publish(rs); err != nil {
 		t.Fatal(err)
 	}
-	_, err = DialMailbox(ctx, mine)
-	if !errors.Is(err, ErrWrongMailbox) || !strings.Contains(err.Error(), other) {
+	_, err = client.DialMailbox(ctx, mine)
+	if !errors.Is(err, client.ErrWrongMailbox) || !strings.Contains(err.Error(), other) {
 		t.Fatalf("DialMailbox to a foreign server = %v", err)
 	}
 }
@@ -228,11 +231,11 @@ func TestRunNamesForeignPortHolder(t *testing.T) {
 	b := startRun(t, other, testConfig(t))
 	st := mustStore(t, "", maildir.Options{Sync: maildir.SyncNone})
 	err := Run(testCtx(t), st, Config{TCP: b.rs.TCP}, time.Second, nil)
-	if err == nil || !strings.Contains(err.Error(), "the ipc server of the mailbox "+b.rs.rootOf(other)) || !strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) {
+	if err == nil || !strings.Contains(err.Error(), "the ipc server of the mailbox "+rootOf(other)) || !strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) {
 		t.Fatalf("Run on the other mailbox's port = %v", err)
 	}
 	r := startRun(t, "", Config{TCP: b.rs.TCP, PortFallback: true})
-	if r.rs.Port == b.rs.Port || !strings.Contains(r.rs.Notice, "held by the ipc server of the mailbox "+b.rs.rootOf(other)) ||
+	if r.rs.Port == b.rs.Port || !strings.Contains(r.rs.Notice, "held by the ipc server of the mailbox "+rootOf(other)) ||
 		!strings.Contains(r.rs.Notice, "the original's unmodified scripts") {
 		t.Fatalf("fallback run state %+v", r.rs)
 	}
@@ -242,14 +245,16 @@ func TestRunNamesForeignPortHolder(t *testing.T) {
 		t.Fatalf("notice for the original %q", r.rs.Notice)
 	}
 	// The probe of a server proves its own mailbox, not st's.
-	h := ProbePort(testCtx(t), r.rs.TCP)
-	if h.Kind != HolderMailbox || h.Serves(mustKey(t, st.Root())) || !h.Serves(mustKey(t, r.root)) {
+	h := client.ProbePort(testCtx(t), r.rs.TCP)
+	mustKey(t, st.Root()) // both mailboxes have a key
+	mustKey(t, r.root)
+	if h.Kind != client.HolderMailbox || h.Serves(st.Root()) || !h.Serves(r.root) {
 		t.Fatalf("probe of a server: %+v", h)
 	}
 }
 
-func mustKey(t *testing.T, root string) MailboxKey {
-	k, ok, err := ReadMailboxKey(root)
+func mustKey(t *testing.T, root string) wire.MailboxKey {
+	k, ok, err := rootfile.ReadMailboxKey(root)
 	if err != nil || !ok {
 		t.Fatalf("ReadMailboxKey(%s) = %v %v", root, ok, err)
 	}
@@ -318,7 +323,7 @@ func TestRunIdleExit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := Dial(testCtx(t), "unix", r.rs.Socket)
+	c, err := client.Dial(testCtx(t), "unix", r.rs.Socket)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,11 +365,11 @@ func TestProbePort(t *testing.T) {
 			nc.Close()
 		}
 	}()
-	if h := ProbePort(testCtx(t), addr); h.Kind != HolderUnknown || !strings.Contains(h.String(), "HTTP/1.0 400") {
+	if h := client.ProbePort(testCtx(t), addr); h.Kind != client.HolderUnknown || !strings.Contains(h.String(), "HTTP/1.0 400") {
 		t.Fatalf("an HTTP server: %+v %s", h, h)
 	}
 	l.Close()
-	if h := ProbePort(testCtx(t), addr); h.Kind != HolderNone {
+	if h := client.ProbePort(testCtx(t), addr); h.Kind != client.HolderNone {
 		t.Fatalf("a closed port: %+v", h)
 	}
 }

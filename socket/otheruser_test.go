@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -161,7 +162,7 @@ func TestOtherUserCannotUseMailbox(t *testing.T) {
 
 	t.Logf("figures: TestOtherUserCannotUseMailbox: %d attempts as uid %d over TCP and the Unix socket, all refused with denied", attempts, nobodyUID)
 	rep := legacy(t, srv, map[string]any{"action": "check", "session_token": alice})
-	if rep.Status != StatusOK || len(rep.Messages) != 1 || rep.Messages[0].Message.Content != "for alice only" {
+	if rep.Status != wire.StatusOK || len(rep.Messages) != 1 || rep.Messages[0].Message.Content != "for alice only" {
 		t.Fatalf("alice's check after nobody's attempts: %+v", rep)
 	}
 	list := legacy(t, srv, map[string]any{"action": "list", "session_token": alice})

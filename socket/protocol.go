@@ -1,19 +1,11 @@
 package socket
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 
-	"github.com/ipc-dev/ipc/maildir"
-)
-
-// Protocol versions. Version 1 is the original one-request-per-connection
-// protocol; version 2 is the persistent fast path opened by "hello".
-const (
-	LegacyVersion = 1
-	Version       = 2
+	"github.com/ipc-dev/ipc/internal/wire"
 )
 
 // Framing limits.
@@ -27,30 +19,30 @@ const (
 	minBuf = 4 << 10
 )
 
-// ErrFrameTooLarge is returned by Framer.Next for a value over the limit.
-var ErrFrameTooLarge = errors.New("request too large")
+// errFrameTooLarge is returned by framer.Next for a value over the limit.
+var errFrameTooLarge = errors.New("request too large")
 
-// SyntaxError is a framing error: the bytes cannot start or continue a JSON
+// syntaxError is a framing error: the bytes cannot start or continue a JSON
 // object or array. Offset counts bytes from the start of the value.
-type SyntaxError struct {
+type syntaxError struct {
 	Offset int64
 	Msg    string
 }
 
-func (e *SyntaxError) Error() string {
+func (e *syntaxError) Error() string {
 	return fmt.Sprintf("invalid JSON at byte %d: %s", e.Offset, e.Msg)
 }
 
-// A Framer reads JSON values, one after another, from a byte stream: a
+// A framer reads JSON values, one after another, from a byte stream: a
 // value may arrive in any number of reads, and values may follow each other
 // in one read. Only objects and arrays are framed; anything else is a
-// SyntaxError as soon as its first byte is seen.
+// syntaxError as soon as its first byte is seen.
 //
 // The framer checks structure as bytes arrive (brackets, strings, escapes,
 // the characters allowed between tokens), so garbage is refused at once
 // instead of waiting for more input; the complete value is then validated
 // by encoding/json. Memory is bounded by the frame limit plus one read.
-type Framer struct {
+type framer struct {
 	r   io.Reader
 	max int
 
@@ -70,21 +62,21 @@ type Framer struct {
 	broken   error
 }
 
-// NewFramer returns a framer reading from r that refuses values over max
+// newFramer returns a framer reading from r that refuses values over max
 // bytes (DefaultMaxFrame if max <= 0).
-func NewFramer(r io.Reader, max int) *Framer {
+func newFramer(r io.Reader, max int) *framer {
 	if max <= 0 {
 		max = DefaultMaxFrame
 	}
-	return &Framer{r: r, max: max, buf: make([]byte, minBuf)}
+	return &framer{r: r, max: max, buf: make([]byte, minBuf)}
 }
 
 // Next returns the next value, without surrounding whitespace. The slice is
 // valid until the next call. At the end of the stream it returns io.EOF if
 // no byte of a value was read, io.ErrUnexpectedEOF otherwise. After any
-// other error (a SyntaxError, ErrFrameTooLarge, a read error) the stream's
+// other error (a syntaxError, errFrameTooLarge, a read error) the stream's
 // position is unknown and every later call fails the same way.
-func (f *Framer) Next() ([]byte, error) {
+func (f *framer) Next() ([]byte, error) {
 	if f.broken != nil {
 		return nil, f.broken
 	}
@@ -113,9 +105,9 @@ func (f *Framer) Next() ([]byte, error) {
 }
 
 // Buffered returns the bytes read from the stream but not yet framed.
-func (f *Framer) Buffered() []byte { return f.buf[f.start:f.end] }
+func (f *framer) Buffered() []byte { return f.buf[f.start:f.end] }
 
-func (f *Framer) resetScan() {
+func (f *framer) resetScan() {
 	f.scanned, f.began, f.inString, f.escape = 0, false, false, 0
 	f.stack = f.stack[:0]
 	// Give back a buffer grown by a large value once it is consumed.
@@ -128,7 +120,7 @@ func (f *Framer) resetScan() {
 }
 
 // fill reads more bytes, compacting or growing the buffer as needed.
-func (f *Framer) fill() error {
+func (f *framer) fill() error {
 	if f.end == len(f.buf) {
 		if f.start > 0 {
 			f.end = copy(f.buf, f.buf[f.start:f.end]) // scanned is relative to start: unchanged
@@ -136,7 +128,7 @@ func (f *Framer) fill() error {
 		} else {
 			size := min(2*len(f.buf), f.max+minBuf)
 			if size <= len(f.buf) {
-				return ErrFrameTooLarge // unreachable: scan stops at max
+				return errFrameTooLarge // unreachable: scan stops at max
 			}
 			nb := make([]byte, size)
 			copy(nb, f.buf[:f.end])
@@ -157,7 +149,7 @@ func (f *Framer) fill() error {
 
 // scan examines the unconsumed bytes. It returns the length of a complete
 // value (done), or asks for more input. Leading whitespace is discarded.
-func (f *Framer) scan() (n int, done bool, err error) {
+func (f *framer) scan() (n int, done bool, err error) {
 	if !f.began {
 		for f.start < f.end && isSpace(f.buf[f.start]) {
 			f.start++
@@ -173,11 +165,11 @@ func (f *Framer) scan() (n int, done bool, err error) {
 	b := f.buf[f.start:f.end]
 	for i := f.scanned; i < len(b); i++ {
 		if i >= f.max {
-			return 0, false, ErrFrameTooLarge
+			return 0, false, errFrameTooLarge
 		}
 		c := b[i]
 		if i == 0 && c != '{' && c != '[' {
-			return 0, false, &SyntaxError{0, fmt.Sprintf("a request is a JSON object; found %s", quoteByte(c))}
+			return 0, false, &syntaxError{0, fmt.Sprintf("a request is a JSON object; found %s", quoteByte(c))}
 		}
 		if f.inString {
 			switch {
@@ -188,11 +180,11 @@ func (f *Framer) scan() (n int, done bool, err error) {
 				case 'u':
 					f.escape = 5
 				default:
-					return 0, false, &SyntaxError{int64(i), fmt.Sprintf("invalid escape \\%s in a string", quoteByte(c))}
+					return 0, false, &syntaxError{int64(i), fmt.Sprintf("invalid escape \\%s in a string", quoteByte(c))}
 				}
 			case f.escape > 1:
 				if !isHex(c) {
-					return 0, false, &SyntaxError{int64(i), "invalid \\u escape in a string"}
+					return 0, false, &syntaxError{int64(i), "invalid \\u escape in a string"}
 				}
 				f.escape--
 				if f.escape == 1 {
@@ -203,23 +195,23 @@ func (f *Framer) scan() (n int, done bool, err error) {
 			case c == '"':
 				f.inString = false
 			case c < 0x20:
-				return 0, false, &SyntaxError{int64(i), "control character in a string"}
+				return 0, false, &syntaxError{int64(i), "control character in a string"}
 			}
 			continue
 		}
 		switch c {
 		case '{', '[':
 			if len(f.stack) >= maxDepth {
-				return 0, false, &SyntaxError{int64(i), "nested too deeply"}
+				return 0, false, &syntaxError{int64(i), "nested too deeply"}
 			}
 			f.stack = append(f.stack, c)
 		case '}', ']':
 			if len(f.stack) == 0 {
-				return 0, false, &SyntaxError{int64(i), fmt.Sprintf("unexpected %s", quoteByte(c))}
+				return 0, false, &syntaxError{int64(i), fmt.Sprintf("unexpected %s", quoteByte(c))}
 			}
 			open := f.stack[len(f.stack)-1]
 			if open == '{' && c != '}' || open == '[' && c != ']' {
-				return 0, false, &SyntaxError{int64(i), fmt.Sprintf("%s closes %s", quoteByte(c), quoteByte(open))}
+				return 0, false, &syntaxError{int64(i), fmt.Sprintf("%s closes %s", quoteByte(c), quoteByte(open))}
 			}
 			f.stack = f.stack[:len(f.stack)-1]
 			if len(f.stack) == 0 {
@@ -230,13 +222,13 @@ func (f *Framer) scan() (n int, done bool, err error) {
 			f.inString = true
 		default:
 			if !isTokenByte(c) {
-				return 0, false, &SyntaxError{int64(i), fmt.Sprintf("unexpected %s", quoteByte(c))}
+				return 0, false, &syntaxError{int64(i), fmt.Sprintf("unexpected %s", quoteByte(c))}
 			}
 		}
 	}
 	f.scanned = len(b)
 	if len(b) >= f.max {
-		return 0, false, ErrFrameTooLarge
+		return 0, false, errFrameTooLarge
 	}
 	return 0, false, nil
 }
@@ -266,70 +258,10 @@ func quoteByte(c byte) string {
 	return fmt.Sprintf("byte 0x%02x", c)
 }
 
-// Reply is a frame written by the server: a reply to a request, or, on the
-// fast path, an event (Event set, no Status). Its JSON field order is
-// fixed; zero fields are left out. See the package documentation for which
-// fields each action returns.
-type Reply struct {
-	ID           json.RawMessage         `json:"id,omitempty"`
-	Event        string                  `json:"event,omitempty"`
-	Status       string                  `json:"status,omitempty"`
-	Message      string                  `json:"message,omitempty"`
-	SessionToken string                  `json:"session_token,omitempty"`
-	InstanceID   string                  `json:"instance_id,omitempty"`
-	Messages     []maildir.LegacyMessage `json:"messages,omitzero"`
-	Instances    []maildir.LegacyAgent   `json:"instances,omitzero"`
-	Remaining    *int                    `json:"remaining,omitempty"`
-	Recipients   []RecipientReply        `json:"recipients,omitzero"`  // broadcast: per recipient
-	Replayed     bool                    `json:"replayed,omitempty"`   // a repeated idempotency_key: nothing was sent now
-	MessageID    string                  `json:"message_id,omitempty"` // send: the id of the message
-	Delivery     *maildir.Delivery       `json:"delivery,omitempty"`   // message_status: what became of it
-	ErrorCode    string                  `json:"error_code,omitempty"`
-	Recoverable  *bool                   `json:"recoverable,omitempty"`
-	Version      int                     `json:"version,omitempty"`
-	Server       string                  `json:"server,omitempty"`
-	MaxFrame     int                     `json:"max_frame,omitempty"`
-	Warnings     []string                `json:"warnings,omitempty"` // fast-path check: entries moved aside, a check stopped part-way
-	Mailbox      *Identity               `json:"mailbox,omitempty"`  // hello: the mailbox served
-}
-
-// Status values.
-const (
-	StatusOK    = "ok"
-	StatusError = "error"
-)
-
-// Events pushed on the fast path.
-const (
-	EventMail    = "mail"               // new messages for the subscribed identity
-	EventEnded   = "subscription_ended" // the subscription stopped; the connection stays open
-	EventClosing = "closing"            // the server closes the connection after this event
-)
-
-// encode renders a frame as one line of JSON: no HTML escaping, raw UTF-8,
-// and a final newline (JSON whitespace, so legacy readers ignore it).
-func encode(v any) ([]byte, error) {
-	var b jsonBuffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return b, nil
-}
-
-// jsonBuffer is a minimal io.Writer over a byte slice.
-type jsonBuffer []byte
-
-func (b *jsonBuffer) Write(p []byte) (int, error) {
-	*b = append(*b, p...)
-	return len(p), nil
-}
-
 // encodedLen is the length encode would produce for v, without the
 // newline; -1 if v cannot be encoded.
 func encodedLen(v any) int {
-	b, err := encode(v)
+	b, err := wire.Encode(v)
 	if err != nil {
 		return -1
 	}

@@ -75,7 +75,7 @@ func collect(max int, chunks ...[]byte) ([][]byte, error) {
 	for _, c := range chunks {
 		r.chunks = append(r.chunks, append([]byte(nil), c...))
 	}
-	f := NewFramer(r, max)
+	f := newFramer(r, max)
 	var out [][]byte
 	for {
 		v, err := f.Next()
@@ -87,7 +87,7 @@ func collect(max int, chunks ...[]byte) ([][]byte, error) {
 }
 
 func sameErr(a, b error) bool {
-	var sa, sb *SyntaxError
+	var sa, sb *syntaxError
 	if errors.As(a, &sa) || errors.As(b, &sb) {
 		return errors.As(a, &sa) && errors.As(b, &sb) && sa.Offset == sb.Offset
 	}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/ipc-dev/ipc/internal/wire"
 )
 
 // chunkReader returns its chunks one Read at a time, as TCP segments
@@ -30,7 +32,7 @@ func frames(max int, chunks ...string) ([]string, error) {
 	for _, c := range chunks {
 		r.chunks = append(r.chunks, []byte(c))
 	}
-	f := NewFramer(r, max)
+	f := newFramer(r, max)
 	var out []string
 	for {
 		v, err := f.Next()
@@ -42,13 +44,13 @@ func frames(max int, chunks ...string) ([]string, error) {
 }
 
 func TestFramer(t *testing.T) {
-	syntax := errors.New("a *SyntaxError")
+	syntax := errors.New("a *syntaxError")
 	for _, tc := range []struct {
 		name   string
 		chunks []string
 		max    int
 		want   []string
-		err    error // io.EOF, io.ErrUnexpectedEOF, ErrFrameTooLarge, or syntax
+		err    error // io.EOF, io.ErrUnexpectedEOF, errFrameTooLarge, or syntax
 	}{
 		{"one object", []string{`{"a":1}`}, 0, []string{`{"a":1}`}, io.EOF},
 		{"trailing newline", []string{"{\"a\":1}\n"}, 0, []string{`{"a":1}`}, io.EOF},
@@ -73,8 +75,8 @@ func TestFramer(t *testing.T) {
 		{"control char", []string{"{\"a\":\"\x01\"}"}, 0, nil, syntax},
 		{"stray close", []string{`}`}, 0, nil, syntax},
 		{"at the limit", []string{`{"a":"12345"}`}, 13, []string{`{"a":"12345"}`}, io.EOF},
-		{"over the limit", []string{`{"a":"123456"}`}, 13, nil, ErrFrameTooLarge},
-		{"over the limit in pieces", []string{`{"a":`, `"1234`, `56"}`}, 13, nil, ErrFrameTooLarge},
+		{"over the limit", []string{`{"a":"123456"}`}, 13, nil, errFrameTooLarge},
+		{"over the limit in pieces", []string{`{"a":`, `"1234`, `56"}`}, 13, nil, errFrameTooLarge},
 		{"space does not count", []string{"      ", `{"a":"12345"}`}, 13, []string{`{"a":"12345"}`}, io.EOF},
 		{"too deep", []string{strings.Repeat("[", maxDepth+1)}, 1 << 20, nil, syntax},
 	} {
@@ -83,10 +85,10 @@ func TestFramer(t *testing.T) {
 			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
 				t.Errorf("frames = %q, want %q", got, tc.want)
 			}
-			var se *SyntaxError
+			var se *syntaxError
 			if tc.err == syntax {
 				if !errors.As(err, &se) {
-					t.Errorf("err = %v, want a SyntaxError", err)
+					t.Errorf("err = %v, want a syntaxError", err)
 				}
 			} else if !errors.Is(err, tc.err) {
 				t.Errorf("err = %v, want %v", err, tc.err)
@@ -99,7 +101,7 @@ func TestFramer(t *testing.T) {
 // first byte arrives, and not for whitespace.
 func TestFramerOnStart(t *testing.T) {
 	r := &chunkReader{chunks: [][]byte{[]byte("  "), []byte("\n{"), []byte("}{}")}}
-	f := NewFramer(r, 0)
+	f := newFramer(r, 0)
 	starts := 0
 	f.OnStart = func() { starts++ }
 	for i := 1; i <= 2; i++ {
@@ -123,7 +125,7 @@ func TestFramerOnStart(t *testing.T) {
 func TestFramerShrinks(t *testing.T) {
 	big := `{"a":"` + strings.Repeat("x", 1<<20) + `"}`
 	r := &chunkReader{chunks: [][]byte{[]byte(big), []byte(`{"b":1}`)}}
-	f := NewFramer(r, 0)
+	f := newFramer(r, 0)
 	if v, err := f.Next(); err != nil || len(v) != len(big) {
 		t.Fatalf("Next = %d bytes, %v", len(v), err)
 	}
@@ -136,7 +138,7 @@ func TestFramerShrinks(t *testing.T) {
 }
 
 func TestEncodeOneLine(t *testing.T) {
-	b, err := encode(Reply{Status: StatusOK, Message: "a\nb <&> é 📝"})
+	b, err := wire.Encode(wire.Reply{Status: wire.StatusOK, Message: "a\nb <&> é 📝"})
 	if err != nil {
 		t.Fatal(err)
 	}

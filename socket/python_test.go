@@ -187,7 +187,7 @@ func TestPythonWatch(t *testing.T) {
 	root := t.TempDir()
 	st := mustStore(t, root, maildir.Options{Sync: maildir.SyncNone})
 	cfg := testConfig(t)
-	srv, err := Listen(st, cfg)
+	srv, err := listen(st, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

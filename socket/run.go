@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ipc-dev/ipc/client"
+	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -16,7 +18,7 @@ const DefaultGrace = 10 * time.Second
 
 // Run serves the mailbox of st until ctx ends. It takes the mailbox's run
 // lock first (returning *ErrRunning if another process serves it), makes
-// sure the mailbox has an identity and a key (IdentityFile) with which
+// sure the mailbox has an identity and a key (wire.IdentityFile) with which
 // hello proves which mailbox it serves,
 // listens as cfg says, publishes the RunState for clients, and calls ready,
 // if set. It stops when ctx ends, or by itself (returning *Stopped) when
@@ -30,7 +32,7 @@ const DefaultGrace = 10 * time.Second
 // unknown program; in the error, or, with cfg.PortFallback, in the
 // RunState's Notice.
 func Run(ctx context.Context, st *maildir.Store, cfg Config, grace time.Duration, ready func(*Server, RunState)) error {
-	lock, err := AcquireRunLock(st.Root())
+	lock, err := acquireRunLock(st.Root())
 	if err != nil {
 		return err
 	}
@@ -41,17 +43,17 @@ func Run(ctx context.Context, st *maildir.Store, cfg Config, grace time.Duration
 	}
 	root, _ := filepath.Abs(st.Root())
 	cfg.mailbox = &servedMailbox{key: key, root: root, pid: os.Getpid()}
-	srv, err := Listen(st, cfg)
+	srv, err := listen(st, cfg)
 	if err != nil {
 		if cfg.TCP != "" && portBusy(err) {
-			if h := ProbePort(ctx, cfg.TCP); h.Kind != HolderNone {
+			if h := client.ProbePort(ctx, cfg.TCP); h.Kind != client.HolderNone {
 				return fmt.Errorf("%w; %s holds it", err, h)
 			}
 		}
 		return err
 	}
 	host, _ := os.Hostname()
-	rs := RunState{PID: os.Getpid(), Host: host, Socket: srv.SocketPath(), Protocol: Version, Version: srv.cfg.Version, Started: time.Now().UTC()}
+	rs := RunState{PID: os.Getpid(), Host: host, Socket: srv.SocketPath(), Protocol: wire.Version, Version: srv.cfg.Version, Started: time.Now().UTC()}
 	if a := srv.Addr(); a != nil {
 		rs.TCP, rs.Port = hostPort(a), a.Port
 	}
@@ -59,7 +61,7 @@ func Run(ctx context.Context, st *maildir.Store, cfg Config, grace time.Duration
 		rs.IdleExit = cfg.IdleExit.String()
 	}
 	if srv.Notice() != "" && cfg.TCP != "" {
-		rs.Notice = movedNotice(ProbePort(ctx, cfg.TCP), cfg.TCP, rs.TCP)
+		rs.Notice = movedNotice(client.ProbePort(ctx, cfg.TCP), cfg.TCP, rs.TCP)
 	}
 	if err := lock.Publish(rs); err != nil {
 		srv.Close()
@@ -82,7 +84,7 @@ func Run(ctx context.Context, st *maildir.Store, cfg Config, grace time.Duration
 }
 
 // movedNotice explains a server that listens on got because want was held.
-func movedNotice(h PortHolder, want, got string) string {
+func movedNotice(h client.PortHolder, want, got string) string {
 	_, port, _ := net.SplitHostPort(want)
 	return fmt.Sprintf("%s is held by %s, so this mailbox's server listens on %s instead. "+
 		"This project's clients of this mailbox find it there (server.json); "+

@@ -12,41 +12,29 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
-
 	"github.com/ipc-dev/ipc/internal/durable"
+	"github.com/ipc-dev/ipc/internal/rootfile"
+	"github.com/ipc-dev/ipc/internal/wire"
 )
 
-// Run-state files in the mailbox root. The lock file, not "whoever bound
-// the port", decides which process serves a mailbox; the state file tells
-// clients where it listens.
+// Run-state files in the mailbox root (see internal/rootfile, which
+// clients read them with).
 const (
-	RunLockFile  = "server.lock" // flock held by the serving process; holds no data
-	RunStateFile = "server.json" // RunState of the serving process, 0600
-	RunLogFile   = "server.log"  // stderr of a detached server
+	RunStateFile = wire.RunStateFile // RunState of the serving process, 0600
+	RunLogFile   = wire.RunLogFile   // stderr of a detached server
 )
 
 // RunState records a running server in RunStateFile.
-type RunState struct {
-	PID      int       `json:"pid"`
-	Host     string    `json:"host"`             // the machine's host name
-	TCP      string    `json:"tcp,omitempty"`    // "127.0.0.1:9876"
-	Port     int       `json:"port,omitempty"`   // the TCP port, for clients that only want it
-	Socket   string    `json:"socket,omitempty"` // the Unix socket path
-	Protocol int       `json:"protocol"`         // the highest protocol version served
-	Version  string    `json:"version,omitempty"`
-	Started  time.Time `json:"started"`
-	IdleExit string    `json:"idle_exit,omitempty"` // "30m0s": stops after this long unused
-	Notice   string    `json:"notice,omitempty"`    // what differs from the configuration, and why
-}
+type RunState = wire.RunState
 
-// RunLock is held by the one server of a mailbox.
-type RunLock struct {
+// runLock is held by the one server of a mailbox.
+type runLock struct {
 	root string
 	dir  os.FileInfo // the root when the lock was taken
 	fl   *flock.Flock
 }
 
-// ErrRunning is returned by AcquireRunLock when another process serves the
+// ErrRunning is returned by Run when another process serves the
 // mailbox; errors.As gives its RunState (zero if it has not published one).
 type ErrRunning struct {
 	Root  string
@@ -67,17 +55,17 @@ func (e *ErrRunning) Error() string {
 	return fmt.Sprintf("a server for %s is already running: pid %d on %s, listening on %s", e.Root, e.State.PID, e.State.Host, where)
 }
 
-// runLockPatience is how long AcquireRunLock keeps trying a lock that a
+// runLockPatience is how long acquireRunLock keeps trying a lock that a
 // prober may hold.
 const runLockPatience = 250 * time.Millisecond
 
-// AcquireRunLock makes this process the server of the mailbox at root, or
+// acquireRunLock makes this process the server of the mailbox at root, or
 // returns *ErrRunning.
-func AcquireRunLock(root string) (*RunLock, error) {
+func acquireRunLock(root string) (*runLock, error) {
 	if err := os.MkdirAll(root, 0o700); err != nil {
 		return nil, fmt.Errorf("socket: %w", err)
 	}
-	fl := flock.New(filepath.Join(root, RunLockFile), flock.SetPermissions(0o600))
+	fl := flock.New(filepath.Join(root, wire.RunLockFile), flock.SetPermissions(0o600))
 	// Running probes with a shared lock held for an instant, so a refusal
 	// is only believed once it has lasted a moment: a server holds the lock
 	// for its whole life.
@@ -94,10 +82,10 @@ func AcquireRunLock(root string) (*RunLock, error) {
 				return nil, fmt.Errorf("socket: %w", err)
 			}
 			os.SameFile(dir, dir) // on Windows, reads the directory's id now
-			return &RunLock{root: root, dir: dir, fl: fl}, nil
+			return &runLock{root: root, dir: dir, fl: fl}, nil
 		}
 		if time.Now().After(deadline) {
-			rs, _, _ := readRunState(root)
+			rs, _, _ := rootfile.ReadRunState(root)
 			return nil, &ErrRunning{Root: root, State: rs}
 		}
 		time.Sleep(5 * time.Millisecond)
@@ -105,7 +93,7 @@ func AcquireRunLock(root string) (*RunLock, error) {
 }
 
 // Publish records rs in RunStateFile, atomically.
-func (l *RunLock) Publish(rs RunState) error {
+func (l *runLock) Publish(rs RunState) error {
 	b, err := json.MarshalIndent(rs, "", "  ")
 	if err != nil {
 		return err
@@ -116,7 +104,7 @@ func (l *RunLock) Publish(rs RunState) error {
 // Release removes the state file and gives the lock up. It is idempotent.
 // If the root was removed or replaced meanwhile, the state file at its path
 // belongs to another mailbox and is left alone.
-func (l *RunLock) Release() error {
+func (l *runLock) Release() error {
 	if l == nil || l.fl == nil {
 		return nil
 	}
@@ -136,7 +124,7 @@ func (l *RunLock) Release() error {
 
 // sameRoot reports whether the root is still the directory it was when
 // the lock was taken.
-func (l *RunLock) sameRoot() bool {
+func (l *runLock) sameRoot() bool {
 	fi, err := os.Stat(l.root)
 	return err == nil && os.SameFile(l.dir, fi)
 }
@@ -144,40 +132,7 @@ func (l *RunLock) sameRoot() bool {
 // Running reports the server of the mailbox at root: ok is true when a
 // process holds the run lock, and rs is what it published (zero while it
 // is starting up). A state file left by a server that died is ignored.
-func Running(root string) (rs RunState, ok bool, err error) {
-	path := filepath.Join(root, RunLockFile)
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return RunState{}, false, nil
-	}
-	fl := flock.New(path, flock.SetPermissions(0o600))
-	free, err := fl.TryRLock()
-	if err != nil {
-		return RunState{}, false, fmt.Errorf("socket: probe %s: %w", path, err)
-	}
-	if free {
-		fl.Unlock()
-		return RunState{}, false, nil
-	}
-	fl.Close()
-	rs, _, err = readRunState(root)
-	return rs, true, err
-}
-
-// readRunState reads RunStateFile; ok is false if there is none.
-func readRunState(root string) (RunState, bool, error) {
-	var rs RunState
-	b, err := os.ReadFile(filepath.Join(root, RunStateFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return rs, false, nil
-	}
-	if err != nil {
-		return rs, false, err
-	}
-	if err := json.Unmarshal(b, &rs); err != nil {
-		return RunState{}, false, fmt.Errorf("socket: %s: %w", RunStateFile, err)
-	}
-	return rs, true, nil
-}
+func Running(root string) (rs RunState, ok bool, err error) { return rootfile.Running(root) }
 
 // DefaultSocketPath is where the server of the mailbox at root puts its
 // Unix socket when IPC_SOCKET is not set: a private runtime directory

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -40,7 +41,7 @@ func TestStolenTokenStops(t *testing.T) {
 	clk := &testClock{t: time.Now()}
 	st := mustStore(t, "", maildir.Options{Sync: maildir.SyncNone, Now: clk.Now})
 	srv := mustServe(t, st, testConfig(t))
-	send := func(tok string) Reply {
+	send := func(tok string) wire.Reply {
 		return legacy(t, srv, map[string]any{"action": "send", "to_id": "bob", "message": map[string]any{"content": "as alice"}, "session_token": tok})
 	}
 	stolen := register(t, srv, "alice")
@@ -51,7 +52,7 @@ func TestStolenTokenStops(t *testing.T) {
 	if _, rep := openFast(t, srv, `{"action":"hello","version":2,"session_token":"`+stolen+`"}`); rep.ErrorCode != string(maildir.BadToken) {
 		t.Fatalf("hello with the revoked token, first use: %+v", rep)
 	}
-	for _, rep := range []Reply{send(stolen), legacy(t, srv, map[string]any{"action": "check", "session_token": stolen})} {
+	for _, rep := range []wire.Reply{send(stolen), legacy(t, srv, map[string]any{"action": "check", "session_token": stolen})} {
 		if rep.ErrorCode != string(maildir.BadToken) || !strings.HasPrefix(rep.Message, msgBadToken+": alice was registered again") {
 			t.Fatalf("the revoked token: %+v", rep)
 		}
@@ -75,7 +76,7 @@ func TestStolenTokenStops(t *testing.T) {
 		t.Fatalf("hello with an expired token: %+v", rep)
 	}
 	wantError(t, send(fresh), msgBadToken, maildir.Expired)
-	if rep := bound.do(`{"id":1,"action":"ping"}`); rep.Status != StatusOK {
+	if rep := bound.do(`{"id":1,"action":"ping"}`); rep.Status != wire.StatusOK {
 		t.Fatalf("ping: %+v", rep)
 	}
 	if rep := bound.do(`{"id":2,"action":"check"}`); rep.ErrorCode != string(maildir.Expired) {
@@ -150,7 +151,7 @@ func TestFastPathActsOnlyAsItself(t *testing.T) {
 	bobTok := register(t, srv, "bob")
 	wantOK(t, legacy(t, srv, map[string]any{"action": "send", "to_id": "bob", "message": map[string]any{"content": "for bob only"}, "session_token": bobTok}))
 	f, _ := openFast(t, srv, `{"action":"hello","version":2}`)
-	if rep := f.do(`{"id":0,"action":"register","instance_id":"mallory"}`); rep.Status != StatusOK {
+	if rep := f.do(`{"id":0,"action":"register","instance_id":"mallory"}`); rep.Status != wire.StatusOK {
 		t.Fatalf("register: %+v", rep)
 	}
 	for i, req := range []string{
@@ -171,10 +172,10 @@ func TestFastPathActsOnlyAsItself(t *testing.T) {
 	if rep := f.do(`{"id":20,"action":"register","instance_id":"bob"}`); rep.ErrorCode != string(maildir.InUse) {
 		t.Errorf("register bob while bob is connected: %+v", rep)
 	}
-	if rep := f.do(`{"id":21,"action":"check"}`); rep.Status != StatusOK || len(rep.Messages) != 0 {
+	if rep := f.do(`{"id":21,"action":"check"}`); rep.Status != wire.StatusOK || len(rep.Messages) != 0 {
 		t.Errorf("mallory's check: %+v", rep)
 	}
-	if rep := g.do(`{"id":1,"action":"check"}`); rep.Status != StatusOK || len(rep.Messages) != 1 || rep.Messages[0].Message.Content != "for bob only" {
+	if rep := g.do(`{"id":1,"action":"check"}`); rep.Status != wire.StatusOK || len(rep.Messages) != 1 || rep.Messages[0].Message.Content != "for bob only" {
 		t.Errorf("bob's check: %+v", rep)
 	}
 }
@@ -192,7 +193,7 @@ func TestSecureModeFastPath(t *testing.T) {
 			t.Errorf("proof %q: %+v, want denied", proof, rep)
 		}
 	}
-	if rep := f.do(`{"id":99,"action":"register","instance_id":"alice","auth_token":"` + right + `"}`); rep.Status != StatusOK {
+	if rep := f.do(`{"id":99,"action":"register","instance_id":"alice","auth_token":"` + right + `"}`); rep.Status != wire.StatusOK {
 		t.Fatalf("the right proof: %+v", rep)
 	}
 }

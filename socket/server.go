@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -127,9 +128,9 @@ type Server struct {
 	closeOnce sync.Once
 }
 
-// Listen binds the configured listeners and starts serving st. The caller
+// listen binds the configured listeners and starts serving st. The caller
 // stops the server with Shutdown (or Close) and closes st afterwards.
-func Listen(st *maildir.Store, cfg Config) (*Server, error) {
+func listen(st *maildir.Store, cfg Config) (*Server, error) {
 	cfg.setDefaults()
 	if cfg.TCP == "" && cfg.Socket == "" {
 		return nil, errors.New("socket: nothing to listen on: configure a TCP address or a Unix socket")
@@ -224,7 +225,7 @@ func (srv *Server) Addr() *net.TCPAddr { return srv.tcpAddr }
 // SocketPath returns the Unix socket served, or "".
 func (srv *Server) SocketPath() string { return srv.sockPath }
 
-// Notice returns what Listen had to do differently from the configuration
+// Notice returns what listen had to do differently from the configuration
 // (a fallback port), or "".
 func (srv *Server) Notice() string { return srv.notice }
 
@@ -385,7 +386,7 @@ func (srv *Server) Close() error {
 type conn struct {
 	srv  *Server
 	nc   net.Conn
-	fr   *Framer
+	fr   *framer
 	peer peerAccess // who is at the other end, decided before the first request
 
 	mu   sync.Mutex // guards busy and the read deadline against Shutdown
@@ -416,7 +417,7 @@ func (c *conn) serve() {
 		c.writeLegacy(errorReply("", c.peer.refusal))
 		return
 	}
-	c.fr = NewFramer(c.nc, c.srv.cfg.MaxFrame)
+	c.fr = newFramer(c.nc, c.srv.cfg.MaxFrame)
 	c.fr.OnStart = c.startRequest
 	frame, err := c.readFrame(c.srv.cfg.IdleTimeout)
 	if err != nil {
@@ -489,11 +490,11 @@ var errShutdown = errors.New("server shutting down")
 
 // frameError describes a failure to read a request.
 func (c *conn) frameError(err error, first bool) error {
-	var se *SyntaxError
+	var se *syntaxError
 	switch {
 	case errors.Is(err, errShutdown):
 		return doorError("", KindBusy, "the server is shutting down: try again in a moment")
-	case errors.Is(err, ErrFrameTooLarge):
+	case errors.Is(err, errFrameTooLarge):
 		return doorError("", maildir.TooLarge, "request over the %d-byte limit: send large content as a file", c.srv.cfg.MaxFrame)
 	case errors.As(err, &se):
 		return doorError("", maildir.BadRequest, "malformed JSON request: %v", se)
@@ -519,7 +520,7 @@ func (c *conn) isBusy() bool {
 
 // handle serves one request and returns its reply (never an error: errors
 // become error replies here).
-func (c *conn) handle(req request) (rep Reply) {
+func (c *conn) handle(req request) (rep wire.Reply) {
 	action := req.actionName()
 	defer func() {
 		if r := recover(); r != nil {
@@ -535,7 +536,7 @@ func (c *conn) handle(req request) (rep Reply) {
 	return rep
 }
 
-func (c *conn) dispatch(req request, action string) (Reply, error) {
+func (c *conn) dispatch(req request, action string) (wire.Reply, error) {
 	ctx := c.srv.reqCtx
 	v, known := verbs[action]
 	cl := &call{ctx: ctx, srv: c.srv, conn: c, req: req, action: action}
@@ -546,7 +547,7 @@ func (c *conn) dispatch(req request, action string) (Reply, error) {
 	for attempt := 0; ; attempt++ {
 		ent, cached, err := c.session(ctx, req, action)
 		if err != nil {
-			return Reply{}, err
+			return wire.Reply{}, err
 		}
 		cl.ent = ent
 		rep, err := c.run(cl, v, known, action)
@@ -569,16 +570,16 @@ func (c *conn) dispatch(req request, action string) (Reply, error) {
 	}
 }
 
-func (c *conn) run(cl *call, v verb, known bool, action string) (Reply, error) {
+func (c *conn) run(cl *call, v verb, known bool, action string) (wire.Reply, error) {
 	if !known {
-		return Reply{}, unknownAction(cl.req["action"])
+		return wire.Reply{}, unknownAction(cl.req["action"])
 	}
 	if v.fast && !c.fast {
-		return Reply{}, doorError(action, maildir.BadRequest, "%s needs a persistent connection: open it with {\"action\": \"hello\", \"version\": 2}", action)
+		return wire.Reply{}, doorError(action, maildir.BadRequest, "%s needs a persistent connection: open it with {\"action\": \"hello\", \"version\": 2}", action)
 	}
 	if !v.nobody {
 		if err := checkSelf(cl.req, action, cl.s().ID()); err != nil {
-			return Reply{}, err
+			return wire.Reply{}, err
 		}
 	}
 	return v.handle(cl)
@@ -611,7 +612,7 @@ func (c *conn) session(ctx context.Context, req request, action string) (ent *en
 
 // writeLegacy writes the one reply of a legacy connection in a single
 // write, then closes it gently (see writeAndLinger).
-func (c *conn) writeLegacy(rep Reply) {
+func (c *conn) writeLegacy(rep wire.Reply) {
 	writeAndLinger(c.nc, rep, c.srv.cfg.WriteTimeout)
 }
 
@@ -619,8 +620,8 @@ func (c *conn) writeLegacy(rep Reply) {
 // reads (and discards) whatever the client still sends until it closes,
 // for a bounded time. Closing a socket with unread input makes the kernel
 // send a reset, which can destroy the reply before the client reads it.
-func writeAndLinger(nc net.Conn, rep Reply, timeout time.Duration) {
-	b, err := encode(rep)
+func writeAndLinger(nc net.Conn, rep wire.Reply, timeout time.Duration) {
+	b, err := wire.Encode(rep)
 	if err != nil {
 		b = []byte(`{"status": "error", "message": "internal error encoding the reply", "error_code": "internal", "recoverable": true}` + "\n")
 	}

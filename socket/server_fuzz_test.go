@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -43,7 +44,7 @@ func FuzzLegacyFrame(f *testing.F) {
 		in = bytes.ReplaceAll(in, []byte(tokenMark), []byte(tok))
 		replies := exchange(t, srv, in, a, b)
 		isHello := false
-		if v, err := NewFramer(bytes.NewReader(in), 0).Next(); err == nil {
+		if v, err := newFramer(bytes.NewReader(in), 0).Next(); err == nil {
 			if r, err := parseRequest(v); err == nil && r.actionName() == "hello" {
 				isHello = true
 			}
@@ -92,7 +93,7 @@ func fuzzServer(f *testing.F) (*Server, string) {
 
 // exchange writes in (split at a and b) on a new connection, half-closes,
 // and returns every frame the server wrote, each checked for form.
-func exchange(t *testing.T, srv *Server, in []byte, a, b uint16) []Reply {
+func exchange(t *testing.T, srv *Server, in []byte, a, b uint16) []wire.Reply {
 	i, j := int(a)%(len(in)+1), int(b)%(len(in)+1)
 	if i > j {
 		i, j = j, i
@@ -111,23 +112,23 @@ func exchange(t *testing.T, srv *Server, in []byte, a, b uint16) []Reply {
 		}
 	}
 	nc.(*net.TCPConn).CloseWrite()
-	var out []Reply
+	var out []wire.Reply
 	sc := bufio.NewScanner(nc)
 	sc.Buffer(nil, 16<<20)
 	for sc.Scan() {
 		line := sc.Bytes()
-		var rep Reply
+		var rep wire.Reply
 		if err := json.Unmarshal(line, &rep); err != nil {
 			t.Fatalf("input %q: frame %q: %v", in, line, err)
 		}
 		switch {
 		case rep.Event != "" && rep.Status != "":
 			t.Fatalf("frame %q is both an event and a reply", line)
-		case rep.Status == StatusError || rep.Event == EventClosing || rep.Event == EventEnded:
+		case rep.Status == wire.StatusError || rep.Event == wire.EventClosing || rep.Event == wire.EventEnded:
 			if rep.ErrorCode == "" || rep.Recoverable == nil || rep.Message == "" {
 				t.Fatalf("error frame %q lacks error_code, recoverable or message", line)
 			}
-		case rep.Status != StatusOK && rep.Event != EventMail:
+		case rep.Status != wire.StatusOK && rep.Event != wire.EventMail:
 			t.Fatalf("frame %q has neither a status nor a known event", line)
 		}
 		out = append(out, rep)

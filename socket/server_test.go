@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+	"github.com/ipc-dev/ipc/client"
 	"github.com/ipc-dev/ipc/internal/ipctest"
+	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -89,7 +91,7 @@ func TestConnectionCap(t *testing.T) {
 // new connections are refused.
 func TestGracefulShutdown(t *testing.T) {
 	st := mustStore(t, "", maildir.Options{Sync: maildir.SyncNone})
-	srv, err := Listen(st, testConfig(t))
+	srv, err := listen(st, testConfig(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +155,7 @@ func TestGracefulShutdown(t *testing.T) {
 // and Shutdown still waits for their goroutines.
 func TestShutdownDeadline(t *testing.T) {
 	st := mustStore(t, "", maildir.Options{Sync: maildir.SyncNone})
-	srv, err := Listen(st, testConfig(t))
+	srv, err := listen(st, testConfig(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,15 +264,15 @@ func TestRunLock(t *testing.T) {
 // the probe then sees it.
 func TestRunLockNotFooledByAProbe(t *testing.T) {
 	root := t.TempDir()
-	probe := flock.New(filepath.Join(root, RunLockFile), flock.SetPermissions(0o600))
+	probe := flock.New(filepath.Join(root, wire.RunLockFile), flock.SetPermissions(0o600))
 	if ok, err := probe.TryRLock(); !ok || err != nil {
 		t.Fatalf("probe lock: %v %v", ok, err)
 	}
 	got := make(chan error, 1)
-	var l *RunLock
+	var l *runLock
 	go func() {
 		var err error
-		l, err = AcquireRunLock(root)
+		l, err = acquireRunLock(root)
 		got <- err
 	}()
 	time.Sleep(runLockPatience / 10) // the server is retrying now, or has not tried yet
@@ -278,10 +280,10 @@ func TestRunLockNotFooledByAProbe(t *testing.T) {
 	select {
 	case err := <-got:
 		if err != nil {
-			t.Fatalf("AcquireRunLock after a probe: %v", err)
+			t.Fatalf("acquireRunLock after a probe: %v", err)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("AcquireRunLock did not return")
+		t.Fatal("acquireRunLock did not return")
 	}
 	defer l.Release()
 	if _, ok, err := Running(root); !ok || err != nil {
@@ -299,11 +301,11 @@ func TestRunLockOtherProcess(t *testing.T) {
 	if err != nil || !strings.HasPrefix(line, "ready ") {
 		t.Fatalf("helper: %q %v", line, err)
 	}
-	if _, err := AcquireRunLock(root); err == nil {
-		t.Fatalf("AcquireRunLock succeeded while another process serves")
+	if _, err := acquireRunLock(root); err == nil {
+		t.Fatalf("acquireRunLock succeeded while another process serves")
 	}
 	ctx := testCtx(t)
-	c, err := DialMailbox(ctx, root)
+	c, err := client.DialMailbox(ctx, root)
 	if err != nil {
 		t.Fatalf("DialMailbox: %v", err)
 	}
@@ -316,7 +318,7 @@ func TestRunLockOtherProcess(t *testing.T) {
 		_, ok, _ := Running(root)
 		return !ok
 	})
-	if _, err := DialMailbox(ctx, root); !errors.Is(err, ErrNotRunning) {
+	if _, err := client.DialMailbox(ctx, root); !errors.Is(err, client.ErrNotRunning) {
 		t.Fatalf("DialMailbox after stop = %v", err)
 	}
 }
@@ -330,7 +332,7 @@ func TestPortTaken(t *testing.T) {
 	}
 	defer squatter.Close()
 	st := mustStore(t, "", maildir.Options{Sync: maildir.SyncNone})
-	_, err = Listen(st, Config{TCP: squatter.Addr().String()})
+	_, err = listen(st, Config{TCP: squatter.Addr().String()})
 	if err == nil || !strings.Contains(err.Error(), "taken by another program") {
 		t.Fatalf("Listen on a taken port = %v", err)
 	}

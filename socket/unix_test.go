@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ipc-dev/ipc/client"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -36,14 +37,14 @@ func TestUnixSocket(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o600 || fi.Mode()&os.ModeSocket == 0 {
 		t.Fatalf("socket %v: %v", fi.Mode(), err)
 	}
-	rep, err := Legacy(testCtx(t), "unix", path, map[string]any{"action": "ping"})
+	rep, err := client.Legacy(testCtx(t), "unix", path, map[string]any{"action": "ping"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantOK(t, rep)
 
 	// A live socket is not stolen.
-	if _, err := Listen(st, Config{Socket: path}); err == nil || !strings.Contains(err.Error(), "another server") {
+	if _, err := listen(st, Config{Socket: path}); err == nil || !strings.Contains(err.Error(), "another server") {
 		t.Fatalf("Listen on a live socket = %v", err)
 	}
 	srv.Close()
@@ -51,13 +52,13 @@ func TestUnixSocket(t *testing.T) {
 	// Not a socket: refused.
 	file := filepath.Join(dir, "file")
 	os.WriteFile(file, []byte("x"), 0o600)
-	if _, err := Listen(st, Config{Socket: file}); err == nil || !strings.Contains(err.Error(), "not a socket") {
+	if _, err := listen(st, Config{Socket: file}); err == nil || !strings.Contains(err.Error(), "not a socket") {
 		t.Fatalf("Listen on a regular file = %v", err)
 	}
 
 	// Too long a path.
 	long := filepath.Join(dir, strings.Repeat("x", 120)+".sock")
-	if _, err := Listen(st, Config{Socket: long}); err == nil || !strings.Contains(err.Error(), "limit") {
+	if _, err := listen(st, Config{Socket: long}); err == nil || !strings.Contains(err.Error(), "limit") {
 		t.Fatalf("Listen on a long path = %v", err)
 	}
 }
@@ -85,7 +86,7 @@ func TestDrvfsRefused(t *testing.T) {
 		}
 	}
 	st := mustStore(t, "", maildir.Options{Sync: maildir.SyncNone})
-	if _, err := Listen(st, Config{Socket: "/mnt/c/ipc.sock", WSLDistro: "Test"}); err == nil || !strings.Contains(err.Error(), "drvfs") {
+	if _, err := listen(st, Config{Socket: "/mnt/c/ipc.sock", WSLDistro: "Test"}); err == nil || !strings.Contains(err.Error(), "drvfs") {
 		t.Fatalf("Listen on drvfs = %v", err)
 	}
 }

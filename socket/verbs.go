@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/ipc-dev/ipc/internal/present"
+	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
 // verb is one action of the protocol: a thin handler over the core.
 type verb struct {
-	handle  func(*call) (Reply, error)
+	handle  func(*call) (wire.Reply, error)
 	session bool // needs a session (a token, or the connection's bound session)
 	fast    bool // only on a fast-path connection
 	nobody  bool // acts as nobody: from_id and instance_id are ignored, as by the original
@@ -45,32 +47,32 @@ type call struct {
 
 func (c *call) s() *maildir.Session { return c.ent.s }
 
-func ok(msg string) Reply { return Reply{Status: StatusOK, Message: msg} }
+func ok(msg string) wire.Reply { return wire.Reply{Status: wire.StatusOK, Message: msg} }
 
 // register logs in as instance_id (proof: auth_token in secure mode) and
 // issues a session token. On a fast-path connection the connection is
 // bound to the new session.
-func (c *call) register() (Reply, error) {
+func (c *call) register() (wire.Reply, error) {
 	id, err := c.req.need(c.action, "instance_id")
 	if err != nil {
-		return Reply{}, err
+		return wire.Reply{}, err
 	}
 	proof, _, err := c.req.str(c.action, "auth_token")
 	if err != nil {
-		return Reply{}, err
+		return wire.Reply{}, err
 	}
 	if maildir.ValidID(id) && c.srv.sessions.attachedElsewhere(id, c.conn.bound) {
-		return Reply{}, &maildir.Error{Op: "register", Kind: maildir.InUse, Agent: id,
+		return wire.Reply{}, &maildir.Error{Op: "register", Kind: maildir.InUse, Agent: id,
 			Msg: id + " is in use by a live connection to this server: choose another name, or close that connection"}
 	}
 	s, err := c.srv.st.Login(c.ctx, id, proof)
 	if err != nil {
-		return Reply{}, err
+		return wire.Reply{}, err
 	}
 	token, err := s.IssueToken(c.ctx)
 	if err != nil {
 		s.Close()
-		return Reply{}, err
+		return wire.Reply{}, err
 	}
 	c.srv.sessions.registered(id)
 	ent := c.srv.sessions.add(token, s)
@@ -82,10 +84,10 @@ func (c *call) register() (Reply, error) {
 	if u, err := s.Unread(c.ctx); err == nil {
 		queued = u.Count
 	}
-	return Reply{Status: StatusOK, SessionToken: token, Message: maildir.RegisteredSummary(id, queued), InstanceID: id}, nil
+	return wire.Reply{Status: wire.StatusOK, SessionToken: token, Message: present.Registered(id, queued), InstanceID: id}, nil
 }
 
-func (c *call) ping() (Reply, error) { return ok("pong"), nil }
+func (c *call) ping() (wire.Reply, error) { return ok("pong"), nil }
 
 // release lets go of instance_id where this server holds it only for
 // legacy clients between their requests, so that another process of the
@@ -94,20 +96,20 @@ func (c *call) ping() (Reply, error) { return ok("pong"), nil }
 // refused in_use naming the process that has it. A name bound to a live
 // fast-path connection is not released. Only the mailbox owner's processes
 // may ask.
-func (c *call) release() (Reply, error) {
+func (c *call) release() (wire.Reply, error) {
 	id, err := c.req.need(c.action, "instance_id")
 	if err != nil {
-		return Reply{}, err
+		return wire.Reply{}, err
 	}
 	if !c.conn.peer.sameUser {
-		return Reply{}, doorError(c.action, maildir.Denied, "release is only for processes of the mailbox owner")
+		return wire.Reply{}, doorError(c.action, maildir.Denied, "release is only for processes of the mailbox owner")
 	}
 	switch c.srv.sessions.letGo(id) {
 	case heldAttached:
-		return Reply{}, &maildir.Error{Op: "release", Kind: maildir.InUse, Agent: id,
+		return wire.Reply{}, &maildir.Error{Op: "release", Kind: maildir.InUse, Agent: id,
 			Msg: id + " is bound to a live connection to this server: it is not released"}
 	case heldBusy:
-		return Reply{}, &maildir.Error{Op: "release", Kind: maildir.InUse, Agent: id,
+		return wire.Reply{}, &maildir.Error{Op: "release", Kind: maildir.InUse, Agent: id,
 			Msg: id + " is serving a request: try again in a moment"}
 	case heldNot:
 		return ok(id + " is not held by this server"), nil
@@ -123,33 +125,33 @@ func (c *call) message() (maildir.Payload, error) {
 	if !ok || isNull(raw) {
 		return maildir.Payload{}, doorError(c.action, maildir.BadRequest, "missing field 'message': an object {\"content\": \"...\", \"data\": {...}}")
 	}
-	var in maildir.LegacyInner
+	var in wire.LegacyInner
 	if err := json.Unmarshal(raw, &in); err != nil {
 		return maildir.Payload{}, doorError(c.action, maildir.BadRequest, "'message' must be an object with a string 'content' and optional 'data'")
 	}
-	return in.Payload(), nil
+	return maildir.Payload{Content: in.Content, Data: in.Data, Extra: in.Extra}, nil
 }
 
 // send delivers "message" to "to_id". An optional "idempotency_key"
 // makes a repeat within the dedupe window return the first reply, with
 // "replayed": true, and send nothing.
-func (c *call) send() (Reply, error) {
+func (c *call) send() (wire.Reply, error) {
 	to, err := c.req.need(c.action, "to_id")
 	if err != nil {
-		return Reply{}, err
+		return wire.Reply{}, err
 	}
 	p, err := c.message()
 	if err != nil {
-		return Reply{}, err
+		return wire.Reply{}, err
 	}
 	if p.Key, _, err = c.req.str(c.action, "idempotency_key"); err != nil {
-		return Reply{}, err
+		return wire.Reply{}, err
 	}
 	res, err := c.s().SendPayload(c.ctx, to, p)
 	if err != nil {
-		return Reply{}, err
+		return wire.Reply{}, err
 	}
-	rep := ok(res.Summary())
+	rep := ok(present.Sent(res))
 	rep.Replayed = res.Replayed
 	rep.MessageID = res.ID
 	return rep, nil
@@ -159,19 +161,19 @@ func (c *call) send() (Reply, error) {
 // at least one copy was delivered; "recipients" says per recipient what
 // happened (always on the fast path; on the legacy door when one failed,
 // so that the original's reply is unchanged otherwise).
-func (c *call) broadcast() (Reply, error) {
+func (c *call) broadcast() (wire.Reply, error) {
 	p, err := c.message()
 	if err != nil {
-		return Reply{}, err
+		return wire.Reply{}, err
 	}
 	if p.Key, _, err = c.req.str(c.action, "idempotency_key"); err != nil {
-		return Reply{}, err
+		return wire.Reply{}, err
 	}
 	res, err := c.s().BroadcastPayload(c.ctx, p)
 	if err != nil {
-		return Reply{}, err
+		return wire.Reply{}, err
 	}
-	rep := ok(res.Summary())
+	rep := ok(present.Broadcast(res))
 	rep.Replayed = res.Replayed
 	if c.conn.fast || len(res.Failed()) > 0 {
 		rep.Recipients = recipientReplies(res.Outcomes)
@@ -179,90 +181,81 @@ func (c *call) broadcast() (Reply, error) {
 	return rep, nil
 }
 
-// RecipientReply is the outcome of one copy of a broadcast.
-type RecipientReply struct {
-	ID        string `json:"id"`                   // the recipient's instance id
-	Status    string `json:"status"`               // ok or error
-	MessageID string `json:"message_id,omitempty"` // its copy
-	ErrorCode string `json:"error_code,omitempty"` // why it got none
-	Message   string `json:"message,omitempty"`
-}
-
-func recipientReplies(outcomes []maildir.Recipient) []RecipientReply {
-	out := make([]RecipientReply, len(outcomes))
+func recipientReplies(outcomes []maildir.Recipient) []wire.RecipientReply {
+	out := make([]wire.RecipientReply, len(outcomes))
 	for i, o := range outcomes {
-		out[i] = RecipientReply{ID: o.Agent, Status: StatusOK, MessageID: o.ID}
+		out[i] = wire.RecipientReply{ID: o.Agent, Status: wire.StatusOK, MessageID: o.ID}
 		if o.Err != nil {
-			out[i] = RecipientReply{ID: o.Agent, Status: StatusError, ErrorCode: string(maildir.KindOf(o.Err)), Message: o.Err.Error()}
+			out[i] = wire.RecipientReply{ID: o.Agent, Status: wire.StatusError, ErrorCode: string(maildir.KindOf(o.Err)), Message: o.Err.Error()}
 		}
 	}
 	return out
 }
 
 // check claims unread messages. A legacy reply is bounded to one 64 KiB
-// read (LegacyCheckMax); a fast-path reply to "max" messages (default
+// read (legacyCheckMax); a fast-path reply to "max" messages (default
 // 100, at most 1000) and about 1 MiB.
-func (c *call) check() (Reply, error) {
+func (c *call) check() (wire.Reply, error) {
 	if !c.conn.fast {
-		return checkReply(c.ctx, c.s(), maildir.DoorSocket, nil, LegacyCheckMax, 0, true)
+		return checkReply(c.ctx, c.s(), maildir.DoorSocket, nil, legacyCheckMax, 0, true)
 	}
 	max, err := c.req.int(c.action, "max", 100)
 	if err != nil {
-		return Reply{}, err
+		return wire.Reply{}, err
 	}
 	if max < 1 || max > 1000 {
-		return Reply{}, doorError(c.action, maildir.BadRequest, "max must be between 1 and 1000")
+		return wire.Reply{}, doorError(c.action, maildir.BadRequest, "max must be between 1 and 1000")
 	}
 	return checkReply(c.ctx, c.s(), maildir.DoorSocket, nil, fastCheckMax, max, false)
 }
 
-func (c *call) list() (Reply, error) {
+func (c *call) list() (wire.Reply, error) {
 	agents, err := c.srv.st.Agents(c.ctx)
 	if err != nil {
-		return Reply{}, err
+		return wire.Reply{}, err
 	}
-	out := make([]maildir.LegacyAgent, len(agents))
+	out := make([]wire.LegacyAgent, len(agents))
 	for i, a := range agents {
-		out[i] = a.Legacy()
+		out[i] = present.LegacyAgent(a)
 	}
-	return Reply{Status: StatusOK, Instances: out}, nil
+	return wire.Reply{Status: wire.StatusOK, Instances: out}, nil
 }
 
 // rename renames the session itself. old_id, when given, must be the
 // session's own name: nobody renames another identity.
-func (c *call) rename() (Reply, error) {
+func (c *call) rename() (wire.Reply, error) {
 	newID, err := c.req.need(c.action, "new_id")
 	if err != nil {
-		return Reply{}, err
+		return wire.Reply{}, err
 	}
 	me := c.s().ID()
 	if old, present, err := c.req.str(c.action, "old_id"); err != nil {
-		return Reply{}, err
+		return wire.Reply{}, err
 	} else if present && old != me {
-		return Reply{}, &maildir.Error{Op: "rename", Kind: maildir.NotOwner, Agent: old,
+		return wire.Reply{}, &maildir.Error{Op: "rename", Kind: maildir.NotOwner, Agent: old,
 			Msg: "You can only rename yourself: this session is " + me + ", not " + truncate(old, 40)}
 	}
 	res, err := c.s().Rename(c.ctx, newID)
 	if err != nil {
-		return Reply{}, err
+		return wire.Reply{}, err
 	}
-	msg := res.Summary()
+	msg := present.Renamed(res)
 	if w := res.Warning(); w != "" {
 		msg += " (warning: " + w + ")"
 	}
-	return Reply{Status: StatusOK, Message: msg, InstanceID: res.New}, nil
+	return wire.Reply{Status: wire.StatusOK, Message: msg, InstanceID: res.New}, nil
 }
 
 // subscribe starts pushing the session's new mail on this connection, as
 // "mail" events, starting with what is already unread.
-func (c *call) subscribe() (Reply, error) {
+func (c *call) subscribe() (wire.Reply, error) {
 	if !c.conn.startSubscription(c.ent) {
 		return ok("Already subscribed"), nil
 	}
 	return ok("Subscribed " + c.s().ID()), nil
 }
 
-func (c *call) unsubscribe() (Reply, error) {
+func (c *call) unsubscribe() (wire.Reply, error) {
 	if !c.conn.stopSubscription() {
 		return ok("Not subscribed"), nil
 	}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/present"
+	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -79,10 +81,10 @@ func warn(c *cli, r maildir.CheckResult) {
 
 // checkReply is the legacy TCP check reply, field for field.
 type checkReply struct {
-	Status    string                  `json:"status"`
-	Messages  []maildir.LegacyMessage `json:"messages"`
-	Remaining int                     `json:"remaining"`
-	Warnings  []string                `json:"warnings,omitempty"` // entries moved aside; a check stopped part-way
+	Status    string               `json:"status"`
+	Messages  []wire.LegacyMessage `json:"messages"`
+	Remaining int                  `json:"remaining"`
+	Warnings  []string             `json:"warnings,omitempty"` // entries moved aside; a check stopped part-way
 }
 
 const rule = "--------------------------------------------------"
@@ -96,7 +98,7 @@ func printMessages(w io.Writer, ms []maildir.Message) {
 		if m.OrigTo != "" {
 			fmt.Fprintf(w, "To: %s (sent to %s)\n", m.To, m.OrigTo)
 		}
-		fmt.Fprintf(w, "Time: %s\n", m.Legacy().Timestamp)
+		fmt.Fprintf(w, "Time: %s\n", present.LegacyMessage(m).Timestamp)
 		fmt.Fprintf(w, "Id: %s\n", m.ID)
 		fmt.Fprintf(w, "Content: %s\n", m.Content)
 		if len(m.Data) > 0 {
@@ -136,7 +138,7 @@ func watch(ctx context.Context, c *cli, st *maildir.Store, s *maildir.Session, a
 		warn(c, r)
 		for _, m := range r.Messages {
 			if asJSON {
-				if err := writeJSON(c.stdout, m.Legacy()); err != nil {
+				if err := writeJSON(c.stdout, present.LegacyMessage(m)); err != nil {
 					return err
 				}
 			} else {
@@ -189,7 +191,7 @@ func runRead(ctx context.Context, c *cli, args []string) error {
 			return err
 		}
 		if asJSON {
-			return writeJSON(c.stdout, m.Legacy())
+			return writeJSON(c.stdout, present.LegacyMessage(m))
 		}
 		printMessages(c.stdout, []maildir.Message{m})
 		return nil

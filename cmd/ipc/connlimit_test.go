@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipc-dev/ipc/client"
 	"github.com/ipc-dev/ipc/internal/ipctest"
 	"github.com/ipc-dev/ipc/socket"
 )
@@ -53,7 +54,7 @@ func classify(t *testing.T, conns []net.Conn) (busy, closed, held int) {
 			nc.SetReadDeadline(time.Time{})
 			mu.Lock()
 			defer mu.Unlock()
-			var rep socket.Reply
+			var rep client.Reply
 			switch {
 			case len(b) > 0 && json.Unmarshal(b, &rep) == nil && rep.ErrorCode == string(socket.KindBusy):
 				busy++
@@ -73,7 +74,7 @@ func classify(t *testing.T, conns []net.Conn) (busy, closed, held int) {
 // serving checks that the server still serves: a client connected before
 // the flood sends, a subscriber connected before gets the mail pushed, and
 // the file doors (CLI) work.
-func serving(t *testing.T, home string, sender *piper, sub *socket.Client, i int) {
+func serving(t *testing.T, home string, sender *piper, sub *client.Client, i int) {
 	t.Helper()
 	content := fmt.Sprintf("still serving %d", i)
 	if _, err := sender.roundTrip(map[string]any{"action": "send", "to_id": "sub", "message": map[string]any{"content": content}}); err != nil {
@@ -81,7 +82,7 @@ func serving(t *testing.T, home string, sender *piper, sub *socket.Client, i int
 	}
 	select {
 	case ev := <-sub.Events():
-		if ev.Event != socket.EventMail || len(ev.Messages) != 1 || ev.Messages[0].Message.Content != content {
+		if ev.Event != client.EventMail || len(ev.Messages) != 1 || ev.Messages[0].Message.Content != content {
 			t.Fatalf("push during the flood: %+v", ev)
 		}
 	case <-time.After(30 * time.Second):
@@ -117,22 +118,22 @@ func TestThousandIdleConnections(t *testing.T) {
 		nc.Close()
 	}
 	ipctest.WaitFor(t, "a new client to be served", func() bool {
-		rep, err := socket.Legacy(bg(), "tcp", srv.rs.TCP, map[string]any{"action": "ping"})
-		return err == nil && rep.Status == socket.StatusOK
+		rep, err := client.Legacy(bg(), "tcp", srv.rs.TCP, map[string]any{"action": "ping"})
+		return err == nil && rep.Status == client.StatusOK
 	})
 	srv.checkLog()
 	figures(t, "1,000 idle connections against the 512-connection cap: %d held, %d refused with busy, %d closed at once; the connected clients were served throughout", held, busy, closed)
 }
 
 // connected registers a sender and a subscriber on the fast path.
-func connected(t *testing.T, srv *serveProc) (*piper, *socket.Client) {
+func connected(t *testing.T, srv *serveProc) (*piper, *client.Client) {
 	t.Helper()
 	sender, err := dialPiper("unix", srv.rs.Socket, "sender", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(sender.close)
-	sub, err := socket.Dial(bg(), "unix", srv.rs.Socket)
+	sub, err := client.Dial(bg(), "unix", srv.rs.Socket)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,8 +174,8 @@ func TestFileDescriptorExhaustion(t *testing.T) {
 		nc.Close()
 	}
 	ipctest.WaitFor(t, "a new client to be served", func() bool {
-		rep, err := socket.Legacy(bg(), "tcp", srv.rs.TCP, map[string]any{"action": "ping"})
-		return err == nil && rep.Status == socket.StatusOK
+		rep, err := client.Legacy(bg(), "tcp", srv.rs.TCP, map[string]any{"action": "ping"})
+		return err == nil && rep.Status == client.StatusOK
 	})
 	srv.checkLog()
 	if !strings.Contains(srv.stderr.String(), "serving at most") || held == 0 || busy == 0 {

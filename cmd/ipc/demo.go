@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ipc-dev/ipc/internal/present"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -45,15 +46,15 @@ func runDemo(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	say("alice", "%s", maildir.RegisteredSummary("alice", 0))
-	say("bob", "%s", maildir.RegisteredSummary("bob", 0))
+	say("alice", "%s", present.Registered("alice", 0))
+	say("bob", "%s", present.Registered("bob", 0))
 
 	step("alice sends bob a message with structured data")
 	r, err := alice.Send(ctx, "bob", "Can you review the auth module? The tests are in auth_test.go.", json.RawMessage(`{"pr": 42, "files": ["auth.go", "auth_test.go"]}`))
 	if err != nil {
 		return err
 	}
-	say("alice", "ipc send bob ... -> %s (id %s)", r.Summary(), r.ID)
+	say("alice", "ipc send bob ... -> %s (id %s)", present.Sent(r), r.ID)
 	first := r.ID
 
 	step("alice writes to carol, who has not registered yet (future messaging)")
@@ -61,7 +62,7 @@ func runDemo(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	say("alice", "%s", r.Summary())
+	say("alice", "%s", present.Sent(r))
 
 	step("bob checks his mail (each message is claimed exactly once, then kept as read)")
 	if err := demoCheck(ctx, w, bob); err != nil {
@@ -74,7 +75,7 @@ func runDemo(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	u, _ := carol.Unread(ctx)
-	say("carol", "%s", maildir.RegisteredSummary("carol", u.Count))
+	say("carol", "%s", present.Registered("carol", u.Count))
 	if err := demoCheck(ctx, w, carol); err != nil {
 		return err
 	}
@@ -86,19 +87,19 @@ func runDemo(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	say("alice", "%s; %d bytes stored in %s", r.Summary(), len(big), rel(root, r.LargeFile))
+	say("alice", "%s; %d bytes stored in %s", present.Sent(r), len(big), rel(root, r.LargeFile))
 
 	step("bob renames himself to robert: bob forwards to robert for 2 hours")
 	rr, err := bob.Rename(ctx, "robert")
 	if err != nil {
 		return err
 	}
-	say("bob", "%s (%d agents notified)", rr.Summary(), rr.Notified)
+	say("bob", "%s (%d agents notified)", present.Renamed(rr), rr.Notified)
 	r, err = carol.Send(ctx, "bob", "Thanks for the welcome, bob!", nil)
 	if err != nil {
 		return err
 	}
-	say("carol", "ipc send bob ... -> %s", r.Summary())
+	say("carol", "ipc send bob ... -> %s", present.Sent(r))
 	if err := demoCheck(ctx, w, bob); err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/ipc-dev/ipc/socket"
+	"github.com/ipc-dev/ipc/client"
 )
 
 // The disk-full and read-only tests need a filesystem they can fill or
@@ -48,7 +48,7 @@ func openDoors(t *testing.T, home string) *doors {
 	d := &doors{t: t, home: home}
 	d.srv = startServe(t, home, filepath.Join(shortDir(t), "d.sock"), nil, "IPC_RATE_BURST=off")
 	rep := d.legacy(map[string]any{"action": "register", "instance_id": "lg"})
-	if rep.Status != socket.StatusOK {
+	if rep.Status != client.StatusOK {
 		t.Fatalf("register lg: %+v", rep)
 	}
 	d.lgTok = rep.SessionToken
@@ -62,9 +62,9 @@ func openDoors(t *testing.T, home string) *doors {
 	return d
 }
 
-func (d *doors) legacy(req map[string]any) socket.Reply {
+func (d *doors) legacy(req map[string]any) client.Reply {
 	d.t.Helper()
-	rep, err := socket.Legacy(bg(), "tcp", d.srv.rs.TCP, req)
+	rep, err := client.Legacy(bg(), "tcp", d.srv.rs.TCP, req)
 	if err != nil {
 		d.t.Fatalf("legacy %v: %v", req["action"], err)
 	}
@@ -111,7 +111,7 @@ func (d *doors) send(door, content string) string {
 var allDoors = []string{"legacy", "fast", "mcp", "cli"}
 
 // checkReader reads reader's mail over the legacy protocol.
-func (d *doors) checkReader(tok string) socket.Reply {
+func (d *doors) checkReader(tok string) client.Reply {
 	d.t.Helper()
 	return d.legacy(map[string]any{"action": "check", "session_token": tok})
 }
@@ -211,10 +211,10 @@ func TestDiskFull(t *testing.T) {
 
 	// Reads go on.
 	rep = d.checkReader(reader)
-	if rep.Status != socket.StatusOK || len(rep.Messages) != len(allDoors) {
+	if rep.Status != client.StatusOK || len(rep.Messages) != len(allDoors) {
 		t.Fatalf("check on a full disk: %+v", rep)
 	}
-	if rep := d.legacy(map[string]any{"action": "list", "session_token": d.lgTok}); rep.Status != socket.StatusOK || len(rep.Instances) < 4 {
+	if rep := d.legacy(map[string]any{"action": "list", "session_token": d.lgTok}); rep.Status != client.StatusOK || len(rep.Instances) < 4 {
 		t.Fatalf("list on a full disk: %+v", rep)
 	}
 	d.mcp.ok("list_instances", nil, "reader")
@@ -270,10 +270,10 @@ func TestReadOnlyHome(t *testing.T) {
 	if rep := d.checkReader(reader); rep.ErrorCode != "no_space" {
 		t.Errorf("check on a read-only mailbox: %+v, want no_space", rep)
 	}
-	if rep := d.legacy(map[string]any{"action": "list", "session_token": d.lgTok}); rep.Status != socket.StatusOK {
+	if rep := d.legacy(map[string]any{"action": "list", "session_token": d.lgTok}); rep.Status != client.StatusOK {
 		t.Errorf("list on a read-only mailbox: %+v", rep)
 	}
-	if rep := d.legacy(map[string]any{"action": "ping"}); rep.Status != socket.StatusOK {
+	if rep := d.legacy(map[string]any{"action": "ping"}); rep.Status != client.StatusOK {
 		t.Errorf("ping on a read-only mailbox: %+v", rep)
 	}
 	d.mcp.ok("list_instances", nil, "reader")
@@ -288,7 +288,7 @@ func TestReadOnlyHome(t *testing.T) {
 	remounted = true
 	checkNothingHalfWritten(t, home, []string{"during "})
 	rep := d.checkReader(reader)
-	if rep.Status != socket.StatusOK || len(rep.Messages) != len(allDoors) {
+	if rep.Status != client.StatusOK || len(rep.Messages) != len(allDoors) {
 		t.Fatalf("check after the remount: %+v", rep)
 	}
 	for _, door := range allDoors {

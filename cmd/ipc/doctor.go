@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipc-dev/ipc/client"
 	"github.com/ipc-dev/ipc/hook"
 	"github.com/ipc-dev/ipc/maildir"
 	"github.com/ipc-dev/ipc/socket"
@@ -123,7 +124,7 @@ func (c *cli) doctorServer(ctx context.Context, root string, say func(bool, stri
 		say(false, "server state: %v", err)
 	case ok:
 		dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		cl, err := socket.DialMailbox(dctx, root)
+		cl, err := client.DialMailbox(dctx, root)
 		cancel()
 		if err == nil {
 			cl.Close()
@@ -148,11 +149,10 @@ func (c *cli) doctorServer(ctx context.Context, root string, say func(bool, stri
 	if envOff(c.getenv(envPort)) {
 		return
 	}
-	key, _, _ := socket.ReadMailboxKey(root)
-	switch h := socket.ProbePort(ctx, addr); {
-	case h.Kind == socket.HolderNone:
+	switch h := client.ProbePort(ctx, addr); {
+	case h.Kind == client.HolderNone:
 		note("nothing listens on %s", addr)
-	case h.Serves(key):
+	case h.Serves(root):
 	default:
 		warn("%s is held by %s: this project's clients of this mailbox refuse it, but the original's unmodified scripts reach it, not this mailbox", addr, h)
 	}

@@ -12,8 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/ipc-dev/ipc/client"
 	"github.com/ipc-dev/ipc/internal/ipctest"
-	"github.com/ipc-dev/ipc/socket"
 )
 
 // TestFaultsWhileAgentsRun damages the mailbox the way humans and crashes
@@ -65,7 +65,7 @@ func TestFaultsWhileAgentsRun(t *testing.T) {
 	}
 
 	// bob subscribes on the fast path: every message to bob is pushed.
-	bob, err := socket.Dial(bg(), "unix", sock)
+	bob, err := client.Dial(bg(), "unix", sock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestFaultsWhileAgentsRun(t *testing.T) {
 	}
 	go func() {
 		for ev := range bob.Events() {
-			if ev.Event != socket.EventMail {
+			if ev.Event != client.EventMail {
 				failed("subscriber", ev.ErrorCode, ev.Message)
 				continue
 			}

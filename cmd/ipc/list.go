@@ -7,6 +7,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/present"
+	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -30,9 +32,9 @@ func runList(ctx context.Context, c *cli, args []string) error {
 // JSON reply.
 func (c *cli) printAgents(agents []maildir.Agent, asJSON bool) error {
 	if asJSON {
-		out := make([]maildir.LegacyAgent, len(agents))
+		out := make([]wire.LegacyAgent, len(agents))
 		for i, a := range agents {
-			out[i] = a.Legacy()
+			out[i] = present.LegacyAgent(a)
 		}
 		return writeJSON(c.stdout, map[string]any{"status": "ok", "instances": out})
 	}
@@ -48,7 +50,7 @@ func (c *cli) printAgents(agents []maildir.Agent, asJSON bool) error {
 		if a.Online {
 			status = "online"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.ID, status, maildir.Ago(now, a.LastSeen), localMinute(a.Registered))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.ID, status, present.Ago(now, a.LastSeen), localMinute(a.Registered))
 	}
 	return tw.Flush()
 }
@@ -74,7 +76,7 @@ func runRename(ctx context.Context, c *cli, args []string) error {
 
 // printRename prints the result of a rename, and its warning on stderr.
 func (c *cli) printRename(r maildir.RenameResult) {
-	fmt.Fprintln(c.stdout, r.Summary())
+	fmt.Fprintln(c.stdout, present.Renamed(r))
 	fmt.Fprintf(c.stdout, "Your old name '%s' will forward to '%s' until %s; %d agents were told.\n",
 		r.Old, r.New, r.Until.Local().Format("15:04"), r.Notified)
 	fmt.Fprintf(c.stdout, "From now on act as %s (IPC_ID=%s).\n", r.New, r.New)

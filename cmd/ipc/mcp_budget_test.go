@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,7 +29,7 @@ func TestMCPPromptBudget(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "home")
 	for _, pc := range ipcchild.PromptClients {
 		client := pc.Name
-		c, err := ipcchild.Start(ipcBin, home, "alice", nil, "mcp")
+		c, err := ipcchild.Start(ipcBin, home, "alice", os.Environ(), "mcp")
 		if err != nil {
 			t.Fatal(err)
 		}

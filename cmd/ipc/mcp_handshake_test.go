@@ -88,7 +88,7 @@ func waitChannel(t *testing.T, c *ipcchild.Child) string {
 // them after that initialize.
 func TestMCPChannelsAfterModernDiscover(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "home")
-	c, err := ipcchild.Start(ipcBin, home, "bob", nil, "mcp")
+	c, err := ipcchild.Start(ipcBin, home, "bob", os.Environ(), "mcp")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestMCPChannelsAfterModernDiscover(t *testing.T) {
 // Claude Code without channel events for the whole session.
 func TestMCPChannelsAfterPing(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "home")
-	c, err := ipcchild.Start(ipcBin, home, "bob", nil, "mcp")
+	c, err := ipcchild.Start(ipcBin, home, "bob", os.Environ(), "mcp")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func TestMCPChannelsOnlyWhereShown(t *testing.T) {
 			if tc.env != "" {
 				env = []string{tc.env}
 			}
-			c, err := ipcchild.Start(ipcBin, home, "bob", env, "mcp")
+			c, err := ipcchild.Start(ipcBin, home, "bob", append(os.Environ(), env...), "mcp")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -210,7 +210,7 @@ func TestMCPInitializeWhileNameHeld(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := ipcchild.Start(ipcBin, home, "alice", nil, "mcp")
+	c, err := ipcchild.Start(ipcBin, home, "alice", os.Environ(), "mcp")
 	if err != nil {
 		t.Fatal(err)
 	}

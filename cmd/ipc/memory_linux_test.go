@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipc-dev/ipc/client"
 	"github.com/ipc-dev/ipc/maildir"
 	"github.com/ipc-dev/ipc/socket"
 )
@@ -127,7 +128,7 @@ func TestMemoryExhaustionBoundedByMessageLimit(t *testing.T) {
 		sock := filepath.Join(t.TempDir(), "s")
 		srv := startServe(t, home, sock, nil)
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		cl, err := socket.Dial(ctx, "unix", sock)
+		cl, err := client.Dial(ctx, "unix", sock)
 		if err != nil {
 			t.Fatal(err)
 		}

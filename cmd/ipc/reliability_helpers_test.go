@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipc-dev/ipc/client"
 	"github.com/ipc-dev/ipc/socket"
 )
 
@@ -178,26 +179,26 @@ func dialPiper(network, addr, id, token string) (*piper, error) {
 }
 
 // roundTrip sends one request and reads its reply (no pipelining).
-func (p *piper) roundTrip(req map[string]any) (socket.Reply, error) {
+func (p *piper) roundTrip(req map[string]any) (client.Reply, error) {
 	p.nc.SetDeadline(time.Now().Add(60 * time.Second))
 	defer p.nc.SetDeadline(time.Time{})
 	b, _ := json.Marshal(req)
 	if _, err := p.nc.Write(append(b, '\n')); err != nil {
-		return socket.Reply{}, err
+		return client.Reply{}, err
 	}
 	for {
 		line, err := p.r.ReadBytes('\n')
 		if err != nil {
-			return socket.Reply{}, err
+			return client.Reply{}, err
 		}
-		var rep socket.Reply
+		var rep client.Reply
 		if err := json.Unmarshal(line, &rep); err != nil {
-			return socket.Reply{}, fmt.Errorf("bad frame %q: %v", line, err)
+			return client.Reply{}, fmt.Errorf("bad frame %q: %v", line, err)
 		}
 		if rep.Event != "" {
 			continue
 		}
-		if rep.Status != socket.StatusOK {
+		if rep.Status != client.StatusOK {
 			return rep, fmt.Errorf("%s: %s", rep.ErrorCode, rep.Message)
 		}
 		return rep, nil
@@ -225,7 +226,7 @@ func (p *piper) pipeline(reqs []map[string]any, window int, onReply func(i int, 
 			if err != nil {
 				return
 			}
-			var rep socket.Reply
+			var rep client.Reply
 			if err := json.Unmarshal(line, &rep); err != nil {
 				res.bad = append(res.bad, string(line))
 				continue
@@ -238,7 +239,7 @@ func (p *piper) pipeline(reqs []map[string]any, window int, onReply func(i int, 
 				res.bad = append(res.bad, string(line))
 				continue
 			}
-			ok := rep.Status == socket.StatusOK
+			ok := rep.Status == client.StatusOK
 			if ok {
 				res.acked[i] = true
 			} else {

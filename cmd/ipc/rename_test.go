@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipc-dev/ipc/socket"
+	"github.com/ipc-dev/ipc/client"
 )
 
 // TestOldIPCIDAfterRename: after `ipc rename alice2`, a command run with
@@ -84,7 +84,7 @@ func TestRenameRaceAcrossDoors(t *testing.T) {
 		x := fmt.Sprintf("x%d", i)
 		cli, m, lg := fmt.Sprintf("c%d", i), fmt.Sprintf("m%d", i), fmt.Sprintf("l%d", i)
 		mcp.ok("register", map[string]any{"instance_id": m})
-		rep, err := socket.Legacy(bg(), "tcp", srv.rs.TCP, map[string]any{"action": "register", "instance_id": lg})
+		rep, err := client.Legacy(bg(), "tcp", srv.rs.TCP, map[string]any{"action": "register", "instance_id": lg})
 		if err != nil || rep.SessionToken == "" {
 			t.Fatalf("trial %d: legacy register: %+v, %v", i, rep, err)
 		}
@@ -123,11 +123,11 @@ func TestRenameRaceAcrossDoors(t *testing.T) {
 			return "ok"
 		})
 		race("legacy", func() string {
-			rep, err := socket.Legacy(bg(), "tcp", srv.rs.TCP, map[string]any{"action": "rename", "old_id": lg, "new_id": x, "session_token": tok})
+			rep, err := client.Legacy(bg(), "tcp", srv.rs.TCP, map[string]any{"action": "rename", "old_id": lg, "new_id": x, "session_token": tok})
 			if err != nil {
 				return "error: " + err.Error()
 			}
-			if rep.Status != socket.StatusOK {
+			if rep.Status != client.StatusOK {
 				return "error: " + rep.ErrorCode + ": " + rep.Message
 			}
 			return "ok"

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipc-dev/ipc/socket"
+	"github.com/ipc-dev/ipc/client"
 )
 
 // underUmask0 makes cmd run with umask 0, the most permissive there is.
@@ -53,8 +53,8 @@ func TestModesUnderUmask0(t *testing.T) {
 	runUmask0(t, home, "", "", "serve", "--detach", "--port", "0", "--socket", sock)
 	rs := waitRunning(t, home, true)
 	defer syscall.Kill(rs.PID, syscall.SIGKILL)
-	rep, err := socket.Legacy(bg(), "unix", sock, map[string]any{"action": "register", "instance_id": "carol"})
-	if err != nil || rep.Status != socket.StatusOK {
+	rep, err := client.Legacy(bg(), "unix", sock, map[string]any{"action": "register", "instance_id": "carol"})
+	if err != nil || rep.Status != client.StatusOK {
 		t.Fatalf("register over the socket: %+v %v", rep, err)
 	}
 	runUmask0(t, home, "bob", hookEvent("Stop"), "hook", "--wait", "10ms")

@@ -9,6 +9,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/ipc-dev/ipc/internal/present"
+	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -54,9 +56,9 @@ func runSend(ctx context.Context, c *cli, args []string) error {
 // printSend prints the result of a send.
 func (c *cli) printSend(r maildir.SendResult, asJSON bool) error {
 	if asJSON {
-		return writeJSON(c.stdout, map[string]any{"status": "ok", "message": r.Summary(), "id": r.ID, "to": r.To, "large_file": r.LargeFile, "replayed": r.Replayed})
+		return writeJSON(c.stdout, map[string]any{"status": "ok", "message": present.Sent(r), "id": r.ID, "to": r.To, "large_file": r.LargeFile, "replayed": r.Replayed})
 	}
-	fmt.Fprintln(c.stdout, r.Summary())
+	fmt.Fprintln(c.stdout, present.Sent(r))
 	fmt.Fprintf(c.stdout, "Id: %s\n", r.ID)
 	if r.LargeFile != "" {
 		fmt.Fprintf(c.stdout, "Large message: full content saved to %s\n", r.LargeFile)
@@ -178,7 +180,7 @@ func (c *cli) reportBroadcast(r maildir.BroadcastResult, err error, asJSON bool)
 
 // printBroadcast prints the summary and one line per recipient.
 func printBroadcast(w io.Writer, r maildir.BroadcastResult) {
-	fmt.Fprintln(w, r.Summary())
+	fmt.Fprintln(w, present.Broadcast(r))
 	for _, o := range r.Outcomes {
 		if o.Err != nil {
 			fmt.Fprintf(w, "  %s: failed: %s: %s\n", o.Agent, maildir.KindOf(o.Err), o.Err)
@@ -216,7 +218,7 @@ func broadcastJSON(r maildir.BroadcastResult, err error) map[string]any {
 	if to == nil {
 		to = []string{}
 	}
-	return map[string]any{"status": status, "message": r.Summary(), "to": to, "recipients": recipients, "large_file": r.LargeFile, "replayed": r.Replayed}
+	return map[string]any{"status": status, "message": present.Broadcast(r), "to": to, "recipients": recipients, "large_file": r.LargeFile, "replayed": r.Replayed}
 }
 
 // partialError is a broadcast some recipients missed: exit status 3.
@@ -241,10 +243,10 @@ func writeJSON(w io.Writer, v any) error {
 }
 
 // maildirMessages converts messages to the legacy check-reply shape.
-func legacyMessages(ms []maildir.Message) []maildir.LegacyMessage {
-	out := make([]maildir.LegacyMessage, len(ms))
+func legacyMessages(ms []maildir.Message) []wire.LegacyMessage {
+	out := make([]wire.LegacyMessage, len(ms))
 	for i, m := range ms {
-		out[i] = m.Legacy()
+		out[i] = present.LegacyMessage(m)
 	}
 	return out
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipc-dev/ipc/client"
 	"github.com/ipc-dev/ipc/socket"
 )
 
@@ -60,11 +61,11 @@ func TestServe(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	rep, err := socket.Legacy(ctx, "tcp", rs.TCP, map[string]any{"action": "register", "instance_id": "tcpuser"})
-	if err != nil || rep.Status != socket.StatusOK || rep.Message != "Registered tcpuser" {
+	rep, err := client.Legacy(ctx, "tcp", rs.TCP, map[string]any{"action": "register", "instance_id": "tcpuser"})
+	if err != nil || rep.Status != client.StatusOK || rep.Message != "Registered tcpuser" {
 		t.Fatalf("register over TCP: %+v %v", rep, err)
 	}
-	rep, err = socket.Legacy(ctx, "unix", sock, map[string]any{"action": "list", "session_token": rep.SessionToken})
+	rep, err = client.Legacy(ctx, "unix", sock, map[string]any{"action": "list", "session_token": rep.SessionToken})
 	if err != nil || len(rep.Instances) != 1 || !rep.Instances[0].Online {
 		t.Fatalf("list over the socket: %+v %v", rep, err)
 	}

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipc-dev/ipc/client"
 	"github.com/ipc-dev/ipc/maildir"
-	"github.com/ipc-dev/ipc/socket"
 )
 
 // openStore opens the mailbox with the options of the environment.
@@ -88,7 +88,7 @@ func (c *cli) inStore(fn func(*maildir.Store) error) error {
 func (c *cli) releaseFromServer(ctx context.Context) bool {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	released, err := socket.ReleaseName(ctx, c.home, c.as)
+	released, err := client.ReleaseName(ctx, c.home, c.as)
 	return err == nil && released
 }
 

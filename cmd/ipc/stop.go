@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ipc-dev/ipc/client"
 	"github.com/ipc-dev/ipc/maildir"
 	"github.com/ipc-dev/ipc/socket"
 )
@@ -67,14 +68,14 @@ func (c *cli) verifiedServerPID(ctx context.Context) (int, error) {
 	deadline := time.Now().Add(detachWait)
 	for {
 		dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		cl, err := socket.DialMailbox(dctx, c.home)
+		cl, err := client.DialMailbox(dctx, c.home)
 		cancel()
 		if err == nil {
 			mb := cl.Server().Mailbox
 			cl.Close()
 			return mb.PID, nil
 		}
-		if errors.Is(err, socket.ErrWrongMailbox) {
+		if errors.Is(err, client.ErrWrongMailbox) {
 			return 0, &maildir.Error{Op: "stop", Kind: maildir.NotOwner, Msg: err.Error() + ": not stopped"}
 		}
 		rs, ok, _ := socket.Running(c.home)

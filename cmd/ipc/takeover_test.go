@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipc-dev/ipc/client"
 	"github.com/ipc-dev/ipc/internal/ipctest"
-	"github.com/ipc-dev/ipc/socket"
 )
 
 // TestScriptDoesNotLockOutCLI: a script registered over the legacy TCP
@@ -24,16 +24,16 @@ func TestScriptDoesNotLockOutCLI(t *testing.T) {
 	srv := startServe(t, home, filepath.Join(shortDir(t), "s.sock"), nil)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	do := func(req map[string]any) socket.Reply {
+	do := func(req map[string]any) client.Reply {
 		t.Helper()
-		rep, err := socket.Legacy(ctx, "tcp", srv.rs.TCP, req)
+		rep, err := client.Legacy(ctx, "tcp", srv.rs.TCP, req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return rep
 	}
 	rep := do(map[string]any{"action": "register", "instance_id": "alice"})
-	if rep.Status != socket.StatusOK {
+	if rep.Status != client.StatusOK {
 		t.Fatalf("register: %+v", rep)
 	}
 	token := rep.SessionToken
@@ -65,6 +65,6 @@ func TestScriptDoesNotLockOutCLI(t *testing.T) {
 	mustIPC(t, home, "bob", "", "send", "alice", "after the CLI")
 	ipctest.WaitFor(t, "the script's token works again", func() bool {
 		rep := do(map[string]any{"action": "check", "session_token": token})
-		return rep.Status == socket.StatusOK && len(rep.Messages) == 1 && rep.Messages[0].Message.Content == "after the CLI"
+		return rep.Status == client.StatusOK && len(rep.Messages) == 1 && rep.Messages[0].Message.Content == "after the CLI"
 	})
 }

@@ -30,11 +30,12 @@ type Line struct {
 }
 
 // Start runs the ipc binary at bin with args on the mailbox at root, as id
-// when id is not "" (IPC_ID), with autostart and rate limits off and env
-// added to this process's environment.
+// when id is not "" (IPC_ID), with autostart and rate limits off, in the
+// environment env (the caller's, as os.Environ gives it, plus its own
+// settings: this package reads no environment).
 func Start(bin, root, id string, env []string, args ...string) (*Child, error) {
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(append(os.Environ(), "IPC_HOME="+root, "IPC_AUTOSTART=0", "IPC_RATE_BURST=off"), env...)
+	cmd.Env = append(env[:len(env):len(env)], "IPC_HOME="+root, "IPC_AUTOSTART=0", "IPC_RATE_BURST=off")
 	if id != "" {
 		cmd.Env = append(cmd.Env, "IPC_ID="+id)
 	}

@@ -2,7 +2,11 @@
 // shared by the MCP door (check, auto_process, channel events) and the
 // Claude Code hook: each message framed byte for byte between markers it
 // cannot forge (frame.go), under a one-line reminder that peer text is
-// data; and the budgets each client shows whole (budget.go).
+// data; and the budgets each client shows whole (budget.go). It also holds
+// the wording every door shares: the original product's sentences for
+// results (sentences.go), the legacy JSON shapes of messages and agents
+// (legacy.go) and how long ago something was (ago.go). The core keeps the
+// data; this package, the words.
 package present
 
 import (
@@ -105,7 +109,7 @@ func messageAttrs(m maildir.Message, now time.Time) []Attr {
 	}
 	return append(attrs,
 		Attr{"time", Stamp(m.Time)},
-		Attr{"ago", maildir.Ago(now, m.Time)},
+		Attr{"ago", Ago(now, m.Time)},
 		Attr{"id", attrField(m.ID)})
 }
 

@@ -144,7 +144,7 @@ func benchDirectSend(ctx context.Context, b *bench) error {
 // child starts the ipc binary under test with args on the mailbox at
 // root, as id when id is not "".
 func (b *bench) child(root, id string, env []string, args ...string) (*ipcchild.Child, error) {
-	return ipcchild.Start(b.ipc, root, id, env, args...)
+	return ipcchild.Start(b.ipc, root, id, append(os.Environ(), env...), args...)
 }
 
 // benchE2EFS: a send in this process to the moment a watching reader in

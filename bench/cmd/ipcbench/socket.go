@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ipc-dev/ipc/client"
 	"github.com/ipc-dev/ipc/internal/ipcchild"
 	"github.com/ipc-dev/ipc/socket"
 )
@@ -80,8 +81,8 @@ func withServer(ctx context.Context, b *bench, fn func(root string, s *server) e
 	return fn(root, s)
 }
 
-func legacyOK(rep socket.Reply, err error) (socket.Reply, error) {
-	if err == nil && rep.Status != socket.StatusOK {
+func legacyOK(rep client.Reply, err error) (client.Reply, error) {
+	if err == nil && rep.Status != client.StatusOK {
 		err = fmt.Errorf("%s: %s", rep.ErrorCode, rep.Message)
 	}
 	return rep, err
@@ -95,7 +96,7 @@ func benchLegacyPairs(ctx context.Context, b *bench) error {
 			per := b.n(300, 2000) / clients
 			tokens := make([]string, clients)
 			for i := range tokens {
-				rep, err := legacyOK(socket.Legacy(ctx, "tcp", s.rs.TCP, map[string]any{"action": "register", "instance_id": fmt.Sprintf("pair%d", i)}))
+				rep, err := legacyOK(client.Legacy(ctx, "tcp", s.rs.TCP, map[string]any{"action": "register", "instance_id": fmt.Sprintf("pair%d", i)}))
 				if err != nil {
 					return err
 				}
@@ -110,11 +111,11 @@ func benchLegacyPairs(ctx context.Context, b *bench) error {
 					defer wg.Done()
 					id := fmt.Sprintf("pair%d", c)
 					for i := 0; i < per; i++ {
-						_, err := legacyOK(socket.Legacy(ctx, "tcp", s.rs.TCP, map[string]any{"action": "send", "from_id": id, "to_id": id,
+						_, err := legacyOK(client.Legacy(ctx, "tcp", s.rs.TCP, map[string]any{"action": "send", "from_id": id, "to_id": id,
 							"message": map[string]any{"content": body200}, "session_token": tokens[c]}))
 						if err == nil {
-							var rep socket.Reply
-							rep, err = legacyOK(socket.Legacy(ctx, "tcp", s.rs.TCP, map[string]any{"action": "check", "instance_id": id, "session_token": tokens[c]}))
+							var rep client.Reply
+							rep, err = legacyOK(client.Legacy(ctx, "tcp", s.rs.TCP, map[string]any{"action": "check", "instance_id": id, "session_token": tokens[c]}))
 							if err == nil && len(rep.Messages) != 1 {
 								err = fmt.Errorf("check returned %d messages", len(rep.Messages))
 							}
@@ -139,15 +140,15 @@ func benchLegacyPairs(ctx context.Context, b *bench) error {
 }
 
 // fastClients dials n fast-path clients registered as prefix0..n-1.
-func fastClients(ctx context.Context, addr, prefix string, n int) ([]*socket.Client, func(), error) {
-	var cs []*socket.Client
+func fastClients(ctx context.Context, addr, prefix string, n int) ([]*client.Client, func(), error) {
+	var cs []*client.Client
 	closeAll := func() {
 		for _, c := range cs {
 			c.Close()
 		}
 	}
 	for i := 0; i < n; i++ {
-		c, err := socket.Dial(ctx, "tcp", addr)
+		c, err := client.Dial(ctx, "tcp", addr)
 		if err != nil {
 			closeAll()
 			return nil, nil, err
@@ -162,12 +163,12 @@ func fastClients(ctx context.Context, addr, prefix string, n int) ([]*socket.Cli
 }
 
 // sendAll sends per messages from each client to "sink", concurrently.
-func sendAll(ctx context.Context, cs []*socket.Client, per int) error {
+func sendAll(ctx context.Context, cs []*client.Client, per int) error {
 	errs := make(chan error, len(cs))
 	var wg sync.WaitGroup
 	for _, c := range cs {
 		wg.Add(1)
-		go func(c *socket.Client) {
+		go func(c *client.Client) {
 			defer wg.Done()
 			for i := 0; i < per; i++ {
 				if _, err := c.Send(ctx, "sink", body200, nil); err != nil {

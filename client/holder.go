@@ -1,4 +1,4 @@
-package socket
+package client
 
 import (
 	"bufio"
@@ -10,6 +10,9 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"github.com/ipc-dev/ipc/internal/rootfile"
+	"github.com/ipc-dev/ipc/internal/wire"
 )
 
 // holderPatience bounds how long ProbePort waits for the holder of a port.
@@ -45,7 +48,7 @@ type PortHolder struct {
 // nothing.
 func ProbePort(ctx context.Context, addr string) PortHolder {
 	h := PortHolder{Addr: addr, Kind: HolderUnknown}
-	challenge, err := newChallenge()
+	challenge, err := wire.NewChallenge()
 	if err != nil {
 		h.Detail = err.Error()
 		return h
@@ -78,13 +81,13 @@ func ProbePort(ctx context.Context, addr string) PortHolder {
 	}
 	var rep Reply
 	if json.Unmarshal(line, &rep) != nil {
-		h.Detail = fmt.Sprintf("it answered %q, which is not this protocol", truncate(strings.TrimSpace(string(line)), 80))
+		h.Detail = fmt.Sprintf("it answered %q, which is not this protocol", cut(strings.TrimSpace(string(line)), 80))
 		return h
 	}
 	h = holderOf(addr, rep)
 	h.challenge = challenge
 	if h.Kind == HolderUnknown {
-		h.Detail = fmt.Sprintf("it answered %q", truncate(strings.TrimSpace(string(line)), 80))
+		h.Detail = fmt.Sprintf("it answered %q", cut(strings.TrimSpace(string(line)), 80))
 	}
 	return h
 }
@@ -93,20 +96,22 @@ func ProbePort(ctx context.Context, addr string) PortHolder {
 func holderOf(addr string, rep Reply) PortHolder {
 	h := PortHolder{Addr: addr, Kind: HolderUnknown}
 	switch {
-	case rep.Status == StatusOK && rep.Mailbox != nil && rep.Mailbox.Root != "":
+	case rep.Status == wire.StatusOK && rep.Mailbox != nil && rep.Mailbox.Root != "":
 		h.Kind, h.Mailbox, h.Server = HolderMailbox, rep.Mailbox, rep.Server
-	case rep.Status == StatusOK && rep.Version >= Version:
+	case rep.Status == wire.StatusOK && rep.Version >= wire.Version:
 		h.Kind, h.Server = HolderIPC, rep.Server
-	case rep.Status == StatusError && rep.ErrorCode == "" && rep.Message != "":
+	case rep.Status == wire.StatusError && rep.ErrorCode == "" && rep.Message != "":
 		h.Kind, h.Detail = HolderOriginal, rep.Message
 	}
 	return h
 }
 
 // Serves reports whether the holder proved, answering the probe's
-// challenge, that it holds key: it is the server of that mailbox.
-func (h PortHolder) Serves(key MailboxKey) bool {
-	return h.Kind == HolderMailbox && key.Verify(h.challenge, h.Mailbox)
+// challenge, that it holds the key of the mailbox at root: it is the
+// server of that mailbox.
+func (h PortHolder) Serves(root string) bool {
+	key, ok, _ := rootfile.ReadMailboxKey(root)
+	return ok && h.Kind == HolderMailbox && key.Verify(h.challenge, h.Mailbox)
 }
 
 // String names the holder for a person: "the ipc server of the mailbox

@@ -1,14 +1,14 @@
 //go:build !windows
 
-package socket
+package rootfile
 
 import (
 	"os"
 	"syscall"
 )
 
-// dirInode returns the device and inode of fi.
-func dirInode(fi os.FileInfo) (dev, ino uint64) {
+// DirInode returns the device and inode of fi.
+func DirInode(fi os.FileInfo) (dev, ino uint64) {
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		return uint64(st.Dev), uint64(st.Ino)
 	}

@@ -1,6 +1,6 @@
 //go:build !windows
 
-package socket
+package client
 
 import (
 	"errors"

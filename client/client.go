@@ -1,6 +1,17 @@
-package socket
+// Package client is the Go client of the socket door (package socket's
+// protocol 2, the fast path, and one-shot requests of protocol 1): Dial
+// and DialMailbox open a pipelined connection, ReleaseName and Legacy are
+// one-request helpers. Errors a server reports are *Error values with the
+// reply's error_code as their Kind.
+//
+// It must not import the core (maildir), the server (socket), nor the
+// libraries beneath them (fsnotify, flock): a Go program that only talks
+// to a server depends on this package, internal/wire and internal/rootfile
+// alone (make deps checks it).
+package client
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,20 +22,61 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
-	"github.com/ipc-dev/ipc/maildir"
+	"github.com/ipc-dev/ipc/internal/rootfile"
+	"github.com/ipc-dev/ipc/internal/wire"
 )
 
-// clientMaxFrame bounds a frame the client accepts from a server.
-const clientMaxFrame = 64 << 20
+// maxFrame bounds a frame the client accepts from a server.
+const maxFrame = 64 << 20
+
+// writeTimeout bounds the write of one request, as the server bounds the
+// write of a reply.
+const writeTimeout = 30 * time.Second
 
 // ErrNotRunning is returned by DialMailbox when no server serves the mailbox.
 var ErrNotRunning = errors.New("socket: no server is running for this mailbox")
 
+// ErrWrongMailbox is returned by DialMailbox when the server that answers
+// does not prove it serves the mailbox.
+var ErrWrongMailbox = errors.New("socket: the server that answered does not prove it serves this mailbox")
+
+// Reply is a frame the server writes: a reply, or an event on the fast
+// path (see package socket's documentation for its fields).
+type Reply = wire.Reply
+
+// Message is a message as check and mail events carry it, in the
+// original's shape.
+type Message = wire.LegacyMessage
+
+// Agent is a registered agent as list returns it, in the original's shape.
+type Agent = wire.LegacyAgent
+
+// Identity is the "mailbox" of a hello reply: the mailbox a server says
+// it serves, and its proof.
+type Identity = wire.Identity
+
+// Status values of a reply.
+const (
+	StatusOK    = wire.StatusOK
+	StatusError = wire.StatusError
+)
+
+// Events a server pushes on the fast path.
+const (
+	EventMail    = wire.EventMail    // new messages for the subscribed identity
+	EventEnded   = wire.EventEnded   // the subscription stopped; the connection stays open
+	EventClosing = wire.EventClosing // the server closes the connection after this event
+)
+
+// Version is the protocol version this client speaks (the fast path).
+const Version = wire.Version
+
 // Client is a fast-path connection. It is safe for concurrent use:
 // requests of several goroutines are pipelined on the one connection and
-// each gets its own reply. Errors the server reports are *maildir.Error
-// values, so maildir.KindOf gives their error_code.
+// each gets its own reply. Errors the server reports are *Error values, so
+// KindOf gives their error_code.
 type Client struct {
 	nc        net.Conn
 	hello     Reply
@@ -51,7 +103,7 @@ type pendingCall struct {
 // path) and opens the fast path with hello, carrying a fresh challenge.
 // Dial checks nothing about the server; DialMailbox does.
 func Dial(ctx context.Context, network, address string) (*Client, error) {
-	challenge, err := newChallenge()
+	challenge, err := wire.NewChallenge()
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +114,7 @@ func Dial(ctx context.Context, network, address string) (*Client, error) {
 	}
 	c := &Client{nc: nc, challenge: challenge, events: make(chan Reply, 64), closed: make(chan struct{}), done: make(chan struct{})}
 	go c.read()
-	rep, err := c.Do(ctx, map[string]any{"action": "hello", "version": Version, "challenge": challenge})
+	rep, err := c.Do(ctx, map[string]any{"action": "hello", "version": wire.Version, "challenge": challenge})
 	if err != nil {
 		c.Close()
 		return nil, err
@@ -72,28 +124,28 @@ func Dial(ctx context.Context, network, address string) (*Client, error) {
 }
 
 // DialMailbox connects to the server of the mailbox at root, as recorded
-// in its RunStateFile: the Unix socket first, then TCP. It returns
-// ErrNotRunning if no server holds the mailbox's run lock, and
-// ErrWrongMailbox (wrapped) if the server that answers does not prove, in
-// its hello reply, that it holds the mailbox's key (IdentityFile): a port
+// in its server.json: the Unix socket first, then TCP. It returns
+// ErrNotRunning if no server holds the mailbox's run lock (server.lock),
+// and ErrWrongMailbox (wrapped) if the server that answers does not prove,
+// in its hello reply, that it holds the mailbox's key (mailbox.json): a port
 // or socket path reused by another mailbox's server, or by a program
 // replaying what a server of this mailbox once said, gets nothing but that
 // hello. The pid in Server().Mailbox is then the one the server proved.
 func DialMailbox(ctx context.Context, root string) (*Client, error) {
-	rs, ok, err := Running(root)
+	rs, ok, err := rootfile.Running(root)
 	if err != nil {
 		return nil, err
 	}
 	if !ok || rs.PID == 0 {
 		return nil, ErrNotRunning
 	}
-	key, ok, err := ReadMailboxKey(root)
+	key, ok, err := rootfile.ReadMailboxKey(root)
 	if err != nil {
 		return nil, err
 	}
 	if !ok { // a server makes the key before it listens
 		return nil, fmt.Errorf("%w: %s has no key yet (pid %d is starting, or is an older version that cannot prove which mailbox it serves)",
-			ErrNotRunning, IdentityFile, rs.PID)
+			ErrNotRunning, wire.IdentityFile, rs.PID)
 	}
 	var firstErr error
 	for _, ep := range [][2]string{{"unix", rs.Socket}, {"tcp", rs.TCP}} {
@@ -120,7 +172,7 @@ func DialMailbox(ctx context.Context, root string) (*Client, error) {
 
 // verifyMailbox checks that the server's hello proved the key of the
 // mailbox at root, and otherwise names what answered.
-func (c *Client) verifyMailbox(key MailboxKey, root, addr string) error {
+func (c *Client) verifyMailbox(key wire.MailboxKey, root, addr string) error {
 	mb := c.hello.Mailbox
 	if key.Verify(c.challenge, mb) {
 		return nil
@@ -164,7 +216,7 @@ func (c *Client) Err() error {
 }
 
 // Do sends a request and waits for its reply. The request's "id" is set by
-// Do. A reply with status "error" is returned as a *maildir.Error.
+// Do. A reply with status "error" is returned as an *Error.
 func (c *Client) Do(ctx context.Context, req map[string]any) (Reply, error) {
 	c.wmu.Lock()
 	c.mu.Lock()
@@ -180,9 +232,9 @@ func (c *Client) Do(ctx context.Context, req map[string]any) (Reply, error) {
 	c.pending = append(c.pending, p)
 	c.mu.Unlock()
 	req["id"] = id
-	b, err := encode(req)
+	b, err := wire.Encode(req)
 	if err == nil {
-		c.nc.SetWriteDeadline(time.Now().Add(DefaultWriteTimeout))
+		c.nc.SetWriteDeadline(time.Now().Add(writeTimeout))
 		_, err = c.nc.Write(b)
 	}
 	c.wmu.Unlock()
@@ -206,21 +258,21 @@ func replyError(action string, rep Reply) error {
 	if rep.Status == StatusOK {
 		return nil
 	}
-	kind := maildir.Kind(rep.ErrorCode)
+	kind := Kind(rep.ErrorCode)
 	if kind == "" {
-		kind = maildir.Internal
+		kind = KindInternal
 	}
-	return &maildir.Error{Op: action, Kind: kind, Msg: rep.Message}
+	return &Error{Action: action, Kind: kind, Msg: rep.Message}
 }
 
 // read dispatches frames: replies to their callers in order, events to
-// the events channel.
+// the events channel. A server writes every frame as one line.
 func (c *Client) read() {
 	defer close(c.done)
 	defer close(c.events)
-	fr := NewFramer(c.nc, clientMaxFrame)
+	br := bufio.NewReader(c.nc)
 	for {
-		frame, err := fr.Next()
+		frame, err := readLine(br, maxFrame)
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				err = errors.New("socket: the server closed the connection")
@@ -245,7 +297,7 @@ func (c *Client) read() {
 		c.mu.Lock()
 		if len(c.pending) == 0 {
 			c.mu.Unlock()
-			c.fail(fmt.Errorf("socket: unexpected reply from the server: %s", truncate(string(frame), 200)))
+			c.fail(fmt.Errorf("socket: unexpected reply from the server: %s", cut(string(frame), 200)))
 			return
 		}
 		p := c.pending[0]
@@ -257,6 +309,29 @@ func (c *Client) read() {
 			return
 		}
 		p.reply <- rep
+	}
+}
+
+// readLine returns the next line of br without its newline, refusing one
+// over max bytes.
+func readLine(br *bufio.Reader, max int) ([]byte, error) {
+	var line []byte
+	for {
+		part, err := br.ReadSlice('\n')
+		if len(line)+len(part) > max+1 {
+			return nil, fmt.Errorf("socket: a frame from the server is over %d bytes", max)
+		}
+		line = append(line, part...)
+		switch {
+		case err == nil:
+			return line[:len(line)-1], nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF) && len(line) > 0:
+			return nil, io.ErrUnexpectedEOF
+		default:
+			return nil, err
+		}
 	}
 }
 
@@ -275,8 +350,8 @@ func (c *Client) fail(err error) {
 	c.nc.Close()
 }
 
-// Register logs in as id (proof: maildir.Proof(id, secret) in secure mode)
-// and binds the connection to the new session. It returns the session
+// Register logs in as id (proof, in secure mode: hex(sha256("<id>:<secret>")),
+// as maildir.Proof computes it) and binds the connection to the new session. It returns the session
 // token, valid on every door, and the server's summary.
 func (c *Client) Register(ctx context.Context, id, proof string) (token, summary string, err error) {
 	rep, err := c.Do(ctx, map[string]any{"action": "register", "instance_id": id, "auth_token": proof})
@@ -285,7 +360,7 @@ func (c *Client) Register(ctx context.Context, id, proof string) (token, summary
 
 // Resume binds the connection to the session of token and returns its id.
 func (c *Client) Resume(ctx context.Context, token string) (string, error) {
-	rep, err := c.Do(ctx, map[string]any{"action": "hello", "version": Version, "session_token": token})
+	rep, err := c.Do(ctx, map[string]any{"action": "hello", "version": wire.Version, "session_token": token})
 	return rep.InstanceID, err
 }
 
@@ -304,7 +379,7 @@ func (c *Client) Broadcast(ctx context.Context, content string, data json.RawMes
 
 // Check claims up to max unread messages (0: the server's default, 100)
 // and returns them with the number left unread.
-func (c *Client) Check(ctx context.Context, max int) ([]maildir.LegacyMessage, int, error) {
+func (c *Client) Check(ctx context.Context, max int) ([]Message, int, error) {
 	req := map[string]any{"action": "check"}
 	if max > 0 {
 		req["max"] = max
@@ -318,7 +393,7 @@ func (c *Client) Check(ctx context.Context, max int) ([]maildir.LegacyMessage, i
 }
 
 // List returns the registered agents.
-func (c *Client) List(ctx context.Context) ([]maildir.LegacyAgent, error) {
+func (c *Client) List(ctx context.Context) ([]Agent, error) {
 	rep, err := c.Do(ctx, map[string]any{"action": "list"})
 	return rep.Instances, err
 }
@@ -386,13 +461,25 @@ func Legacy(ctx context.Context, network, address string, req any) (Reply, error
 	if _, err := nc.Write(b); err != nil {
 		return Reply{}, err
 	}
-	raw, err := io.ReadAll(io.LimitReader(nc, clientMaxFrame))
+	raw, err := io.ReadAll(io.LimitReader(nc, maxFrame))
 	if err != nil {
 		return Reply{}, err
 	}
 	var rep Reply
 	if err := json.Unmarshal(raw, &rep); err != nil {
-		return Reply{}, fmt.Errorf("socket: malformed reply %q: %w", truncate(string(raw), 200), err)
+		return Reply{}, fmt.Errorf("socket: malformed reply %q: %w", cut(string(raw), 200), err)
 	}
 	return rep, nil
+}
+
+// cut shortens s, quoted in an error, to n bytes, not splitting a
+// character.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
 }
