@@ -21,7 +21,7 @@ type Agent struct {
 // process, or, where locks do not cross an OS boundary, its heartbeat is
 // fresh.
 func (st *Store) Agents(ctx context.Context) ([]Agent, error) {
-	const op = "list"
+	const op = OpList
 	ix, err := st.agents.load()
 	if err != nil {
 		return nil, ioError(op, "", err)

@@ -55,7 +55,7 @@ type CheckResult struct {
 // CheckResult.Stopped, never returned alone: what was claimed is always
 // returned. Errors: Closed, Expired, NoSpace, Internal.
 func (s *Session) Check(ctx context.Context, opt CheckOptions) (CheckResult, error) {
-	const op = "check"
+	const op = OpCheck
 	if err := s.begin(op); err != nil {
 		return CheckResult{}, err
 	}
@@ -66,7 +66,7 @@ func (s *Session) Check(ctx context.Context, opt CheckOptions) (CheckResult, err
 // rename new/ -> cur/, so it is exactly-once even between processes that
 // cannot see each other's locks.
 func (st *Store) check(ctx context.Context, id string, opt CheckOptions) (CheckResult, error) {
-	const op = "check"
+	const op = OpCheck
 	st.sweepAliases(id)
 	newDir := st.boxPath(id, dirNew)
 	names, later, err := stableList(newDir)
@@ -288,7 +288,7 @@ func (st *Store) sweepAliases(id string) {
 // Unread counts unread messages and names the senders of the oldest few
 // (see Unread) without marking anything read.
 func (s *Session) Unread(ctx context.Context) (Unread, error) {
-	const op = "unread"
+	const op = OpUnread
 	if err := s.begin(op); err != nil {
 		return Unread{}, err
 	}
@@ -297,7 +297,7 @@ func (s *Session) Unread(ctx context.Context) (Unread, error) {
 
 // unread summarizes the unread mail of the maildir of id (unread.go).
 // Entries that are not messages are moved aside and not counted.
-func (st *Store) unread(op, id string) (Unread, error) {
+func (st *Store) unread(op Op, id string) (Unread, error) {
 	return st.unreadSummary(op, id)
 }
 
@@ -330,7 +330,7 @@ const maxMsgIDLen = 200
 // Read returns one message of the session's mailbox by id, read or not,
 // without changing its state. Errors: BadRequest (malformed id), NotFound.
 func (s *Session) Read(ctx context.Context, msgID string) (Message, error) {
-	const op = "read"
+	const op = OpRead
 	if err := s.begin(op); err != nil {
 		return Message{}, err
 	}
@@ -377,7 +377,7 @@ func (s *Session) Read(ctx context.Context, msgID string) (Message, error) {
 // History returns up to limit read messages, oldest first, ending with the
 // most recent (limit <= 0 means all).
 func (s *Session) History(ctx context.Context, limit int) ([]Message, error) {
-	const op = "history"
+	const op = OpHistory
 	if err := s.begin(op); err != nil {
 		return nil, err
 	}
@@ -409,7 +409,7 @@ func (s *Session) History(ctx context.Context, limit int) ([]Message, error) {
 // the watcher (fsnotify, or polling where events do not cross), never by
 // sleeping. It returns ctx.Err() when ctx ends first.
 func (s *Session) Wait(ctx context.Context) error {
-	const op = "wait"
+	const op = OpWait
 	if err := s.begin(op); err != nil {
 		return err
 	}

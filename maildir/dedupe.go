@@ -42,14 +42,14 @@ const (
 
 // dedupeRecord is the file of one key.
 type dedupeRecord struct {
-	Op          string          `json:"op"`
+	Op          Op              `json:"op"`
 	Fingerprint string          `json:"fingerprint"` // what was sent: a different message may not reuse the key
 	At          time.Time       `json:"at"`
 	Result      json.RawMessage `json:"result"`
 }
 
 // checkIdempotencyKey validates a key; "" means none.
-func checkIdempotencyKey(op, agent, key string) error {
+func checkIdempotencyKey(op Op, agent, key string) error {
 	switch {
 	case len(key) > MaxIdempotencyKey:
 		return errorf(op, BadRequest, agent, "idempotency key is %d bytes, over the %d-byte limit", len(key), MaxIdempotencyKey)
@@ -71,7 +71,7 @@ func fingerprint(parts ...string) string {
 // once runs call at most once per sender, key and dedupe window (see the
 // comment above). keep says whether a result is recorded: whether the call
 // delivered anything. With no key it just runs call.
-func once[R any](s *Session, op, key, fp string, call func() (R, error), keep func(R, error) bool, replayed func(*R)) (R, error) {
+func once[R any](s *Session, op Op, key, fp string, call func() (R, error), keep func(R, error) bool, replayed func(*R)) (R, error) {
 	if key == "" {
 		return call()
 	}
@@ -84,7 +84,7 @@ func once[R any](s *Session, op, key, fp string, call func() (R, error), keep fu
 }
 
 // onceLocked is once under the lock of the key's bucket.
-func onceLocked[R any](s *Session, op, key, fp, dir, name string, call func() (R, error), keep func(R, error) bool, replayed func(*R)) (R, error) {
+func onceLocked[R any](s *Session, op Op, key, fp, dir, name string, call func() (R, error), keep func(R, error) bool, replayed func(*R)) (R, error) {
 	var zero R
 	st, sender := s.st, s.ID()
 	if err := os.MkdirAll(dir, 0o700); err != nil {

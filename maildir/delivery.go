@@ -205,7 +205,7 @@ func RecordShown(m Message, door Door) {
 // mailbox. Acknowledging twice is one acknowledgement. Errors: BadRequest
 // (malformed id), NotFound.
 func (s *Session) Ack(ctx context.Context, msgID string) error {
-	const op = "ack"
+	const op = OpAck
 	if err := s.begin(op); err != nil {
 		return err
 	}
@@ -223,7 +223,7 @@ func (s *Session) Ack(ctx context.Context, msgID string) error {
 // received. Anyone else is told NotFound, as for an id that never existed.
 // Errors: BadRequest (malformed id), NotFound.
 func (s *Session) Status(ctx context.Context, msgID string) (Delivery, error) {
-	const op = "status"
+	const op = OpStatus
 	if err := s.begin(op); err != nil {
 		return Delivery{}, err
 	}
@@ -244,7 +244,7 @@ func (s *Session) Status(ctx context.Context, msgID string) (Delivery, error) {
 }
 
 // checkMsgID refuses an id that cannot be a message file's name.
-func checkMsgID(op, id, msgID string) error {
+func checkMsgID(op Op, id, msgID string) error {
 	if msgID == "" || msgID == "." || msgID == ".." || len(msgID) > maxMsgIDLen || strings.HasPrefix(msgID, ".") ||
 		strings.ContainsAny(msgID, "/\\\x00"+infoSepsAll) {
 		return errorf(op, BadRequest, id, "malformed message id %q", text.Cut(msgID, 80))

@@ -339,7 +339,7 @@ func (st *Store) Quarantine() ([]QuarantineEntry, error) {
 	root := filepath.Join(st.root, quarantineDir)
 	boxes, err := listDir(root)
 	if err != nil {
-		return nil, ioError("quarantine", "", err)
+		return nil, ioError(OpQuarantine, "", err)
 	}
 	var out []QuarantineEntry
 	for _, box := range boxes {

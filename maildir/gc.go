@@ -40,15 +40,15 @@ func (st *Store) GC(ctx context.Context) (GCStats, error) {
 	now := st.now()
 	agents, err := st.agents.load()
 	if err != nil {
-		return s, ioError("gc", "", err)
+		return s, ioError(OpGC, "", err)
 	}
 	fw, err := st.forward.load()
 	if err != nil {
-		return s, ioError("gc", "", err)
+		return s, ioError(OpGC, "", err)
 	}
 	boxes, err := listDir(filepath.Join(st.root, mailDir))
 	if err != nil {
-		return s, ioError("gc", "", err)
+		return s, ioError(OpGC, "", err)
 	}
 	keepLarge := map[string]bool{}
 	for _, id := range boxes {
@@ -122,7 +122,7 @@ func (st *Store) GC(ctx context.Context) (GCStats, error) {
 			return nil
 		})
 	}
-	return s, ioError("gc", "", err)
+	return s, ioError(OpGC, "", err)
 }
 
 // cleanTmp removes tmp/ files whose writer (named in the file name) is a

@@ -30,10 +30,10 @@ func ValidID(id string) bool {
 }
 
 // checkID returns an Invalid error naming what is wrong with id.
-func checkID(op, role, id string) error {
+func checkID(op Op, role, id string) error {
 	if ValidID(id) {
 		return nil
 	}
-	return &Error{Op: op, Kind: Invalid, Agent: id,
+	return &Error{Op: op, Kind: InvalidID, Agent: id,
 		Msg: fmt.Sprintf("invalid %s %q: use 1-32 characters from A-Z, a-z, 0-9, '-' and '_'", role, text.Cut(id, 40))}
 }

@@ -32,12 +32,12 @@ type Inbox struct {
 // presence. proof is checked as Login checks it: in secure mode it must be
 // Proof(id, secret). Errors: Invalid, Denied.
 func (st *Store) Inbox(id, proof string) (*Inbox, error) {
-	const op = "inbox"
+	const op = OpInbox
 	if err := checkID(op, "instance id", id); err != nil {
 		return nil, err
 	}
 	if id == SystemID {
-		return nil, errorf(op, Invalid, id, "%q has no mailbox", id)
+		return nil, errorf(op, InvalidID, id, "%q has no mailbox", id)
 	}
 	if !st.checkProof(id, proof) {
 		return nil, errorf(op, Denied, id, "invalid auth token: secure mode needs sha256(\"<id>:<IPC_SHARED_SECRET>\") in hex")
@@ -49,7 +49,7 @@ func (st *Store) Inbox(id, proof string) (*Inbox, error) {
 func (b *Inbox) ID() string { return b.id }
 
 // box returns the address whose maildir holds the mail of b now.
-func (b *Inbox) box(op string) (string, error) {
+func (b *Inbox) box(op Op) (string, error) {
 	to, err := b.st.resolve(b.id)
 	if err != nil {
 		return "", ioError(op, b.id, err)
@@ -60,7 +60,7 @@ func (b *Inbox) box(op string) (string, error) {
 // Unread counts unread messages and names their senders without marking
 // anything read.
 func (b *Inbox) Unread(ctx context.Context) (Unread, error) {
-	const op = "unread"
+	const op = OpUnread
 	id, err := b.box(op)
 	if err != nil {
 		return Unread{}, err
@@ -71,7 +71,7 @@ func (b *Inbox) Unread(ctx context.Context) (Unread, error) {
 // Peek returns up to max unread messages (max <= 0: all) in arrival order
 // without marking them read.
 func (b *Inbox) Peek(ctx context.Context, max int) ([]Message, error) {
-	const op = "peek"
+	const op = OpPeek
 	id, err := b.box(op)
 	if err != nil {
 		return nil, err
@@ -107,7 +107,7 @@ func (b *Inbox) WaitNew(ctx context.Context, seen map[string]bool) error {
 // arrival order without marking them read. Errors: Closed, Expired,
 // Internal.
 func (s *Session) Peek(ctx context.Context, max int) ([]Message, error) {
-	const op = "peek"
+	const op = OpPeek
 	if err := s.begin(op); err != nil {
 		return nil, err
 	}
@@ -122,7 +122,7 @@ func (s *Session) Peek(ctx context.Context, max int) ([]Message, error) {
 // that renames the session should still cancel ctx and wait again, since
 // the rename moves the watched directory. Errors: Closed, Expired, Internal.
 func (s *Session) WaitNew(ctx context.Context, seen map[string]bool) error {
-	const op = "wait"
+	const op = OpWait
 	if err := s.begin(op); err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ func (s *Session) WaitNew(ctx context.Context, seen map[string]bool) error {
 
 // peek reads the unread messages of the maildir of id, oldest first,
 // without claiming them.
-func (st *Store) peek(ctx context.Context, op, id string, max int) ([]Message, error) {
+func (st *Store) peek(ctx context.Context, op Op, id string, max int) ([]Message, error) {
 	st.sweepAliases(id)
 	dir := st.boxPath(id, dirNew)
 	names, err := listDir(dir)
@@ -164,7 +164,7 @@ func (st *Store) peek(ctx context.Context, op, id string, max int) ([]Message, e
 // whether the waiter still acts as id; when it does not, waitNew returns
 // so that the caller starts again under its new name.
 func (st *Store) waitNew(ctx context.Context, id string, seen map[string]bool, still func() bool) error {
-	const op = "wait"
+	const op = OpWait
 	dir := st.boxPath(id, dirNew)
 	ch, cancel, err := st.subscribe(dir) // before listing: nothing lands unseen
 	if err != nil {

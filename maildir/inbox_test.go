@@ -58,7 +58,7 @@ func TestInboxReadsWithoutPresence(t *testing.T) {
 func TestInboxRules(t *testing.T) {
 	st := mustOpen(t, Options{Secret: "s3"})
 	for _, id := range []string{"", "../etc", "a/b", "x y", "..", "abcdefghijklmnopqrstuvwxyz0123456", "system"} {
-		if _, err := st.Inbox(id, Proof(id, "s3")); KindOf(err) != Invalid {
+		if _, err := st.Inbox(id, Proof(id, "s3")); KindOf(err) != InvalidID {
 			t.Errorf("Inbox(%q) = %v, want invalid_id", id, err)
 		}
 	}

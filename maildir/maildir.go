@@ -141,13 +141,13 @@ func Open(root string, opts Options) (*Store, error) {
 	}
 	for _, d := range []string{"", mailDir, largeDir, indexDir, presenceDir} {
 		if err := os.MkdirAll(filepath.Join(abs, d), 0o700); err != nil {
-			return nil, ioError("open", "", fmt.Errorf("maildir: create %s: %w", filepath.Join(abs, d), err))
+			return nil, ioError(OpOpen, "", fmt.Errorf("maildir: create %s: %w", filepath.Join(abs, d), err))
 		}
 	}
 	vf := filepath.Join(abs, versionFile)
 	if _, err := os.Stat(vf); errors.Is(err, fs.ErrNotExist) {
 		if err := durable.ReplaceFile(vf, []byte(versionText)); err != nil {
-			return nil, ioError("open", "", fmt.Errorf("maildir: write %s: %w", vf, err))
+			return nil, ioError(OpOpen, "", fmt.Errorf("maildir: write %s: %w", vf, err))
 		}
 	}
 	var nonce [8]byte

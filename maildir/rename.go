@@ -51,7 +51,7 @@ func (r RenameResult) Warning() string {
 // Errors: Invalid, BadRequest, Exists, InUse, Forwarded, RateLimited,
 // Closed, NoSpace, Internal.
 func (s *Session) Rename(ctx context.Context, newID string) (RenameResult, error) {
-	const op = "rename"
+	const op = OpRename
 	if err := s.begin(op); err != nil {
 		return RenameResult{}, err
 	}
@@ -61,7 +61,7 @@ func (s *Session) Rename(ctx context.Context, newID string) (RenameResult, error
 		return RenameResult{}, err
 	}
 	if newID == SystemID {
-		return RenameResult{}, errorf(op, Invalid, newID, "%q is reserved for notices from the mailbox itself", newID)
+		return RenameResult{}, errorf(op, InvalidID, newID, "%q is reserved for notices from the mailbox itself", newID)
 	}
 	if newID == old {
 		return RenameResult{}, errorf(op, BadRequest, old, "you are already %s", old)
@@ -109,7 +109,7 @@ func (s *Session) Rename(ctx context.Context, newID string) (RenameResult, error
 // planRename validates a rename of the session from old to newID. It runs
 // with the presence locks of both names and the identity lock held, so
 // what it checks stays true until the rename is applied.
-func (s *Session) planRename(op, old, newID string) (*renameTx, error) {
+func (s *Session) planRename(op Op, old, newID string) (*renameTx, error) {
 	st := s.st
 	if err := st.settleRename(); err != nil {
 		return nil, err
@@ -215,13 +215,13 @@ func (st *Store) notifyRename(res *RenameResult, at time.Time) {
 			res.Unnotified = append(res.Unnotified, id)
 		}
 	}
-	res.NoticeErr = ioError("rename", res.New, err)
+	res.NoticeErr = ioError(OpRename, res.New, err)
 	st.opts.Logf("maildir: rename %s to %s: %s", res.Old, res.New, res.Warning())
 }
 
 // refuseForwarded refuses to give id to taker while id forwards to another
 // agent: only the agent it forwards to may take it back.
-func (st *Store) refuseForwarded(op, id, taker string, now time.Time) error {
+func (st *Store) refuseForwarded(op Op, id, taker string, now time.Time) error {
 	fw, err := st.forward.load()
 	if err != nil {
 		return err

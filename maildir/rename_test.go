@@ -667,11 +667,11 @@ func TestRenameByReplacedSession(t *testing.T) {
 		logged <- login{n, err}
 	}()
 	ipctest.WaitFor(t, "the registration to replace the session", func() bool {
-		return KindOf(s.begin("probe")) == Closed
+		return KindOf(s.begin("probe")) == SessionClosed
 	})
 	unlock()
-	if err := <-renamed; KindOf(err) != Closed {
-		t.Fatalf("rename by the replaced session = %v, want %s", err, Closed)
+	if err := <-renamed; KindOf(err) != SessionClosed {
+		t.Fatalf("rename by the replaced session = %v, want %s", err, SessionClosed)
 	}
 	l := <-logged
 	if l.err != nil || l.s.ID() != "alice" {

@@ -36,7 +36,7 @@ func (s *Session) Send(ctx context.Context, to, content string, data json.RawMes
 // (dedupe.go). Errors: as Send, and BadRequest for a bad key or one used
 // for a different message.
 func (s *Session) SendPayload(ctx context.Context, to string, p Payload) (SendResult, error) {
-	const op = "send"
+	const op = OpSend
 	content, data, key := p.Content, p.Data, p.Key
 	if err := s.begin(op); err != nil {
 		return SendResult{}, err
@@ -51,7 +51,7 @@ func (s *Session) SendPayload(ctx context.Context, to string, p Payload) (SendRe
 	if err != nil {
 		return SendResult{}, err
 	}
-	return once(s, op, key, fingerprint(op, to, content, string(data), string(extra)),
+	return once(s, op, key, fingerprint(string(op), to, content, string(data), string(extra)),
 		func() (SendResult, error) { return s.send(to, content, data, extra) },
 		func(_ SendResult, err error) bool { return err == nil },
 		func(r *SendResult) { r.Replayed = true })
@@ -59,7 +59,7 @@ func (s *Session) SendPayload(ctx context.Context, to string, p Payload) (SendRe
 
 // send delivers a checked message.
 func (s *Session) send(to, content string, data, extra json.RawMessage) (SendResult, error) {
-	const op = "send"
+	const op = OpSend
 	if err := s.allow(op, 1); err != nil {
 		return SendResult{}, err
 	}
@@ -89,12 +89,12 @@ func (s *Session) send(to, content string, data, extra json.RawMessage) (SendRes
 
 // checkRecipient is the rule for the address of a message: a valid id that
 // is not the mailbox's own notice sender.
-func checkRecipient(op, to string) error {
+func checkRecipient(op Op, to string) error {
 	if err := checkID(op, "recipient id", to); err != nil {
 		return err
 	}
 	if to == SystemID {
-		return errorf(op, Invalid, to, "%q is the mailbox's own notice sender and cannot receive mail", to)
+		return errorf(op, InvalidID, to, "%q is the mailbox's own notice sender and cannot receive mail", to)
 	}
 	return nil
 }
@@ -150,7 +150,7 @@ func (r *Recipient) UnmarshalJSON(b []byte) error {
 	}
 	*r = Recipient{Agent: j.Agent, ID: j.ID}
 	if j.Kind != "" {
-		r.Err = &Error{Op: "broadcast", Kind: j.Kind, Agent: j.Agent, Msg: j.Error}
+		r.Err = &Error{Op: OpBroadcast, Kind: j.Kind, Agent: j.Agent, Msg: j.Error}
 	}
 	return nil
 }
@@ -169,7 +169,7 @@ func (s *Session) Broadcast(ctx context.Context, content string, data json.RawMe
 // at least one copy is recorded, so its repeat delivers nothing and
 // reports the same outcomes.
 func (s *Session) BroadcastPayload(ctx context.Context, p Payload) (BroadcastResult, error) {
-	const op = "broadcast"
+	const op = OpBroadcast
 	content, data, key := p.Content, p.Data, p.Key
 	if err := s.begin(op); err != nil {
 		return BroadcastResult{}, err
@@ -182,7 +182,7 @@ func (s *Session) BroadcastPayload(ctx context.Context, p Payload) (BroadcastRes
 	if err != nil {
 		return BroadcastResult{}, err
 	}
-	return once(s, op, key, fingerprint(op, content, string(data), string(extra)),
+	return once(s, op, key, fingerprint(string(op), content, string(data), string(extra)),
 		func() (BroadcastResult, error) { return s.broadcast(content, data, extra) },
 		func(r BroadcastResult, _ error) bool { return len(r.To) > 0 },
 		func(r *BroadcastResult) { r.Replayed = true })
@@ -190,7 +190,7 @@ func (s *Session) BroadcastPayload(ctx context.Context, p Payload) (BroadcastRes
 
 // broadcast delivers a checked message to everyone else.
 func (s *Session) broadcast(content string, data, extra json.RawMessage) (BroadcastResult, error) {
-	const op = "broadcast"
+	const op = OpBroadcast
 	me := s.ID()
 	if err := s.allow(op, 1); err != nil {
 		return BroadcastResult{}, err
@@ -242,7 +242,7 @@ func (st *Store) deliverAll(tmpl Message, to []string) ([]string, error) {
 // deliverEach delivers a copy of tmpl to each recipient, several at a time
 // so that their directory fsyncs overlap, and returns every outcome in the
 // order of to. Errors are wrapped for op, when given.
-func (st *Store) deliverEach(op string, tmpl Message, to []string) []Recipient {
+func (st *Store) deliverEach(op Op, tmpl Message, to []string) []Recipient {
 	const workers = 8
 	out := make([]Recipient, len(to))
 	var wg sync.WaitGroup
@@ -277,7 +277,7 @@ func (st *Store) deliverEach(op string, tmpl Message, to []string) []Recipient {
 // checkPayload validates content, data (any JSON value) and extra keys
 // and returns data and extra compacted (nil when empty or null). Data and
 // extra share the data size limit.
-func (st *Store) checkPayload(op, id, content string, data, extra json.RawMessage) (json.RawMessage, json.RawMessage, error) {
+func (st *Store) checkPayload(op Op, id, content string, data, extra json.RawMessage) (json.RawMessage, json.RawMessage, error) {
 	if !utf8.ValidString(content) {
 		return nil, nil, errorf(op, BadRequest, id, "content is not valid UTF-8 text")
 	}

@@ -31,12 +31,12 @@ type Session struct {
 // session (the old one is closed). Other errors: Invalid, Denied,
 // RateLimited (100 registrations of one name per minute), NoSpace, Internal.
 func (st *Store) Login(ctx context.Context, id, proof string) (*Session, error) {
-	const op = "register"
+	const op = OpRegister
 	if err := checkID(op, "instance id", id); err != nil {
 		return nil, err
 	}
 	if id == SystemID {
-		return nil, errorf(op, Invalid, id, "%q is reserved for notices from the mailbox itself: choose another name", id)
+		return nil, errorf(op, InvalidID, id, "%q is reserved for notices from the mailbox itself: choose another name", id)
 	}
 	if !st.allowRegister(id, st.now()) {
 		return nil, errorf(op, RateLimited, id, "too many registration attempts for %s: wait a minute", id)
@@ -53,9 +53,9 @@ func (st *Store) Login(ctx context.Context, id, proof string) (*Session, error) 
 // onto id and a registration of id never both win. A name that forwards
 // (it was renamed) is refused with Forwarded until its forwarding ends; a
 // name taken by a new owner leaves every forwarding chain.
-func (st *Store) acquire(op, id string) (*Session, error) {
+func (st *Store) acquire(op Op, id string) (*Session, error) {
 	if st.closed.Load() {
-		return nil, errorf(op, Closed, id, "the mailbox is closed")
+		return nil, errorf(op, SessionClosed, id, "the mailbox is closed")
 	}
 	st.mu.Lock()
 	prev := st.live[id]
@@ -100,7 +100,7 @@ func (st *Store) acquire(op, id string) (*Session, error) {
 // register checks that this process may take id and records it as the
 // holder. The caller holds the presence lock of id and the identity lock;
 // mine says that this process already acted as id.
-func (st *Store) register(op, id string, mine bool) (agentRecord, error) {
+func (st *Store) register(op Op, id string, mine bool) (agentRecord, error) {
 	if err := st.settleRename(); err != nil {
 		return agentRecord{}, err
 	}
@@ -157,7 +157,7 @@ func (st *Store) register(op, id string, mine bool) (agentRecord, error) {
 	return rec, err
 }
 
-func (st *Store) inUseError(op, id string) error {
+func (st *Store) inUseError(op Op, id string) error {
 	rec, seen, _, _ := st.readRecord(id)
 	detail := ""
 	if rec.PID != 0 {
@@ -188,18 +188,18 @@ func (s *Session) ID() string {
 }
 
 // begin checks that the session may act and records activity.
-func (s *Session) begin(op string) error {
+func (s *Session) begin(op Op) error {
 	now := s.st.now()
 	s.mu.Lock()
 	if s.closed {
 		id := s.id
 		s.mu.Unlock()
-		return errorf(op, Closed, id, "this session has ended (another registration replaced it, or it was closed): register again")
+		return errorf(op, SessionClosed, id, "this session has ended (another registration replaced it, or it was closed): register again")
 	}
 	if !s.expires.IsZero() && now.After(s.expires) {
 		id := s.id
 		s.mu.Unlock()
-		return errorf(op, Expired, id, "session expired: register again with the same instance id to recover your mailbox")
+		return errorf(op, TokenExpired, id, "session expired: register again with the same instance id to recover your mailbox")
 	}
 	touch := now.Sub(s.touched) >= time.Second
 	if touch {
@@ -244,7 +244,7 @@ func (s *Session) Close() error {
 }
 
 // allow applies the send rate limit to n messages.
-func (s *Session) allow(op string, n int) error {
+func (s *Session) allow(op Op, n int) error {
 	s.mu.Lock()
 	ok, wait := s.rate.take(s.st.now(), float64(n), s.st.opts.RateBurst, s.st.opts.RatePerSecond)
 	id := s.id

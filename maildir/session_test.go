@@ -138,12 +138,12 @@ func TestBadPayload(t *testing.T) {
 		data    string
 		kind    Kind
 	}{
-		{"trailing newline id", "bob\n", "x", "", Invalid},
-		{"dot dot", "../etc", "x", "", Invalid},
-		{"33 chars", strings.Repeat("a", 33), "x", "", Invalid},
-		{"nul", "bo\x00b", "x", "", Invalid},
-		{"lookalike", "bоb", "x", "", Invalid}, // Cyrillic о
-		{"system", "system", "x", "", Invalid},
+		{"trailing newline id", "bob\n", "x", "", InvalidID},
+		{"dot dot", "../etc", "x", "", InvalidID},
+		{"33 chars", strings.Repeat("a", 33), "x", "", InvalidID},
+		{"nul", "bo\x00b", "x", "", InvalidID},
+		{"lookalike", "bоb", "x", "", InvalidID},
+		{"system", "system", "x", "", InvalidID},
 		{"broken data", "bob", "x", `{"a":`, BadRequest},
 		{"deep data", "bob", "x", strings.Repeat("[", 20000) + strings.Repeat("]", 20000), BadRequest},
 		{"non-utf8", "bob", "\xff\xfe", "", BadRequest},
@@ -162,7 +162,7 @@ func TestBadPayload(t *testing.T) {
 		}
 	}
 	for _, id := range []string{"", "a b", "alice\n", "x.y", strings.Repeat("z", 33), "system"} {
-		if _, err := st.Login(ctx, id, ""); KindOf(err) != Invalid {
+		if _, err := st.Login(ctx, id, ""); KindOf(err) != InvalidID {
 			t.Errorf("Login(%q) err = %v, want invalid_id", id, err)
 		}
 	}
@@ -198,7 +198,7 @@ func TestRegisterDoesNotHijackLiveName(t *testing.T) {
 	// Same process: the new session replaces the old one.
 	again := mustLogin(t, a, "alice")
 	_, err = alice.Check(ctx, CheckOptions{})
-	wantKind(t, err, Closed)
+	wantKind(t, err, SessionClosed)
 	if err := again.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -257,14 +257,14 @@ func TestTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = other.Resume(ctx, tok)
-	wantKind(t, err, BadToken)
+	wantKind(t, err, InvalidToken)
 	_, err = other.Resume(ctx, "")
-	wantKind(t, err, BadToken)
+	wantKind(t, err, InvalidToken)
 	clk.Add(25 * time.Hour)
 	_, err = other.Resume(ctx, tok2)
-	wantKind(t, err, Expired)
+	wantKind(t, err, TokenExpired)
 	_, err = s2.Check(ctx, CheckOptions{})
-	wantKind(t, err, Expired)
+	wantKind(t, err, TokenExpired)
 }
 
 func TestBroadcastReachesRegisteredOnly(t *testing.T) {
@@ -480,7 +480,7 @@ func TestIndexCorruptionRebuilt(t *testing.T) {
 		t.Fatalf("forwarding after corruption resolves hank to %s", to)
 	}
 	_, err = st2.Resume(ctx, tok)
-	wantKind(t, err, BadToken) // sessions cannot be rebuilt: the client registers again
+	wantKind(t, err, InvalidToken) // sessions cannot be rebuilt: the client registers again
 	if len(logs) == 0 {
 		t.Fatal("corruption was not reported")
 	}

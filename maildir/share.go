@@ -77,7 +77,7 @@ type FileShare struct {
 // such file), BadRequest (not a regular file, not UTF-8 text, unreadable),
 // TooLarge, and those of Send.
 func (s *Session) ShareFile(ctx context.Context, to, path, description string) (FileShare, error) {
-	const op = "share_file"
+	const op = OpShareFile
 	me := s.ID()
 	if strings.TrimSpace(path) == "" {
 		return FileShare{}, errorf(op, BadRequest, me, "filepath is empty: give the path of a text file")
@@ -137,7 +137,7 @@ func fileMessage(abs, resolved, description, text string) (string, json.RawMessa
 // statShareFile checks, without opening it, that abs is a regular file
 // within MaxShareFile, and returns its size. resolved is the file it leads
 // to through symlinks, or "" when that is abs itself.
-func statShareFile(op, me, abs string) (resolved string, size int64, err error) {
+func statShareFile(op Op, me, abs string) (resolved string, size int64, err error) {
 	info, err := os.Stat(abs)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", 0, errorf(op, NotFound, me, "no such file: %s", abs)
@@ -159,7 +159,7 @@ func statShareFile(op, me, abs string) (resolved string, size int64, err error) 
 
 // readShareFile reads the text of the regular file at abs, checking again
 // what statShareFile checked: the file may have changed since.
-func readShareFile(op, me, abs string) (string, error) {
+func readShareFile(op Op, me, abs string) (string, error) {
 	// Opened without blocking: were the file swapped for a FIFO since the
 	// Stat, the open would otherwise wait for a writer forever.
 	f, err := os.OpenFile(abs, os.O_RDONLY|openNoBlock, 0)
@@ -222,7 +222,7 @@ type CommandShare struct {
 // caller's ctx also bounds the run. Errors: BadRequest (empty or malformed
 // command, a program that cannot be started), and those of Send.
 func (s *Session) ShareCommand(ctx context.Context, to, command, description string, run CommandRunner) (CommandShare, error) {
-	const op = "share_command"
+	const op = OpShareCommand
 	me := s.ID()
 	args, err := SplitCommand(command)
 	if err != nil {
@@ -297,7 +297,7 @@ func writeStream(b *strings.Builder, name, out string) {
 // message (formatted without what the act adds: the file's text, the
 // command's output) is acceptable content. The act can only make the
 // message longer, so a share refused here would have been refused after.
-func (s *Session) checkShare(op, to, content string, data json.RawMessage) error {
+func (s *Session) checkShare(op Op, to, content string, data json.RawMessage) error {
 	if err := s.begin(op); err != nil {
 		return err
 	}
@@ -313,7 +313,7 @@ func (s *Session) checkShare(op, to, content string, data json.RawMessage) error
 // the token back, just before the Send that delivers the share takes it
 // again: a share costs one token, as a send does, and other sends of the
 // same session during a 30 s command cannot spend the share's token.
-func (s *Session) reserve(op string) (give func(), err error) {
+func (s *Session) reserve(op Op) (give func(), err error) {
 	if err := s.allow(op, 1); err != nil {
 		return nil, err
 	}

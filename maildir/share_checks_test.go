@@ -21,14 +21,14 @@ func TestShareCommandChecksBeforeRunning(t *testing.T) {
 
 	carol := mustLogin(t, st, "carol")
 	_, err = carol.ShareCommand(ctx, SystemID, "touch marker", "", r.run)
-	wantKind(t, err, Invalid)
+	wantKind(t, err, InvalidID)
 	_, err = carol.ShareCommand(ctx, "bob", "touch marker", strings.Repeat("d", 5000), r.run)
 	wantKind(t, err, TooLarge)
 	_, err = carol.ShareCommand(ctx, "bob", "touch marker", "\xff", r.run)
 	wantKind(t, err, BadRequest)
 	carol.Close()
 	_, err = carol.ShareCommand(ctx, "bob", "touch marker", "", r.run)
-	wantKind(t, err, Closed)
+	wantKind(t, err, SessionClosed)
 	if len(r.calls) != 0 {
 		t.Fatalf("refused shares ran %q", r.calls)
 	}
@@ -44,10 +44,10 @@ func TestShareFileChecksBeforeReading(t *testing.T) {
 	_, err := alice.ShareFile(ctx, "bob", missing, "")
 	wantKind(t, err, RateLimited)
 	_, err = alice.ShareFile(ctx, SystemID, missing, "")
-	wantKind(t, err, Invalid)
+	wantKind(t, err, InvalidID)
 	alice.Close()
 	_, err = alice.ShareFile(ctx, "bob", missing, "")
-	wantKind(t, err, Closed)
+	wantKind(t, err, SessionClosed)
 
 	// A file whose message would be over the content limit is refused by
 	// its size, before it is read.

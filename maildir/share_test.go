@@ -157,7 +157,7 @@ func TestShareFileRefusals(t *testing.T) {
 	}
 	ok := filepath.Join(dir, "ok")
 	os.WriteFile(ok, []byte("fine"), 0o600)
-	if _, err := alice.ShareFile(ctx, "../etc", ok, ""); KindOf(err) != Invalid {
+	if _, err := alice.ShareFile(ctx, "../etc", ok, ""); KindOf(err) != InvalidID {
 		t.Errorf("ShareFile to ../etc = %v, want invalid_id", err)
 	}
 }
@@ -227,7 +227,7 @@ func TestShareCommand(t *testing.T) {
 			t.Errorf("ShareCommand(%q) = %v, want bad_request", bad, err)
 		}
 	}
-	if _, err := alice.ShareCommand(ctx, "a/b", "true", "", r.run); KindOf(err) != Invalid {
+	if _, err := alice.ShareCommand(ctx, "a/b", "true", "", r.run); KindOf(err) != InvalidID {
 		t.Errorf("ShareCommand to a/b = %v, want invalid_id", err)
 	}
 	if _, err := alice.ShareCommand(ctx, "bob", "true", "", nil); KindOf(err) != Internal {

@@ -61,7 +61,7 @@ func (st *Store) SecureMode() bool { return st.opts.Secret != "" }
 // BadToken, saying that the name was registered again and when. Only the
 // token's hash is stored.
 func (s *Session) IssueToken(ctx context.Context) (string, error) {
-	const op = "register"
+	const op = OpRegister
 	if err := s.begin(op); err != nil {
 		return "", err
 	}
@@ -103,9 +103,9 @@ func (s *Session) IssueToken(ctx context.Context) (string, error) {
 // BadToken for an unknown token, Expired for an expired one, and InUse when
 // another live process holds the identity.
 func (st *Store) Resume(ctx context.Context, token string) (*Session, error) {
-	const op = "resume"
+	const op = OpResume
 	if token == "" {
-		return nil, errorf(op, BadToken, "", "invalid or missing session token: register first")
+		return nil, errorf(op, InvalidToken, "", "invalid or missing session token: register first")
 	}
 	ix, err := st.sessions.load()
 	if err != nil {
@@ -114,15 +114,15 @@ func (st *Store) Resume(ctx context.Context, token string) (*Session, error) {
 	h := hashToken(token)
 	e, ok := ix[h]
 	if r, revoked := ix[revokedKey(h)]; !ok && revoked && !st.now().After(r.Expires) {
-		return nil, errorf(op, BadToken, r.ID, "%s was registered again at %s by another client, which revoked this token: it no longer acts as %s (registering again takes the name back)",
+		return nil, errorf(op, InvalidToken, r.ID, "%s was registered again at %s by another client, which revoked this token: it no longer acts as %s (registering again takes the name back)",
 			r.ID, r.Revoked.Local().Format("2006-01-02 15:04:05"), r.ID)
 	}
 	if !ok {
-		return nil, errorf(op, BadToken, "", "invalid or missing session token: register again")
+		return nil, errorf(op, InvalidToken, "", "invalid or missing session token: register again")
 	}
 	now := st.now()
 	if now.After(e.Expires) {
-		return nil, errorf(op, Expired, e.ID, "session expired: register again with the same instance id to recover your mailbox")
+		return nil, errorf(op, TokenExpired, e.ID, "session expired: register again with the same instance id to recover your mailbox")
 	}
 	st.mu.Lock()
 	s := st.live[e.ID]

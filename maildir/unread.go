@@ -39,7 +39,7 @@ type Unread struct {
 // names and opens only the oldest UnreadSenders of them. While new/ has
 // not changed since a summary was made, that summary is the answer: one
 // stat instead of a listing (see unreadCache).
-func (st *Store) unreadSummary(op, id string) (Unread, error) {
+func (st *Store) unreadSummary(op Op, id string) (Unread, error) {
 	st.sweepAliases(id)
 	dir := st.boxPath(id, dirNew)
 	info, statErr := os.Stat(dir)
@@ -195,7 +195,7 @@ type Arrivals struct {
 // call is one listing of new/ plus the new messages, whatever the backlog.
 // Errors: Closed, Expired, Internal.
 func (s *Session) Arrivals(ctx context.Context, seen map[string]bool, max int) (Arrivals, error) {
-	const op = "peek"
+	const op = OpPeek
 	if err := s.begin(op); err != nil {
 		return Arrivals{}, err
 	}
@@ -203,7 +203,7 @@ func (s *Session) Arrivals(ctx context.Context, seen map[string]bool, max int) (
 }
 
 // arrivals is Session.Arrivals for the maildir of id.
-func (st *Store) arrivals(ctx context.Context, op, id string, seen map[string]bool, max int) (Arrivals, error) {
+func (st *Store) arrivals(ctx context.Context, op Op, id string, seen map[string]bool, max int) (Arrivals, error) {
 	st.sweepAliases(id)
 	dir := st.boxPath(id, dirNew)
 	names, err := listDir(dir)

@@ -19,10 +19,10 @@ func toolError(err error) *mcpgo.CallToolResult {
 	kind := maildir.KindOf(err)
 	msg := strings.TrimSpace(err.Error())
 	switch {
-	case errors.Is(err, context.Canceled):
-		kind, msg = "canceled", "the call was cancelled before it finished"
-	case errors.Is(err, context.DeadlineExceeded):
-		kind, msg = "timeout", "the call ran out of time"
+	case kind == maildir.Canceled && errors.Is(err, context.Canceled):
+		msg = "the call was cancelled before it finished"
+	case kind == maildir.Timeout && errors.Is(err, context.DeadlineExceeded):
+		msg = "the call ran out of time"
 	}
 	next := nextStep(kind)
 	if errors.As(err, new(advised)) {
@@ -46,9 +46,9 @@ func nextStep(k maildir.Kind) string {
 		return "Secure mode is on: the MCP server's environment needs the same IPC_SHARED_SECRET as the other agents; tell your user."
 	case maildir.Forwarded:
 		return "Register with the name it forwards to, or choose another name."
-	case maildir.Closed, maildir.Expired, maildir.BadToken:
+	case maildir.SessionClosed, maildir.TokenExpired, maildir.InvalidToken:
 		return "Call register again with your instance id."
-	case "canceled", "timeout":
+	case maildir.Canceled, maildir.Timeout:
 		return "Retry if it is still needed."
 	}
 	return ""
@@ -69,23 +69,23 @@ func notRegistered(tool string, why error) error {
 	if why != nil {
 		msg += fmt.Sprintf(" (the identity configured by IPC_ID could not be taken: %v)", why)
 	}
-	return &maildir.Error{Op: tool, Kind: maildir.NotRegistered, Msg: msg}
+	return &maildir.Error{Op: maildir.Op(tool), Kind: maildir.NotRegistered, Msg: msg}
 }
 
 // notOwner is the error of an argument (from_id, instance_id, old_id) that
 // names an identity other than the one this server acts as.
 func notOwner(tool, field, claimed, me string) error {
 	if !maildir.ValidID(claimed) {
-		return &maildir.Error{Op: tool, Kind: maildir.Invalid, Agent: claimed,
+		return &maildir.Error{Op: maildir.Op(tool), Kind: maildir.InvalidID, Agent: claimed,
 			Msg: fmt.Sprintf("invalid %s %q: it must be your own instance id, %q", field, text.Cut(claimed, 40), me)}
 	}
-	return &maildir.Error{Op: tool, Kind: maildir.NotOwner, Agent: claimed,
+	return &maildir.Error{Op: maildir.Op(tool), Kind: maildir.NotOwner, Agent: claimed,
 		Msg: fmt.Sprintf("%s %q names another identity: this server acts only as %q, so pass %s %q", field, claimed, me, field, me)}
 }
 
 // badArguments is the error of arguments that do not decode into the
 // tool's parameters.
 func badArguments(tool string, err error) error {
-	return &maildir.Error{Op: tool, Kind: maildir.BadRequest,
+	return &maildir.Error{Op: maildir.Op(tool), Kind: maildir.BadRequest,
 		Msg: fmt.Sprintf("wrong arguments for %s: %v. See the tool's description for an example call.", tool, err)}
 }

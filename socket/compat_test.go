@@ -126,7 +126,7 @@ func TestTakeoverIsNotSilent(t *testing.T) {
 		{"action": "send", "to_id": "bob", "message": map[string]any{"content": "x"}, "session_token": first},
 	} {
 		rep := legacy(t, srv, req)
-		if rep.ErrorCode != string(maildir.BadToken) || !strings.HasPrefix(rep.Message, msgBadToken) || !strings.Contains(rep.Message, "alice was registered again at") {
+		if rep.ErrorCode != string(maildir.InvalidToken) || !strings.HasPrefix(rep.Message, msgBadToken) || !strings.Contains(rep.Message, "alice was registered again at") {
 			t.Errorf("%v with the replaced token: %+v", req["action"], rep)
 		}
 	}

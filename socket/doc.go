@@ -181,13 +181,14 @@
 //	Instance <id> already exists                              exists (rename)
 //	Unknown action: <action>   ("None" when absent)           unknown_action
 //
-// Other errors carry the core's sentence. The error codes are those of
-// maildir.Kind (invalid_id, bad_request, not_found, exists, in_use,
-// forwarded, not_owner, denied, rate_limited, too_large, no_space,
-// token_expired, invalid_token, session_closed, internal) and the door's
-// own: busy (over the connection cap, or shutting down), unknown_action,
-// timeout. Codes are never renamed; new ones may appear, so treat an
-// unknown code as an error.
+// Other errors carry the core's sentence. The error codes are the values
+// of maildir.Kind, the same on every door: invalid_id, bad_request,
+// not_found, exists, in_use, forwarded, not_owner, denied, rate_limited,
+// too_large, no_space, token_expired, invalid_token, session_closed,
+// not_registered, internal, timeout (a request that did not arrive in
+// time, an idle connection, a deadline), canceled, busy (over the
+// connection cap, or shutting down) and unknown_action. Codes are never
+// renamed; new ones may appear, so treat an unknown code as an error.
 //
 // # Protocol 2: the fast path (persistent connections)
 //

@@ -123,11 +123,11 @@ func (c *conn) resume(token string) (*entry, error) {
 		}
 		_, err = ent.s.Peek(c.srv.reqCtx, 1)
 		kind := maildir.KindOf(err)
-		if err == nil || kind != maildir.Closed && kind != maildir.Expired {
+		if err == nil || kind != maildir.SessionClosed && kind != maildir.TokenExpired {
 			return ent, nil
 		}
 		c.srv.sessions.release(ent)
-		if kind == maildir.Expired || attempt > 0 {
+		if kind == maildir.TokenExpired || attempt > 0 {
 			return nil, err
 		}
 		c.srv.sessions.evict(ent)

@@ -99,7 +99,7 @@ func TestFastClientConcurrent(t *testing.T) {
 		t.Fatalf("got %d messages, want 200", got)
 	}
 	_, err := c.Send(ctx, "bad id", "x", nil)
-	if kindOf(err) != maildir.Invalid || !strings.Contains(err.Error(), msgBadRecipient) {
+	if kindOf(err) != maildir.InvalidID || !strings.Contains(err.Error(), msgBadRecipient) {
 		t.Fatalf("Send to a bad id: %v", err)
 	}
 }
@@ -187,7 +187,7 @@ func TestReconnectAfterRestart(t *testing.T) {
 	for ev := range c.Events() {
 		last = ev
 	}
-	if last.Event != wire.EventClosing || last.ErrorCode != string(KindBusy) {
+	if last.Event != wire.EventClosing || last.ErrorCode != string(maildir.Busy) {
 		t.Fatalf("last event %+v, want closing/busy", last)
 	}
 
@@ -259,8 +259,8 @@ func TestFastErrors(t *testing.T) {
 		t.Fatalf("got %d frames: %+v", len(reps), reps)
 	}
 	wantOK(t, reps[0])
-	wantError(t, reps[1], msgBadToken, maildir.BadToken)
-	wantError(t, reps[2], msgBadToken, maildir.BadToken)
+	wantError(t, reps[1], msgBadToken, maildir.InvalidToken)
+	wantError(t, reps[2], msgBadToken, maildir.InvalidToken)
 	wantCode(t, reps[3], maildir.BadRequest) // unparsable: no id to echo
 	if string(reps[4].ID) != "4" || reps[4].Message != "pong" {
 		t.Fatalf("ping: %+v", reps[4])

@@ -60,21 +60,21 @@ func TestHostileInputLegacy(t *testing.T) {
 	}
 	msg := map[string]any{"content": "x"}
 	for _, id := range hostileIDs {
-		expect(map[string]any{"action": "register", "instance_id": id}, maildir.Invalid)
-		expect(map[string]any{"action": "send", "to_id": id, "message": msg, "session_token": tok}, maildir.Invalid)
+		expect(map[string]any{"action": "register", "instance_id": id}, maildir.InvalidID)
+		expect(map[string]any{"action": "send", "to_id": id, "message": msg, "session_token": tok}, maildir.InvalidID)
 		if id != "" { // an empty from_id is an absent one
 			expect(map[string]any{"action": "send", "from_id": id, "to_id": "bob", "message": msg, "session_token": tok}, maildir.NotOwner)
 		}
-		expect(map[string]any{"action": "check", "instance_id": id, "session_token": tok}, maildir.NotOwner, maildir.Invalid, "ok")
-		expect(map[string]any{"action": "rename", "old_id": "alice", "new_id": id, "session_token": tok}, maildir.Invalid)
+		expect(map[string]any{"action": "check", "instance_id": id, "session_token": tok}, maildir.NotOwner, maildir.InvalidID, "ok")
+		expect(map[string]any{"action": "rename", "old_id": "alice", "new_id": id, "session_token": tok}, maildir.InvalidID)
 		expect(map[string]any{"action": "rename", "old_id": id, "new_id": "alice2", "session_token": tok}, maildir.NotOwner)
-		expect(map[string]any{"action": "check", "session_token": id}, maildir.BadToken)
+		expect(map[string]any{"action": "check", "session_token": id}, maildir.InvalidToken)
 	}
 	for _, v := range []any{5, 1e308, true, []any{"alice"}, map[string]any{"id": "alice"}} {
 		expect(map[string]any{"action": "register", "instance_id": v}, maildir.BadRequest)
 		expect(map[string]any{"action": "send", "to_id": v, "message": msg, "session_token": tok}, maildir.BadRequest)
 		expect(map[string]any{"action": "check", "session_token": v}, maildir.BadRequest)
-		expect(map[string]any{"action": v, "session_token": tok}, KindUnknownAction)
+		expect(map[string]any{"action": v, "session_token": tok}, maildir.UnknownAction)
 	}
 	send := func(m any) map[string]any {
 		return map[string]any{"action": "send", "to_id": "bob", "message": m, "session_token": tok}
@@ -106,9 +106,9 @@ func TestHostileInputLegacy(t *testing.T) {
 	}{
 		{"non-UTF-8 bytes in content", `{"action":"send","to_id":"bob","session_token":"` + tok + `","message":{"content":"bad ` + "\xff\xfe" + ` bytes"}}`, "ok"},
 		{"lone surrogate escape", `{"action":"send","to_id":"bob","session_token":"` + tok + `","message":{"content":"\ud800"}}`, "ok"},
-		{"non-UTF-8 bytes in an id", `{"action":"register","instance_id":"al` + "\xff" + `ice"}`, maildir.Invalid},
-		{"escaped NUL in an id", `{"action":"register","instance_id":"alice\u0000"}`, maildir.Invalid},
-		{"duplicate keys, last one hostile", `{"action":"register","instance_id":"ok","instance_id":"../x"}`, maildir.Invalid},
+		{"non-UTF-8 bytes in an id", `{"action":"register","instance_id":"al` + "\xff" + `ice"}`, maildir.InvalidID},
+		{"escaped NUL in an id", `{"action":"register","instance_id":"alice\u0000"}`, maildir.InvalidID},
+		{"duplicate keys, last one hostile", `{"action":"register","instance_id":"ok","instance_id":"../x"}`, maildir.InvalidID},
 		{"nested 10,000 deep", `{"action":"ping","x":` + deep(9999, true) + `}`, "ok"},
 		{"nested 10,001 deep", `{"action":"ping","x":` + deep(10001, true) + `}`, maildir.BadRequest},
 		{"nested 1,000,000 deep", `{"action":"ping","x":` + deep(1000000, true) + `}`, maildir.BadRequest},
@@ -118,7 +118,7 @@ func TestHostileInputLegacy(t *testing.T) {
 		{"a string", `"register"`, maildir.BadRequest},
 		{"a number", `42`, maildir.BadRequest},
 		{"null", `null`, maildir.BadRequest},
-		{"an empty object", `{}`, maildir.BadToken},
+		{"an empty object", `{}`, maildir.InvalidToken},
 		{"a BOM first", "\ufeff" + `{"action":"ping"}`, maildir.BadRequest},
 		{"control characters between tokens", "{\x01\"action\":\"ping\"}", maildir.BadRequest},
 	} {

@@ -19,13 +19,6 @@ import (
 // maildir.Kind, or one of the door's own kinds below) and recoverable are
 // added beside it.
 
-// Error kinds made by the socket door itself, in addition to maildir's.
-const (
-	KindBusy          maildir.Kind = "busy"           // connection cap reached or shutting down: retry shortly
-	KindUnknownAction maildir.Kind = "unknown_action" // the action is not known to this server
-	KindTimeout       maildir.Kind = "timeout"        // a request did not arrive in time, or a connection sat idle
-)
-
 // The original's sentences.
 const (
 	msgBadToken      = "Invalid or missing session token"
@@ -37,21 +30,16 @@ const (
 	msgRateLimit     = "Rate limit exceeded. Please wait before sending more requests."
 )
 
-// doorError makes an error of the door with a kind and a sentence.
-func doorError(op string, kind maildir.Kind, format string, args ...any) error {
-	return &maildir.Error{Op: op, Kind: kind, Msg: fmt.Sprintf(format, args...)}
-}
-
-// recoverable reports whether a client can succeed by retrying, waiting or
-// registering again.
-func recoverable(k maildir.Kind) bool {
-	return k == KindBusy || k == KindTimeout || k.Recoverable()
+// doorError makes an error of the door, met serving action, with a kind
+// and a sentence.
+func doorError(action string, kind maildir.Kind, format string, args ...any) error {
+	return &maildir.Error{Op: maildir.Op(action), Kind: kind, Msg: fmt.Sprintf(format, args...)}
 }
 
 // errorReply turns err, met while serving action, into an error reply.
 func errorReply(action string, err error) wire.Reply {
 	kind := maildir.KindOf(err)
-	rec := recoverable(kind)
+	rec := kind.Recoverable()
 	return wire.Reply{Status: wire.StatusError, Message: wording(action, err), ErrorCode: string(kind), Recoverable: &rec}
 }
 
@@ -64,29 +52,29 @@ func wording(action string, err error) string {
 	}
 	op := e.Op
 	if op == "" {
-		op = action
+		op = maildir.Op(action)
 	}
-	badID := e.Kind == maildir.Invalid && !maildir.ValidID(e.Agent)
+	badID := e.Kind == maildir.InvalidID && !maildir.ValidID(e.Agent)
 	switch {
-	case e.Kind == maildir.BadToken && e.Agent != "":
+	case e.Kind == maildir.InvalidToken && e.Agent != "":
 		// A token revoked by a new registration of its name: the
 		// original's sentence, then what happened.
 		return msgBadToken + ": " + e.Msg
-	case e.Kind == maildir.BadToken || e.Kind == maildir.Expired:
+	case e.Kind == maildir.InvalidToken || e.Kind == maildir.TokenExpired:
 		return msgBadToken
-	case op == "register" && badID:
+	case op == maildir.OpRegister && badID:
 		return msgBadID
-	case op == "register" && e.Kind == maildir.Denied:
+	case op == maildir.OpRegister && e.Kind == maildir.Denied:
 		return msgBadAuth
-	case op == "register" && e.Kind == maildir.RateLimited:
+	case op == maildir.OpRegister && e.Kind == maildir.RateLimited:
 		return msgRegisterLimit
-	case op == "send" && badID:
+	case op == maildir.OpSend && badID:
 		return msgBadRecipient
-	case (op == "send" || op == "broadcast") && e.Kind == maildir.RateLimited:
+	case (op == maildir.OpSend || op == maildir.OpBroadcast) && e.Kind == maildir.RateLimited:
 		return msgRateLimit
-	case op == "rename" && badID:
+	case op == maildir.OpRename && badID:
 		return msgBadNewID
-	case op == "rename" && e.Kind == maildir.Exists:
+	case op == maildir.OpRename && e.Kind == maildir.Exists:
 		return "Instance " + e.Agent + " already exists"
 	}
 	return strings.TrimSpace(err.Error())
@@ -104,7 +92,7 @@ func unknownAction(raw json.RawMessage) error {
 			name = string(raw)
 		}
 	}
-	return doorError("", KindUnknownAction, "Unknown action: %s", truncate(name, 80))
+	return doorError("", maildir.UnknownAction, "Unknown action: %s", truncate(name, 80))
 }
 
 // legacyCheckMax bounds a legacy check reply, in bytes. The original

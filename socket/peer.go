@@ -39,7 +39,7 @@ func (srv *Server) admit(c *conn) peerAccess {
 	case srv.st.SecureMode(), errors.Is(err, errPeerUnsupported):
 		return peerAccess{uid: -1}
 	case outOfResources(err):
-		return peerAccess{uid: -2, refusal: doorError("", KindBusy,
+		return peerAccess{uid: -2, refusal: doorError("", maildir.Busy,
 			"server busy: out of file descriptors to tell who this connection comes from (%v); try again shortly", err)}
 	case err == nil:
 		return peerAccess{uid: uid, refusal: doorError("", maildir.Denied,

@@ -49,19 +49,19 @@ func TestStolenTokenStops(t *testing.T) {
 
 	fresh := register(t, srv, "alice") // the owner registers again
 	// The server still holds the replaced session: hello must not resume it.
-	if _, rep := openFast(t, srv, `{"action":"hello","version":2,"session_token":"`+stolen+`"}`); rep.ErrorCode != string(maildir.BadToken) {
+	if _, rep := openFast(t, srv, `{"action":"hello","version":2,"session_token":"`+stolen+`"}`); rep.ErrorCode != string(maildir.InvalidToken) {
 		t.Fatalf("hello with the revoked token, first use: %+v", rep)
 	}
 	for _, rep := range []wire.Reply{send(stolen), legacy(t, srv, map[string]any{"action": "check", "session_token": stolen})} {
-		if rep.ErrorCode != string(maildir.BadToken) || !strings.HasPrefix(rep.Message, msgBadToken+": alice was registered again") {
+		if rep.ErrorCode != string(maildir.InvalidToken) || !strings.HasPrefix(rep.Message, msgBadToken+": alice was registered again") {
 			t.Fatalf("the revoked token: %+v", rep)
 		}
 	}
 	f, rep := openFast(t, srv, `{"action":"hello","version":2,"session_token":"`+stolen+`"}`)
-	if rep.ErrorCode != string(maildir.BadToken) {
+	if rep.ErrorCode != string(maildir.InvalidToken) {
 		t.Fatalf("hello with the revoked token: %+v", rep)
 	}
-	if rep := f.do(`{"id":1,"action":"check"}`); rep.ErrorCode != string(maildir.BadToken) {
+	if rep := f.do(`{"id":1,"action":"check"}`); rep.ErrorCode != string(maildir.InvalidToken) {
 		t.Fatalf("check on a connection the revoked token did not bind: %+v", rep)
 	}
 	wantOK(t, send(fresh))
@@ -72,14 +72,14 @@ func TestStolenTokenStops(t *testing.T) {
 	bound, _ := openFast(t, srv, `{"action":"hello","version":2,"session_token":"`+fresh+`"}`)
 	clk.Add(maildir.DefaultTokenTTL + time.Minute)
 	_, rep = openFast(t, srv, `{"action":"hello","version":2,"session_token":"`+fresh+`"}`)
-	if rep.ErrorCode != string(maildir.Expired) {
+	if rep.ErrorCode != string(maildir.TokenExpired) {
 		t.Fatalf("hello with an expired token: %+v", rep)
 	}
-	wantError(t, send(fresh), msgBadToken, maildir.Expired)
+	wantError(t, send(fresh), msgBadToken, maildir.TokenExpired)
 	if rep := bound.do(`{"id":1,"action":"ping"}`); rep.Status != wire.StatusOK {
 		t.Fatalf("ping: %+v", rep)
 	}
-	if rep := bound.do(`{"id":2,"action":"check"}`); rep.ErrorCode != string(maildir.Expired) {
+	if rep := bound.do(`{"id":2,"action":"check"}`); rep.ErrorCode != string(maildir.TokenExpired) {
 		t.Fatalf("check on a connection bound before the expiry: %+v", rep)
 	}
 	register(t, srv, "alice")

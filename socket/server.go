@@ -285,7 +285,7 @@ func (srv *Server) reject(nc net.Conn) {
 		srv.rejecting--
 		srv.mu.Unlock()
 	}()
-	err := doorError("", KindBusy, "server busy: %d connections are open; try again shortly", srv.cfg.MaxConns)
+	err := doorError("", maildir.Busy, "server busy: %d connections are open; try again shortly", srv.cfg.MaxConns)
 	writeAndLinger(nc, errorReply("", err), srv.cfg.WriteTimeout)
 }
 
@@ -493,7 +493,7 @@ func (c *conn) frameError(err error, first bool) error {
 	var se *syntaxError
 	switch {
 	case errors.Is(err, errShutdown):
-		return doorError("", KindBusy, "the server is shutting down: try again in a moment")
+		return doorError("", maildir.Busy, "the server is shutting down: try again in a moment")
 	case errors.Is(err, errFrameTooLarge):
 		return doorError("", maildir.TooLarge, "request over the %d-byte limit: send large content as a file", c.srv.cfg.MaxFrame)
 	case errors.As(err, &se):
@@ -503,11 +503,11 @@ func (c *conn) frameError(err error, first bool) error {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return doorError("", maildir.BadRequest, "the connection ended in the middle of a request")
 	case isTimeout(err) && c.isBusy():
-		return doorError("", KindTimeout, "timed out: the request did not arrive completely within %v", c.srv.cfg.ReadTimeout)
+		return doorError("", maildir.Timeout, "timed out: the request did not arrive completely within %v", c.srv.cfg.ReadTimeout)
 	case isTimeout(err) && first:
-		return doorError("", KindTimeout, "timed out: no request within %v of connecting", c.srv.cfg.IdleTimeout)
+		return doorError("", maildir.Timeout, "timed out: no request within %v of connecting", c.srv.cfg.IdleTimeout)
 	case isTimeout(err):
-		return doorError("", KindTimeout, "no request for %v: closing the idle connection (send ping to keep it open, or subscribe)", c.srv.cfg.StreamIdle)
+		return doorError("", maildir.Timeout, "no request for %v: closing the idle connection (send ping to keep it open, or subscribe)", c.srv.cfg.StreamIdle)
 	}
 	return doorError("", maildir.BadRequest, "reading the request: %v", err)
 }
@@ -552,12 +552,12 @@ func (c *conn) dispatch(req request, action string) (wire.Reply, error) {
 		cl.ent = ent
 		rep, err := c.run(cl, v, known, action)
 		c.srv.sessions.release(ent)
-		if maildir.KindOf(err) == maildir.Expired && c.bound == ent {
+		if maildir.KindOf(err) == maildir.TokenExpired && c.bound == ent {
 			// The token expired while this connection held its session:
 			// let the name go, so that it can be registered again.
 			c.unbind()
 		}
-		if maildir.KindOf(err) == maildir.Closed && cached && attempt == 0 {
+		if maildir.KindOf(err) == maildir.SessionClosed && cached && attempt == 0 {
 			// Replaced by a new registration of the name (or reaped while
 			// in use): forget it and try the token again.
 			c.srv.sessions.evict(ent)
@@ -598,7 +598,7 @@ func (c *conn) session(ctx context.Context, req request, action string) (ent *en
 			c.srv.sessions.use(c.bound)
 			return c.bound, true, nil
 		}
-		return nil, false, &maildir.Error{Op: "resume", Kind: maildir.BadToken, Msg: msgBadToken}
+		return nil, false, &maildir.Error{Op: "resume", Kind: maildir.InvalidToken, Msg: msgBadToken}
 	}
 	ent, err = c.srv.sessions.acquire(ctx, token)
 	if err != nil {

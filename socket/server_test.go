@@ -30,7 +30,7 @@ func TestSlowloris(t *testing.T) {
 
 	t.Run("silent", func(t *testing.T) {
 		rep := decodeReply(t, raw(t, srv, false))
-		wantCode(t, rep, KindTimeout)
+		wantCode(t, rep, maildir.Timeout)
 	})
 	t.Run("trickle", func(t *testing.T) {
 		nc, err := netDial(srv)
@@ -47,7 +47,7 @@ func TestSlowloris(t *testing.T) {
 		for i := 0; ; i++ {
 			select {
 			case b := <-done:
-				wantCode(t, decodeReply(t, b), KindTimeout)
+				wantCode(t, decodeReply(t, b), maildir.Timeout)
 				return
 			case <-time.After(20 * time.Millisecond):
 			}
@@ -76,7 +76,7 @@ func TestConnectionCap(t *testing.T) {
 	}
 	ipctest.WaitFor(t, "3 connections", func() bool { return connCount(srv) == 3 })
 	rep := decodeReply(t, raw(t, srv, false, []byte(`{"action":"ping"}`)))
-	wantCode(t, rep, KindBusy)
+	wantCode(t, rep, maildir.Busy)
 	if !*rep.Recoverable {
 		t.Fatalf("busy must be recoverable")
 	}
@@ -123,7 +123,7 @@ func TestGracefulShutdown(t *testing.T) {
 	go func() { done <- srv.Shutdown(context.Background()) }()
 	b, _ := io.ReadAll(idle)
 	idle.Close()
-	wantCode(t, decodeReply(t, b), KindBusy)
+	wantCode(t, decodeReply(t, b), maildir.Busy)
 	ipctest.WaitFor(t, "the listener to close", func() bool {
 		nc, err := netDial(srv)
 		if err == nil {

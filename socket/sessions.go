@@ -67,7 +67,7 @@ func (t *sessionTable) add(token string, s *maildir.Session) *entry {
 // Expired, InUse.
 func (t *sessionTable) acquire(ctx context.Context, token string) (*entry, error) {
 	if token == "" {
-		return nil, &maildir.Error{Op: "resume", Kind: maildir.BadToken, Msg: msgBadToken}
+		return nil, &maildir.Error{Op: "resume", Kind: maildir.InvalidToken, Msg: msgBadToken}
 	}
 	key := tokenKey(token)
 	t.mu.Lock()

@@ -271,7 +271,7 @@ func checkSelf(req request, action, me string) error {
 			return err
 		}
 		if present && v != "" && v != me {
-			return &maildir.Error{Op: action, Kind: maildir.NotOwner, Agent: v,
+			return &maildir.Error{Op: maildir.Op(action), Kind: maildir.NotOwner, Agent: v,
 				Msg: key + " " + truncate(v, 40) + " is not you: this session acts as " + me}
 		}
 	}

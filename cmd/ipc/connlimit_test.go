@@ -17,7 +17,7 @@ import (
 
 	"github.com/ipc-dev/ipc/client"
 	"github.com/ipc-dev/ipc/internal/ipctest"
-	"github.com/ipc-dev/ipc/socket"
+	"github.com/ipc-dev/ipc/maildir"
 )
 
 // holdIdle opens n connections to addr that send nothing, and returns them.
@@ -56,7 +56,7 @@ func classify(t *testing.T, conns []net.Conn) (busy, closed, held int) {
 			defer mu.Unlock()
 			var rep client.Reply
 			switch {
-			case len(b) > 0 && json.Unmarshal(b, &rep) == nil && rep.ErrorCode == string(socket.KindBusy):
+			case len(b) > 0 && json.Unmarshal(b, &rep) == nil && rep.ErrorCode == string(maildir.Busy):
 				busy++
 			case len(b) > 0:
 				t.Errorf("idle connection got %q", b)

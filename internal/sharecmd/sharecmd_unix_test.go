@@ -67,14 +67,14 @@ func TestShareCommandRunsAfterChecks(t *testing.T) {
 
 	carol := login(t, st, "carol")
 	_, err = carol.ShareCommand(ctx, maildir.SystemID, touch, "", Run)
-	wantKind(t, err, maildir.Invalid)
+	wantKind(t, err, maildir.InvalidID)
 	_, err = carol.ShareCommand(ctx, "../bob", touch, "", Run)
-	wantKind(t, err, maildir.Invalid)
+	wantKind(t, err, maildir.InvalidID)
 	_, err = carol.ShareCommand(ctx, "bob", touch, strings.Repeat("d", 5000), Run)
 	wantKind(t, err, maildir.TooLarge)
 	carol.Close()
 	_, err = carol.ShareCommand(ctx, "bob", touch, "", Run)
-	wantKind(t, err, maildir.Closed)
+	wantKind(t, err, maildir.SessionClosed)
 	if _, err := os.Stat(marker); err == nil {
 		t.Fatal("a refused share_command ran its command")
 	}
