@@ -39,13 +39,10 @@ deps:
 		echo "internal/watch must import no rule package (maildir) and no door"; exit 1; fi
 	@if $(GO) list -deps ./internal/text ./internal/ipctest | grep -E 'ipc-dev/ipc/' | grep -vE 'ipc/internal/(text|ipctest)$$'; then \
 		echo "internal/text and internal/ipctest import nothing of the project"; exit 1; fi
-	@# The environment is read in cmd/ only: the packages take values or a
-	@# getenv func. bench/ and e2e/ are test tooling. internal/sharecmd
-	@# hands the command of a share_command the process's environment (less
-	@# the product's secrets): it passes it on and reads no setting from it.
+	@# The environment is read in cmd/ only: the packages take values, a
+	@# getenv func or an environ list. bench/ and e2e/ are test tooling.
 	@if grep -rnE 'os\.(Getenv|LookupEnv|Environ\(\))' --include='*.go' --exclude='*_test.go' \
-		--exclude-dir=.git --exclude-dir=cmd --exclude-dir=bench --exclude-dir=e2e . \
-		| grep -v '^./internal/sharecmd/sharecmd.go:'; then \
+		--exclude-dir=.git --exclude-dir=cmd --exclude-dir=bench --exclude-dir=e2e .; then \
 		echo "only cmd/ reads the environment"; exit 1; fi
 	@if $(GO) list -deps ./client | grep -E 'fsnotify|gofrs/flock|ipc-dev/ipc/' | grep -v -x -E 'github.com/ipc-dev/ipc/(client|internal/wire|internal/rootfile)'; then \
 		echo "the Go client must not import the core, the server, fsnotify or flock"; exit 1; fi

@@ -37,8 +37,9 @@ import (
 //     file's text or the command's output, the rate limit, the file's kind
 //     and size) before the file is read or the command is run.
 //
-// Running commands on behalf of a model is powerful: doors let the user turn
-// it off with EnvShareCommand.
+// Running commands on behalf of a model is powerful: a door offers it only
+// when given a CommandRunner, which the user can withhold (ipc mcp does
+// when IPC_SHARE_COMMAND=0).
 
 // Limits of sharing.
 const (
@@ -46,20 +47,6 @@ const (
 	CommandTimeout   = 30 * time.Second // how long ShareCommand lets a command run
 	MaxCommandOutput = 64 << 10         // bytes of stdout, and of stderr, kept
 )
-
-// EnvShareCommand turns off share_command on every door when set to "0"
-// (or "false", "off").
-const EnvShareCommand = "IPC_SHARE_COMMAND"
-
-// ShareCommandAllowed reports whether the value of EnvShareCommand allows
-// running commands.
-func ShareCommandAllowed(value string) bool {
-	switch strings.ToLower(strings.TrimSpace(value)) {
-	case "0", "false", "off", "no":
-		return false
-	}
-	return true
-}
 
 // FileShare describes a shared file.
 type FileShare struct {
@@ -203,7 +190,7 @@ type CommandRun struct {
 // CommandRunner runs the words of a shared command within the limits of
 // sharing (CommandTimeout, MaxCommandOutput), its output made valid UTF-8.
 // An error means the program could not be started. Running programs is not
-// a mailbox rule: the product's runner is internal/sharecmd.Run, which the
+// a mailbox rule: the product's runner is internal/sharecmd.Runner, which the
 // doors hand to ShareCommand.
 type CommandRunner func(ctx context.Context, args []string) (CommandRun, error)
 

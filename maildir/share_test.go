@@ -48,14 +48,6 @@ func TestSplitCommand(t *testing.T) {
 	}
 }
 
-func TestShareCommandAllowed(t *testing.T) {
-	for v, want := range map[string]bool{"": true, "1": true, "on": true, "0": false, "false": false, "OFF": false, "no": false} {
-		if got := ShareCommandAllowed(v); got != want {
-			t.Errorf("ShareCommandAllowed(%q) = %v, want %v", v, got, want)
-		}
-	}
-}
-
 func TestShareFile(t *testing.T) {
 	st := mustOpen(t, Options{})
 	alice, bob := mustLogin(t, st, "alice"), mustLogin(t, st, "bob")

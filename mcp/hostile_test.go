@@ -3,12 +3,14 @@ package mcp
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/ipc-dev/ipc/internal/ipctest"
+	"github.com/ipc-dev/ipc/internal/sharecmd"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -27,7 +29,7 @@ func nested(depth int) string {
 // mailbox is touched, and the server works normally afterwards.
 func TestHostileInputMCP(t *testing.T) {
 	root := t.TempDir()
-	alice := newPeer(t, root, Config{ID: "alice", ShareCommand: true})
+	alice := newPeer(t, root, Config{ID: "alice", ShareCommand: sharecmd.Runner(os.Environ())})
 	fresh := newPeer(t, root, Config{})
 	bob := newPeer(t, root, Config{ID: "bob"})
 	tried := 0

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ipc-dev/ipc/internal/sharecmd"
 )
 
 // TestShareFileRefusesSpecialFiles: share_file sends regular files only
@@ -87,7 +89,7 @@ func TestShareFileRefusesSpecialFiles(t *testing.T) {
 // happens.
 func TestShareCommandNoShell(t *testing.T) {
 	root := t.TempDir()
-	alice := newPeer(t, root, Config{ID: "alice", ShareCommand: true})
+	alice := newPeer(t, root, Config{ID: "alice", ShareCommand: sharecmd.Runner(os.Environ())})
 	bob := newPeer(t, root, Config{ID: "bob"})
 	dir := t.TempDir()
 	pwned, out := filepath.Join(dir, "pwned"), filepath.Join(dir, "out")
@@ -109,7 +111,7 @@ func TestShareCommandKeepsSecrets(t *testing.T) {
 	t.Setenv("IPC_SHARED_SECRET", secret)
 	t.Setenv("IPC_SESSION_TOKEN", secret)
 	root := t.TempDir()
-	alice := newPeer(t, root, Config{ID: "alice", ShareCommand: true})
+	alice := newPeer(t, root, Config{ID: "alice", ShareCommand: sharecmd.Runner(os.Environ())})
 	bob := newPeer(t, root, Config{ID: "bob"})
 	mustContain(t, alice.ok("share_command", map[string]any{"from_id": "alice", "to_id": "bob", "command": "printenv IPC_SHARED_SECRET"}), "exited 1")
 	mustContain(t, alice.ok("share_command", map[string]any{"from_id": "alice", "to_id": "bob", "command": "env"}), "exited 0")
@@ -149,7 +151,7 @@ func TestShareCommandTimeout(t *testing.T) {
 		t.Skip("needs sh")
 	}
 	root := t.TempDir()
-	alice := newPeer(t, root, Config{ID: "alice", ShareCommand: true})
+	alice := newPeer(t, root, Config{ID: "alice", ShareCommand: sharecmd.Runner(os.Environ())})
 	bob := newPeer(t, root, Config{ID: "bob"})
 	pidFile := filepath.Join(t.TempDir(), "pid")
 	start := time.Now()

@@ -44,8 +44,9 @@ type Config struct {
 	Channel bool
 	// ChannelAnyClient sends them to any client (IPC_CHANNEL=1).
 	ChannelAnyClient bool
-	// ShareCommand allows the share_command tool.
-	ShareCommand bool
+	// ShareCommand runs the commands of the share_command tool
+	// (internal/sharecmd); nil turns the tool off.
+	ShareCommand maildir.CommandRunner
 	// Version is announced to clients.
 	Version string
 	// Budget is IPC_BUDGET: the most a check result may measure, in the

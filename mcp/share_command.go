@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/ipc-dev/ipc/internal/present"
-	"github.com/ipc-dev/ipc/internal/sharecmd"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -22,11 +21,11 @@ func (s *Server) shareCommandTool(ctx context.Context, a shareCommandArgs) (stri
 	if err != nil {
 		return "", err
 	}
-	if !s.cfg.ShareCommand {
-		return "", advised{&maildir.Error{Op: "share_command", Kind: maildir.Denied,
+	if s.cfg.ShareCommand == nil {
+		return "", advised{&maildir.Error{Op: maildir.OpShareCommand, Kind: maildir.Denied,
 			Msg: "share_command is disabled on this machine (IPC_SHARE_COMMAND=0): run the command yourself if your user allows it, and send its output with send"}}
 	}
-	res, err := sess.ShareCommand(ctx, a.ToID, a.Command, a.Description, sharecmd.Run)
+	res, err := sess.ShareCommand(ctx, a.ToID, a.Command, a.Description, s.cfg.ShareCommand)
 	if err != nil {
 		return "", err
 	}

@@ -36,7 +36,7 @@ func (s *Server) status(ctx context.Context, req mcpgo.ReadResourceRequest) ([]m
 		Watching:     "events",
 		SecureMode:   s.st.SecureMode(),
 		Channel:      s.cfg.Channel,
-		ShareCommand: s.cfg.ShareCommand,
+		ShareCommand: s.cfg.ShareCommand != nil,
 		Version:      s.cfg.Version,
 		UnreadFrom:   []string{},
 		Instances:    []wire.LegacyAgent{},

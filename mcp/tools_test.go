@@ -15,6 +15,7 @@ import (
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/ipc-dev/ipc/internal/sharecmd"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -425,7 +426,7 @@ func TestShareCommandTool(t *testing.T) {
 		t.Skip("uses POSIX programs")
 	}
 	root := t.TempDir()
-	alice := newPeer(t, root, Config{ID: "alice", ShareCommand: true})
+	alice := newPeer(t, root, Config{ID: "alice", ShareCommand: sharecmd.Runner(os.Environ())})
 	bob := newPeer(t, root, Config{ID: "bob"})
 	text := alice.ok("share_command", map[string]any{"from_id": "alice", "to_id": "bob", "command": "echo 'hello  world' | x", "description": "a test"})
 	mustContain(t, text, "Command output shared with bob", "exited 0")
@@ -433,7 +434,7 @@ func TestShareCommandTool(t *testing.T) {
 	alice.fail("share_command", map[string]any{"from_id": "alice", "to_id": "bob", "command": `echo "open`}, "bad_request")
 	alice.fail("share_command", map[string]any{"from_id": "alice", "to_id": "bob", "command": "no-such-program-for-ipc"}, "bad_request")
 
-	off := newPeer(t, root, Config{ID: "carol", ShareCommand: false})
+	off := newPeer(t, root, Config{ID: "carol", ShareCommand: nil})
 	mustContain(t, off.fail("share_command", map[string]any{"from_id": "carol", "to_id": "bob", "command": "true"}, "denied"), "IPC_SHARE_COMMAND=0")
 }
 

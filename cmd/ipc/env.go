@@ -14,7 +14,7 @@ import (
 // The environment variables of the CLI. The environment is read here, in
 // the command, through its injected getenv; the packages beneath take
 // values. (The variables a door documents as its own, present.EnvBudget,
-// mcp.EnvChannel and maildir.EnvShareCommand, are read here too.)
+// mcp.EnvChannel and IPC_SHARE_COMMAND, are read here too.)
 const (
 	envHome         = "IPC_HOME"
 	envID           = "IPC_ID"
@@ -26,6 +26,7 @@ const (
 	envRatePerSec   = "IPC_RATE_PER_SEC"  // float
 	envRetention    = "IPC_RETENTION"     // read-mail retention, Go duration or days ("30d")
 	envFutureKeep   = "IPC_FUTURE_RETENTION"
+	envShareCommand = "IPC_SHARE_COMMAND" // 0 turns share_command off
 
 	envHost      = "IPC_HOST"      // TCP host, default 127.0.0.1
 	envPort      = "IPC_PORT"      // TCP port, default 9876; 0 any free port; off no TCP

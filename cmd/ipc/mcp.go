@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 
 	"github.com/ipc-dev/ipc/internal/present"
+	"github.com/ipc-dev/ipc/internal/sharecmd"
 	"github.com/ipc-dev/ipc/maildir"
 	"github.com/ipc-dev/ipc/mcp"
 )
@@ -37,7 +39,7 @@ func runMCP(ctx context.Context, c *cli, args []string) error {
 		ID:               c.as,
 		Channel:          !envOff(c.getenv(mcp.EnvChannel)),
 		ChannelAnyClient: envOn(c.getenv(mcp.EnvChannel)),
-		ShareCommand:     maildir.ShareCommandAllowed(c.getenv(maildir.EnvShareCommand)),
+		ShareCommand:     c.shareRunner(),
 		Version:          version,
 		Budget:           budget,
 		MaxMCPTokens:     c.getenv("MAX_MCP_OUTPUT_TOKENS"),
@@ -58,4 +60,14 @@ func runMCP(ctx context.Context, c *cli, args []string) error {
 		return nil // interrupted: a normal end
 	}
 	return err
+}
+
+// shareRunner runs the commands of share_command, in this process's
+// environment less the product's secrets, unless IPC_SHARE_COMMAND turns
+// the tool off (nil).
+func (c *cli) shareRunner() maildir.CommandRunner {
+	if envOff(c.getenv(envShareCommand)) {
+		return nil
+	}
+	return sharecmd.Runner(os.Environ())
 }

@@ -1,10 +1,10 @@
 // Package sharecmd runs the command of a share_command for the doors, which
-// hand Run to maildir's Session.ShareCommand: the mailbox rules of sharing
+// hand a Runner to maildir's Session.ShareCommand: the mailbox rules of sharing
 // (what is checked before the command runs, how its result reads as a
 // message, its delivery) live in maildir; running a program does not.
 //
 // A command runs without a shell, its stdin empty, in the environment of
-// the process without the product's secrets (see Environ), for at most
+// the process (given by the caller) without the product's secrets (see Environ), for at most
 // maildir.CommandTimeout; each of stdout and stderr is kept up to
 // maildir.MaxCommandOutput bytes. It runs as a group that ends with it:
 // when the command exits, is cancelled or times out, whatever it started
@@ -37,18 +37,23 @@ const drainDelay = 2 * time.Second
 // from the caller giving up.
 var errTimedOut = errors.New("the command ran out of time")
 
-// Run runs args within the limits of sharing. It is a
-// maildir.CommandRunner. An error means the program could not be started.
-func Run(ctx context.Context, args []string) (maildir.CommandRun, error) {
-	return run(ctx, args, maildir.CommandTimeout)
+// Runner returns the maildir.CommandRunner that runs a command within the
+// limits of sharing, in the environment environ (as os.Environ gives it)
+// less the product's secrets. An error of the runner means the program
+// could not be started.
+func Runner(environ []string) maildir.CommandRunner {
+	env := Environ(environ)
+	return func(ctx context.Context, args []string) (maildir.CommandRun, error) {
+		return run(ctx, args, env, maildir.CommandTimeout)
+	}
 }
 
-// run is Run with the time limit given.
-func run(ctx context.Context, args []string, timeout time.Duration) (maildir.CommandRun, error) {
+// run runs args in env with the time limit given.
+func run(ctx context.Context, args, env []string, timeout time.Duration) (maildir.CommandRun, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errTimedOut)
 	defer cancel()
 	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Env = Environ(os.Environ())
+	cmd.Env = env
 	var out, errOut stream
 	if err := out.open(); err != nil {
 		return maildir.CommandRun{}, err

@@ -62,25 +62,25 @@ func TestShareCommandRunsAfterChecks(t *testing.T) {
 	if _, err := alice.Send(ctx, "bob", "uses the only token", nil); err != nil {
 		t.Fatal(err)
 	}
-	_, err := alice.ShareCommand(ctx, "bob", touch, "", Run)
+	_, err := alice.ShareCommand(ctx, "bob", touch, "", Runner(os.Environ()))
 	wantKind(t, err, maildir.RateLimited)
 
 	carol := login(t, st, "carol")
-	_, err = carol.ShareCommand(ctx, maildir.SystemID, touch, "", Run)
+	_, err = carol.ShareCommand(ctx, maildir.SystemID, touch, "", Runner(os.Environ()))
 	wantKind(t, err, maildir.InvalidID)
-	_, err = carol.ShareCommand(ctx, "../bob", touch, "", Run)
+	_, err = carol.ShareCommand(ctx, "../bob", touch, "", Runner(os.Environ()))
 	wantKind(t, err, maildir.InvalidID)
-	_, err = carol.ShareCommand(ctx, "bob", touch, strings.Repeat("d", 5000), Run)
+	_, err = carol.ShareCommand(ctx, "bob", touch, strings.Repeat("d", 5000), Runner(os.Environ()))
 	wantKind(t, err, maildir.TooLarge)
 	carol.Close()
-	_, err = carol.ShareCommand(ctx, "bob", touch, "", Run)
+	_, err = carol.ShareCommand(ctx, "bob", touch, "", Runner(os.Environ()))
 	wantKind(t, err, maildir.SessionClosed)
 	if _, err := os.Stat(marker); err == nil {
 		t.Fatal("a refused share_command ran its command")
 	}
 
 	// The same command, allowed, runs and creates the marker.
-	if _, err := bob.ShareCommand(ctx, "alice", touch, "", Run); err != nil {
+	if _, err := bob.ShareCommand(ctx, "alice", touch, "", Runner(os.Environ())); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(marker); err != nil {
@@ -100,7 +100,7 @@ func TestShareCommandEnvironment(t *testing.T) {
 	st := open(t, maildir.Options{})
 	alice, bob := login(t, st, "alice"), login(t, st, "bob")
 	for _, cmd := range []string{"env", "printenv IPC_SHARED_SECRET", "printenv IPC_SESSION_TOKEN"} {
-		if _, err := alice.ShareCommand(ctx, "bob", cmd, "", Run); err != nil {
+		if _, err := alice.ShareCommand(ctx, "bob", cmd, "", Runner(os.Environ())); err != nil {
 			t.Fatalf("ShareCommand(%q): %v", cmd, err)
 		}
 	}
@@ -143,7 +143,7 @@ func TestShareCommandEndsItsGroup(t *testing.T) {
 	dir := t.TempDir()
 
 	exited := filepath.Join(dir, "exited")
-	res, err := alice.ShareCommand(ctx, "bob", fmt.Sprintf(`sh -c "sleep 25 & echo $! >%s; echo started"`, exited), "", Run)
+	res, err := alice.ShareCommand(ctx, "bob", fmt.Sprintf(`sh -c "sleep 25 & echo $! >%s; echo started"`, exited), "", Runner(os.Environ()))
 	if err != nil || res.ExitCode != 0 || res.Stdout != "started\n" || res.TimedOut {
 		t.Fatalf("ShareCommand = %+v, %v", res, err)
 	}
@@ -152,7 +152,7 @@ func TestShareCommandEndsItsGroup(t *testing.T) {
 	killed := filepath.Join(dir, "killed")
 	short, cancel := cancelWhenWritten(killed)
 	defer cancel()
-	res, err = alice.ShareCommand(short, "bob", fmt.Sprintf(`sh -c "sleep 25 & echo $! >%s; exec sleep 25"`, killed), "", Run)
+	res, err = alice.ShareCommand(short, "bob", fmt.Sprintf(`sh -c "sleep 25 & echo $! >%s; exec sleep 25"`, killed), "", Runner(os.Environ()))
 	if err != nil || res.ExitCode != -1 || res.TimedOut {
 		t.Fatalf("cancelled ShareCommand = %+v, %v", res, err)
 	}
@@ -167,7 +167,7 @@ func TestRunTimeoutEndsItsGroup(t *testing.T) {
 	pidFile := filepath.Join(t.TempDir(), "pid")
 	args := []string{"sh", "-c", "sleep 25 & echo $! >" + pidFile + ".tmp; mv " + pidFile + ".tmp " + pidFile + "; echo started; exec sleep 25"}
 	for limit := 200 * time.Millisecond; ; limit *= 2 {
-		res, err := run(ctx, args, limit)
+		res, err := run(ctx, args, Environ(os.Environ()), limit)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -193,19 +193,19 @@ func TestRunTimeoutEndsItsGroup(t *testing.T) {
 // start is an error.
 func TestRunOutput(t *testing.T) {
 	needSh(t)
-	res, err := Run(ctx, []string{"sh", "-c", "echo out; echo err >&2; exit 3"})
+	res, err := Runner(os.Environ())(ctx, []string{"sh", "-c", "echo out; echo err >&2; exit 3"})
 	if err != nil || res.ExitCode != 3 || res.Stdout != "out\n" || res.Stderr != "err\n" || res.TimedOut || res.Truncated {
 		t.Fatalf("Run = %+v, %v", res, err)
 	}
-	res, err = Run(ctx, []string{"echo", "a", "|", "wc", "-c"})
+	res, err = Runner(os.Environ())(ctx, []string{"echo", "a", "|", "wc", "-c"})
 	if err != nil || res.Stdout != "a | wc -c\n" {
 		t.Fatalf("Run(echo a | wc -c) = %+v, %v", res, err)
 	}
-	res, err = Run(ctx, []string{"sh", "-c", `head -c 200000 /dev/zero | tr '\0' x; printf 'ok \377\377 ok' >&2`})
+	res, err = Runner(os.Environ())(ctx, []string{"sh", "-c", `head -c 200000 /dev/zero | tr '\0' x; printf 'ok \377\377 ok' >&2`})
 	if err != nil || !res.Truncated || len(res.Stdout) != maildir.MaxCommandOutput || res.Stderr != "ok \uFFFD ok" {
 		t.Fatalf("chatty command: truncated %v, %d and %d bytes, %v", res.Truncated, len(res.Stdout), len(res.Stderr), err)
 	}
-	if _, err := Run(ctx, []string{"no-such-program-ipc-test"}); err == nil {
+	if _, err := Runner(os.Environ())(ctx, []string{"no-such-program-ipc-test"}); err == nil {
 		t.Fatal("Run of a missing program: no error")
 	}
 }
@@ -223,7 +223,7 @@ func TestRunGivesUpOutputOfEscapedChild(t *testing.T) {
 	// command waits for that before it ends.
 	escape := fmt.Sprintf(`setsid sh -c 'echo $$ >%[1]s.tmp; mv %[1]s.tmp %[1]s; exec sleep 25' & until [ -s %[1]s ]; do sleep 0.01; done; echo started`, pidFile)
 	start := time.Now()
-	res, err := Run(ctx, []string{"sh", "-c", escape})
+	res, err := Runner(os.Environ())(ctx, []string{"sh", "-c", escape})
 	took := time.Since(start)
 	if pid, err := os.ReadFile(pidFile); err == nil {
 		if n, err := strconv.Atoi(strings.TrimSpace(string(pid))); err == nil {
