@@ -21,33 +21,12 @@ fmt:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-# The core imports no door and no MCP library, and runs no programs; of
-# the module's internal packages it imports only the engines and
-# internal/text. The engines import nothing of the module but each other:
-# no rule, no door. The Go client imports neither the core, nor the
-# server, nor fsnotify or flock; the wire shapes it shares with the server
-# import nothing of ours.
-ENGINES := github.com/ipc-dev/ipc/internal/(durable|watch)
+# The import arrows of ARCHITECTURE.md: the core imports no door, the
+# engines import no rule, no door imports another, the Go client imports
+# neither the core nor fsnotify nor flock, and only cmd/ reads the
+# environment. The table is in .ci/deps.sh.
 deps:
-	@if $(GO) list -deps ./maildir | grep -E 'ipc/(socket|mcp|cmd|internal)|mark3labs' | grep -vxE '$(ENGINES)|github.com/ipc-dev/ipc/internal/text'; then \
-		echo "maildir must not import the doors"; exit 1; fi
-	@if $(GO) list -deps ./internal/durable | grep '^github.com/ipc-dev/ipc/' | grep -vxE '$(ENGINES)'; then \
-		echo "internal/durable must import no rule package (maildir) and no door"; exit 1; fi
-	@if $(GO) list -deps ./maildir | grep -x 'os/exec'; then \
-		echo "maildir must not run programs (internal/sharecmd does)"; exit 1; fi
-	@if $(GO) list -deps ./internal/watch | grep '^github.com/ipc-dev/ipc/' | grep -vxE '$(ENGINES)'; then \
-		echo "internal/watch must import no rule package (maildir) and no door"; exit 1; fi
-	@if $(GO) list -deps ./internal/text ./internal/ipctest | grep -E 'ipc-dev/ipc/' | grep -vE 'ipc/internal/(text|ipctest)$$'; then \
-		echo "internal/text and internal/ipctest import nothing of the project"; exit 1; fi
-	@# The environment is read in cmd/ only: the packages take values, a
-	@# getenv func or an environ list. bench/ and e2e/ are test tooling.
-	@if grep -rnE 'os\.(Getenv|LookupEnv|Environ\(\))' --include='*.go' --exclude='*_test.go' \
-		--exclude-dir=.git --exclude-dir=cmd --exclude-dir=bench --exclude-dir=e2e .; then \
-		echo "only cmd/ reads the environment"; exit 1; fi
-	@if $(GO) list -deps ./client | grep -E 'fsnotify|gofrs/flock|ipc-dev/ipc/' | grep -v -x -E 'github.com/ipc-dev/ipc/(client|internal/wire|internal/rootfile)'; then \
-		echo "the Go client must not import the core, the server, fsnotify or flock"; exit 1; fi
-	@if $(GO) list -deps ./internal/wire | grep -v -x 'github.com/ipc-dev/ipc/internal/wire' | grep 'github.com/ipc-dev/ipc'; then \
-		echo "internal/wire must import nothing of the project"; exit 1; fi
+	@GO=$(GO) bash .ci/deps.sh
 
 # Every fuzz target of every package, one go test -fuzz call each. Go 1.26's
 # fuzz coordinator can report "context deadline exceeded" at the -fuzztime
