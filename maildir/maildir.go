@@ -184,19 +184,24 @@ func Open(root string, opts Options) (*Store, error) {
 // Root returns the absolute path of the mailbox.
 func (st *Store) Root() string { return st.root }
 
+// liveSessions returns the sessions this process acts as, at this moment.
+func (st *Store) liveSessions() []*Session {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	sessions := make([]*Session, 0, len(st.live))
+	for _, s := range st.live {
+		sessions = append(sessions, s)
+	}
+	return sessions
+}
+
 // Close ends every session of this process, stops the watcher and the
 // background work, and waits for them. It is idempotent.
 func (st *Store) Close() error {
 	if !st.closed.CompareAndSwap(false, true) {
 		return nil
 	}
-	st.mu.Lock()
-	sessions := make([]*Session, 0, len(st.live))
-	for _, s := range st.live {
-		sessions = append(sessions, s)
-	}
-	st.mu.Unlock()
-	for _, s := range sessions {
+	for _, s := range st.liveSessions() {
 		s.Close()
 	}
 	st.cancel()

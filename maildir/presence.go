@@ -96,13 +96,7 @@ func (st *Store) touch(id string) {
 // still the one held (see keepHold); and settles a rename left part-way by
 // a process that died.
 func (st *Store) heartbeat() {
-	st.mu.Lock()
-	live := make([]*Session, 0, len(st.live))
-	for _, s := range st.live {
-		live = append(live, s)
-	}
-	st.mu.Unlock()
-	for _, s := range live {
+	for _, s := range st.liveSessions() {
 		s.keepHold()
 		st.touch(s.ID())
 	}

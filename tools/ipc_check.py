@@ -13,13 +13,7 @@ import ipc_client  # noqa: E402
 
 
 def main():
-    _, response = ipc_client.call(lambda s: {
-        "action": "check",
-        "instance_id": s["instance_id"],
-    })
-    if response.get("status") != "ok":
-        print(f"Error: {response}")
-        sys.exit(1)
+    response = ipc_client.ask("check")
     messages = response.get("messages", [])
     if messages:
         print("New messages:")

@@ -277,6 +277,16 @@ def call(build):
         sys.exit(1)
 
 
+def ask(action):
+    """Send {"action": action} as the saved session's instance and return
+    the reply. Prints "Error: <reply>" and exits 1 unless it is ok."""
+    _, response = call(lambda s: {"action": action, "instance_id": s["instance_id"]})
+    if response.get("status") != "ok":
+        print(f"Error: {response}")
+        sys.exit(1)
+    return response
+
+
 def fail(response):
     """Print an error reply as the original scripts did, and exit 1."""
     print(json.dumps(response, indent=2, ensure_ascii=False))

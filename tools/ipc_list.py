@@ -11,13 +11,7 @@ import ipc_client  # noqa: E402
 
 
 def main():
-    _, response = ipc_client.call(lambda s: {
-        "action": "list",
-        "instance_id": s["instance_id"],
-    })
-    if response.get("status") != "ok":
-        print(f"Error: {response}")
-        sys.exit(1)
+    response = ipc_client.ask("list")
     instances = response.get("instances", [])
     if not instances:
         print("No active instances found")
