@@ -211,7 +211,7 @@ type CommandShare struct {
 func (s *Session) ShareCommand(ctx context.Context, to, command, description string, run CommandRunner) (CommandShare, error) {
 	const op = OpShareCommand
 	me := s.ID()
-	args, err := SplitCommand(command)
+	args, err := splitCommand(command)
 	if err != nil {
 		return CommandShare{}, errorf(op, BadRequest, me, "invalid command format: %v", err)
 	}
@@ -313,14 +313,14 @@ func (s *Session) reserve(op Op) (give func(), err error) {
 	}, nil
 }
 
-// SplitCommand splits a command line into words as Python's shlex.split
+// splitCommand splits a command line into words as Python's shlex.split
 // does (the original product used it): words are separated by unquoted
 // whitespace; single quotes keep everything literally; inside double quotes
 // a backslash escapes only '"' and '\'; outside quotes a backslash escapes
 // any character. Nothing else is special: no variables, globs, pipes,
 // redirections or comments. An unclosed quote or a trailing backslash is an
 // error.
-func SplitCommand(s string) ([]string, error) {
+func splitCommand(s string) ([]string, error) {
 	var (
 		words []string
 		cur   strings.Builder

@@ -16,7 +16,7 @@ func FuzzSplitCommand(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		words, err := SplitCommand(s)
+		words, err := splitCommand(s)
 		if err != nil {
 			return
 		}
@@ -24,7 +24,7 @@ func FuzzSplitCommand(f *testing.F) {
 		for i, w := range words {
 			quoted[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
 		}
-		again, err := SplitCommand(strings.Join(quoted, " "))
+		again, err := splitCommand(strings.Join(quoted, " "))
 		if err != nil {
 			t.Fatalf("re-split of %q: %v", quoted, err)
 		}

@@ -35,7 +35,7 @@ func TestSplitCommand(t *testing.T) {
 		{in: `echo 'open`, bad: true},
 		{in: `echo \`, bad: true},
 	} {
-		got, err := SplitCommand(tc.in)
+		got, err := splitCommand(tc.in)
 		if tc.bad {
 			if err == nil {
 				t.Errorf("SplitCommand(%q) = %q, want an error", tc.in, got)
