@@ -27,22 +27,6 @@ var (
 // far beyond what any of them needs, it only turns a hang into a failure.
 const hangBound = 30 * time.Second
 
-// within runs fn and fails the test if it has not returned within the
-// bound (a hung reader: a FIFO opened for reading, /dev/zero read whole).
-func within(t *testing.T, what string, fn func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		fn()
-	}()
-	select {
-	case <-done:
-	case <-time.After(hangBound):
-		t.Fatalf("%s still running after %v", what, hangBound)
-	}
-}
-
 // hostileBox is a mailbox of bob holding good mail before and after one
 // hostile entry of new/ (or cur/).
 type hostileBox struct {
@@ -161,7 +145,7 @@ func TestHostileEntriesCheck(t *testing.T) {
 				h := newHostileBox(t, e, "new")
 				var res maildir.CheckResult
 				var err error
-				within(t, "check", func() {
+				ipctest.Within(t, "check", hangBound, func() {
 					if door == "session" {
 						res, err = h.bob.Check(bg, maildir.CheckOptions{})
 						return
@@ -206,7 +190,7 @@ func TestHostileEntriesPeekAndUnread(t *testing.T) {
 			var u maildir.Unread
 			var peek []maildir.Message
 			var uerr, perr error
-			within(t, "unread and peek", func() {
+			ipctest.Within(t, "unread and peek", hangBound, func() {
 				u, uerr = h.bob.Unread(bg)
 				peek, perr = h.bob.Peek(bg, 0)
 			})
@@ -267,7 +251,7 @@ func TestHostileEntriesWait(t *testing.T) {
 				// Mail wakes it.
 				go func() { done <- wait(bg) }()
 				h.send(t, "later")
-				within(t, waiter, func() {
+				ipctest.Within(t, waiter, hangBound, func() {
 					if err := <-done; err != nil {
 						t.Errorf("%s: %v", waiter, err)
 					}
@@ -299,7 +283,7 @@ func TestHostileEntriesStuck(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		var res maildir.CheckResult
 		var u maildir.Unread
-		within(t, "check", func() {
+		ipctest.Within(t, "check", hangBound, func() {
 			res, err = bob.Check(bg, maildir.CheckOptions{})
 			u, _ = bob.Unread(bg)
 		})
@@ -332,13 +316,13 @@ func TestHostileEntriesCur(t *testing.T) {
 			h.checkDelivered(t, mustCheckAll(t, h.bob))
 			var stats maildir.GCStats
 			var err error
-			within(t, "gc", func() { stats, err = h.st.GC(bg) })
+			ipctest.Within(t, "gc", hangBound, func() { stats, err = h.st.GC(bg) })
 			if err != nil || stats.Quarantined != 1 {
 				t.Fatalf("GC = %+v, %v", stats, err)
 			}
 			h.checkMovedAside(t)
 			var hist []maildir.Message
-			within(t, "history", func() { hist, err = h.bob.History(bg, 0) })
+			ipctest.Within(t, "history", hangBound, func() { hist, err = h.bob.History(bg, 0) })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -351,7 +335,7 @@ func TestHostileEntriesCur(t *testing.T) {
 	h.checkDelivered(t, mustCheckAll(t, h.bob))
 	var hist []maildir.Message
 	var err error
-	within(t, "history", func() { hist, err = h.bob.History(bg, 0) })
+	ipctest.Within(t, "history", hangBound, func() { hist, err = h.bob.History(bg, 0) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,7 +347,7 @@ func mustCheckAll(t *testing.T, s *maildir.Session) []maildir.Message {
 	t.Helper()
 	var res maildir.CheckResult
 	var err error
-	within(t, "check", func() { res, err = s.Check(bg, maildir.CheckOptions{}) })
+	ipctest.Within(t, "check", hangBound, func() { res, err = s.Check(bg, maildir.CheckOptions{}) })
 	if err != nil || res.Stopped != nil {
 		t.Fatalf("check: %v, stopped %v", err, res.Stopped)
 	}
@@ -404,7 +388,7 @@ func TestHostileMaildirFolders(t *testing.T) {
 			if err := ipctest.HostileEntries(time.Now(), 1<<20)[0].Make(dir); err != nil {
 				t.Fatal(err)
 			}
-			within(t, "check and history", func() {
+			ipctest.Within(t, "check and history", hangBound, func() {
 				_, _ = bob.Check(bg, maildir.CheckOptions{})
 				_, _ = bob.Unread(bg)
 				_, _ = bob.History(bg, 10)

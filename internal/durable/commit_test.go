@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ipc-dev/ipc/internal/ipctest"
 )
 
 // gatherForever makes a committer that, once it has gathering to do, would
@@ -43,25 +45,10 @@ func mustOpenDir(t *testing.T, dir string) *os.File {
 	return d
 }
 
-// within runs fn and fails the test if it has not returned by the deadline.
-func within(t *testing.T, d time.Duration, fn func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		fn()
-	}()
-	select {
-	case <-done:
-	case <-time.After(d):
-		t.Fatalf("still waiting after %s", d)
-	}
-}
-
 func TestCommitLoneDeliveryDoesNotWait(t *testing.T) {
 	c := gatherForever(t)
 	f := tempFile(t, t.TempDir(), 0)
-	within(t, 10*time.Second, func() {
+	ipctest.Within(t, "the deliveries", 10*time.Second, func() {
 		c.enter()
 		defer c.leave()
 		if err := c.commit(&commitItem{file: f}); err != nil {
@@ -82,7 +69,7 @@ func TestCommitGathersEveryDeliveryUnderWay(t *testing.T) {
 		files[i] = tempFile(t, dir, i)
 		c.enter()
 	}
-	within(t, 10*time.Second, func() {
+	ipctest.Within(t, "the deliveries", 10*time.Second, func() {
 		var wg sync.WaitGroup
 		for i, f := range files {
 			wg.Add(1)
@@ -110,7 +97,7 @@ func TestCommitStopsGatheringWhenADeliveryLeaves(t *testing.T) {
 	f := tempFile(t, t.TempDir(), 0)
 	c.enter()
 	c.enter()
-	within(t, 10*time.Second, func() {
+	ipctest.Within(t, "the deliveries", 10*time.Second, func() {
 		errc := make(chan error, 1)
 		go func() { errc <- c.commit(&commitItem{file: f}) }()
 		// The other delivery gives up before queuing anything (its write
@@ -148,7 +135,7 @@ func TestCommitItemsFailAlone(t *testing.T) {
 	for range items {
 		c.enter()
 	}
-	within(t, 10*time.Second, func() {
+	ipctest.Within(t, "the deliveries", 10*time.Second, func() {
 		var wg sync.WaitGroup
 		for _, it := range items {
 			wg.Add(1)
@@ -167,7 +154,7 @@ func TestCommitItemsFailAlone(t *testing.T) {
 	}
 	// The next commit is unaffected, and a lone delivery does not wait for
 	// company although the last commit had five items (took is an hour).
-	within(t, 10*time.Second, func() {
+	ipctest.Within(t, "the deliveries", 10*time.Second, func() {
 		c.enter()
 		defer c.leave()
 		if err := c.commit(&commitItem{file: good}); err != nil {
