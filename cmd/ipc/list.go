@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -57,54 +56,3 @@ func (c *cli) printAgents(agents []maildir.Agent, asJSON bool) error {
 
 // localMinute is how the CLI's tables show a time: local, to the minute.
 func localMinute(t time.Time) string { return t.Local().Format("2006-01-02 15:04") }
-
-// runRename: ipc rename NEW — renames the identity of --as / IPC_ID.
-func runRename(ctx context.Context, c *cli, args []string) error {
-	pos, err := parseExactly(flags("rename"), args, 1, "rename: want the new name: ipc rename NEW")
-	if err != nil {
-		return err
-	}
-	return c.inSession(ctx, func(_ *maildir.Store, s *maildir.Session) error {
-		r, err := s.Rename(ctx, pos[0])
-		if err != nil {
-			return err
-		}
-		c.printRename(r)
-		return nil
-	})
-}
-
-// printRename prints the result of a rename, and its warning on stderr.
-func (c *cli) printRename(r maildir.RenameResult) {
-	fmt.Fprintln(c.stdout, present.Renamed(r))
-	fmt.Fprintf(c.stdout, "Your old name '%s' will forward to '%s' until %s; %d agents were told.\n",
-		r.Old, r.New, r.Until.Local().Format("15:04"), r.Notified)
-	fmt.Fprintf(c.stdout, "From now on act as %s (IPC_ID=%s).\n", r.New, r.New)
-	if w := r.Warning(); w != "" {
-		fmt.Fprintf(c.stderr, "ipc: warning: %s\n", w)
-	}
-}
-
-// runGC: ipc gc — applies retention now; needs no identity.
-func runGC(ctx context.Context, c *cli, args []string) error {
-	if _, err := parse(flags("gc"), args); err != nil {
-		return err
-	}
-	return c.inStore(func(st *maildir.Store) error {
-		s, err := st.GC(ctx)
-		if err != nil {
-			return err
-		}
-		c.printGC(st, s)
-		return nil
-	})
-}
-
-// printGC prints what a collection removed and moved aside.
-func (c *cli) printGC(st *maildir.Store, s maildir.GCStats) {
-	fmt.Fprintf(c.stdout, "removed: %d tmp leftovers, %d expired read messages, %d expired future messages, %d large files, %d expired tokens, %d expired forwards\n",
-		s.TmpFiles, s.ReadExpired, s.Future, s.LargeFiles, s.Tokens, s.Forwards)
-	if s.Quarantined > 0 {
-		fmt.Fprintf(c.stdout, "moved aside: %d entries that were not messages, to %s (ipc doctor lists them)\n", s.Quarantined, filepath.Join(st.Root(), "quarantine"))
-	}
-}

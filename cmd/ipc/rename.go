@@ -1,0 +1,36 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ipc-dev/ipc/internal/present"
+	"github.com/ipc-dev/ipc/maildir"
+)
+
+// runRename: ipc rename NEW — renames the identity of --as / IPC_ID.
+func runRename(ctx context.Context, c *cli, args []string) error {
+	pos, err := parseExactly(flags("rename"), args, 1, "rename: want the new name: ipc rename NEW")
+	if err != nil {
+		return err
+	}
+	return c.inSession(ctx, func(_ *maildir.Store, s *maildir.Session) error {
+		r, err := s.Rename(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		c.printRename(r)
+		return nil
+	})
+}
+
+// printRename prints the result of a rename, and its warning on stderr.
+func (c *cli) printRename(r maildir.RenameResult) {
+	fmt.Fprintln(c.stdout, present.Renamed(r))
+	fmt.Fprintf(c.stdout, "Your old name '%s' will forward to '%s' until %s; %d agents were told.\n",
+		r.Old, r.New, r.Until.Local().Format("15:04"), r.Notified)
+	fmt.Fprintf(c.stdout, "From now on act as %s (IPC_ID=%s).\n", r.New, r.New)
+	if w := r.Warning(); w != "" {
+		fmt.Fprintf(c.stderr, "ipc: warning: %s\n", w)
+	}
+}
