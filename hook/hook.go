@@ -170,16 +170,11 @@ func (d *door) inject(ctx context.Context, inbox *maildir.Inbox, event string) e
 // stderr for a wake. The text holds the check's warnings, measured with
 // it: nothing else may be written beside it where the model reads it.
 func (d *door) mail(ctx context.Context, inbox *maildir.Inbox, final func(body string) string) (string, maildir.CheckResult, error) {
-	p, err := present.Hook.WithOverride(d.Getenv(present.EnvBudget))
+	p, err := d.profile()
 	if err != nil {
-		return "", maildir.CheckResult{}, fmt.Errorf("hook: %w", err)
+		return "", maildir.CheckResult{}, err
 	}
-	head := fmt.Sprintf("📬 ipc mail for %s, delivered by a hook:\n", inbox.ID())
-	now := d.Now()
-	out, err := maildir.CheckWithin(ctx, inbox, maildir.CheckOptions{Door: maildir.DoorHook}, maildir.Budget{
-		Limit: p.Limit, Measure: p.Measure,
-		Render: func(sh maildir.Shown) string { return final(head + present.Messages(sh, now)) },
-	})
+	out, err := maildir.CheckWithin(ctx, inbox, maildir.CheckOptions{Door: maildir.DoorHook}, d.budget(p, inbox, final))
 	if err != nil {
 		return "", out.Result, err
 	}
@@ -187,6 +182,26 @@ func (d *door) mail(ctx context.Context, inbox *maildir.Inbox, final func(body s
 		return "", out.Result, nil
 	}
 	return out.Text, out.Result, nil
+}
+
+// profile is the budget of the hook's output: present.Hook, or IPC_BUDGET's.
+func (d *door) profile() (present.Profile, error) {
+	p, err := present.Hook.WithOverride(d.Getenv(present.EnvBudget))
+	if err != nil {
+		return p, fmt.Errorf("hook: %w", err)
+	}
+	return p, nil
+}
+
+// budget is the budget of a check whose text is final(body), the body
+// being the mail of inbox as the hook presents it now.
+func (d *door) budget(p present.Profile, inbox *maildir.Inbox, final func(body string) string) maildir.Budget {
+	head := fmt.Sprintf("📬 ipc mail for %s, delivered by a hook:\n", inbox.ID())
+	now := d.Now()
+	return maildir.Budget{
+		Limit: p.Limit, Measure: p.Measure,
+		Render: func(sh maildir.Shown) string { return final(head + present.Messages(sh, now)) },
+	}
 }
 
 // line is the hook's output for text, exactly as printed: one line of

@@ -2,6 +2,7 @@ package hook
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -45,7 +46,8 @@ func unattended(getenv func(string) string) (bool, string) {
 // started it is gone, or at once in a run nobody attends. An error never
 // wakes, so a broken setup cannot wake the session in a loop; and since
 // every wake claims the mail it shows, a wake is never repeated for the
-// same mail.
+// same mail. The claim and the wait are the core's (maildir.CheckWait);
+// the waiter record (waiter.go) is the hook's own.
 func (d *door) wake(ctx context.Context, st *maildir.Store, inbox *maildir.Inbox, wait time.Duration) (bool, error) {
 	if skip, _ := unattended(d.Getenv); skip {
 		return false, nil
@@ -54,43 +56,50 @@ func (d *door) wake(ctx context.Context, st *maildir.Store, inbox *maildir.Inbox
 	if err != nil {
 		return false, err
 	}
-	wctx, cancel := context.WithTimeout(ctx, wait)
+	p, err := d.profile()
+	if err != nil {
+		return false, err
+	}
+	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := w.watch(wctx, cancel)
 	defer stop()
-	for {
-		// What is unread before the claim: if the claim finds nothing,
-		// these were taken meanwhile or are not mail, and the wait is for
-		// anything beyond them. Mail landing after this look is claimed.
-		before, err := inbox.Peek(ctx, 0)
-		if err != nil {
-			return false, err
+	out, err := maildir.CheckWait(wctx, claiming{inbox, w}, maildir.CheckOptions{Door: maildir.DoorHook}, wait, func(time.Duration) maildir.Budget {
+		return d.budget(p, inbox, func(body string) string { return body })
+	})
+	if err != nil {
+		if errors.Is(err, errSuperseded) || wctx.Err() != nil {
+			return false, nil // superseded, or the session ended: no wake
 		}
-		var text string
-		current, err := w.claim(func() error {
-			var err error
-			text, _, err = d.mail(ctx, inbox, func(body string) string { return body })
-			return err
-		})
-		if err != nil {
-			return false, err
-		}
-		if !current {
-			return false, nil // superseded, or the session is gone: no wake
-		}
-		if text != "" {
-			fmt.Fprint(d.stderr, text)
-			return true, nil
-		}
-		seen := make(map[string]bool, len(before))
-		for _, m := range before {
-			seen[m.ID] = true
-		}
-		if err := inbox.WaitNew(wctx, seen); err != nil {
-			if wctx.Err() != nil {
-				return false, nil // the wait is over, superseded, or the session ended
-			}
-			return false, err
-		}
+		return false, err
 	}
+	if len(out.Items) == 0 {
+		return false, nil // the wait is over
+	}
+	fmt.Fprint(d.stderr, out.Text)
+	return true, nil
+}
+
+// errSuperseded ends the wait of a waiter that is no longer current.
+var errSuperseded = errors.New("hook: superseded by a newer waiter")
+
+// claiming is an inbox as a waiter claims from it: each check runs while
+// the waiter is current and holds its lock (waiter.claim), and fails with
+// errSuperseded once it is not.
+type claiming struct {
+	*maildir.Inbox
+	w *waiter
+}
+
+func (c claiming) Check(ctx context.Context, opt maildir.CheckOptions) (maildir.CheckResult, error) {
+	var res maildir.CheckResult
+	current, err := c.w.claim(func() error {
+		var err error
+		res, err = c.Inbox.Check(ctx, opt)
+		return err
+	})
+	if err == nil && !current {
+		err = errSuperseded
+	}
+	return res, err
 }

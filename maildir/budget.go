@@ -61,9 +61,11 @@ type Checked struct {
 	Result CheckResult // the underlying check (quarantined entries, Stopped)
 }
 
-// Checker is a mailbox a budgeted check claims from: a Session or an Inbox.
+// Checker is a mailbox a check claims from and waits on (see CheckWait):
+// a Session or an Inbox.
 type Checker interface {
 	Check(ctx context.Context, opt CheckOptions) (CheckResult, error)
+	Wait(ctx context.Context) error
 }
 
 // Budget bounds used while measuring: the remaining count and the warnings

@@ -103,6 +103,12 @@ func (b *Inbox) WaitNew(ctx context.Context, seen map[string]bool) error {
 	return b.st.waitNew(ctx, id, seen, func() bool { return true })
 }
 
+// Wait blocks until the mailbox holds unread mail or ctx ends, as
+// Session.Wait does: woken by the watcher, never by sleeping; an entry that
+// is not mail is moved aside and does not end it. It returns ctx.Err()
+// when ctx ends first.
+func (b *Inbox) Wait(ctx context.Context) error { return b.WaitNew(ctx, nil) }
+
 // Peek returns up to max unread messages of the session (max <= 0: all) in
 // arrival order without marking them read. Errors: Closed, Expired,
 // Internal.

@@ -26,10 +26,12 @@ var worstNotice = "\n\n📬 999999999 unread: from " + strings.TrimSuffix(string
 // checkWithin claims the mail whose result, as render makes it and with
 // the unread notice that may follow it, the client shows whole.
 func (s *Server) checkWithin(ctx context.Context, sess *maildir.Session, render func(maildir.Shown) string) (maildir.Checked, error) {
+	return maildir.CheckWithin(ctx, sess, maildir.CheckOptions{Door: maildir.DoorMCP}, s.budget(render))
+}
+
+// budget is the budget of a check result as render makes it, with room
+// for the unread notice that may follow it.
+func (s *Server) budget(render func(maildir.Shown) string) maildir.Budget {
 	p := s.Profile()
-	return maildir.CheckWithin(ctx, sess, maildir.CheckOptions{Door: maildir.DoorMCP}, maildir.Budget{
-		Limit:   p.Limit - p.Measure(worstNotice),
-		Measure: p.Measure,
-		Render:  render,
-	})
+	return maildir.Budget{Limit: p.Limit - p.Measure(worstNotice), Measure: p.Measure, Render: render}
 }

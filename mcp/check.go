@@ -25,17 +25,17 @@ func (s *Server) checkTool(ctx context.Context, a checkArgs) (string, error) {
 		return "", err
 	}
 	wait := time.Duration(min(max(a.WaitSeconds, 0), MaxWait.Seconds()) * float64(time.Second))
-	out, err := s.checkWait(ctx, sess, wait)
+	out, err := maildir.CheckWait(ctx, sess, maildir.CheckOptions{Door: maildir.DoorMCP}, wait, func(waited time.Duration) maildir.Budget {
+		return s.budget(checkRender(waited))
+	})
 	return out.Text, err
 }
 
 // checkRender is the check tool's formatter: its exact result for what a
-// check shows, after waiting waited for the mail, with the warnings of
-// earlier checks of the same call first.
-func checkRender(waited time.Duration, earlier []string) func(maildir.Shown) string {
+// check shows after waiting waited for the mail (see maildir.CheckWait).
+func checkRender(waited time.Duration) func(maildir.Shown) string {
 	now := time.Now()
 	return func(sh maildir.Shown) string {
-		sh.Warnings = append(earlier[:len(earlier):len(earlier)], sh.Warnings...)
 		warnings := present.Warnings(sh.Warnings)
 		switch {
 		case len(sh.Items) == 0 && waited > 0:
@@ -55,39 +55,4 @@ func checkRender(waited time.Duration, earlier []string) func(maildir.Shown) str
 // messages are in the result all the same.
 func FormatWarnings(res maildir.CheckResult) string {
 	return present.Warnings(res.Warnings())
-}
-
-// checkWait checks, and when nothing is waiting and wait > 0, waits for
-// mail (woken by the watcher) and checks again, until mail is read or the
-// wait is over. Each check claims what the client shows whole (see
-// checkWithin).
-//
-// The entries moved aside by every check on the way are in the result.
-func (s *Server) checkWait(ctx context.Context, sess *maildir.Session, wait time.Duration) (maildir.Checked, error) {
-	start := time.Now()
-	out, err := s.checkWithin(ctx, sess, checkRender(0, nil))
-	if err != nil || len(out.Items) > 0 || wait <= 0 {
-		return out, err
-	}
-	moved := out.Result.Quarantined
-	wctx, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
-	for {
-		if err := sess.Wait(wctx); err != nil {
-			if wctx.Err() != nil && ctx.Err() == nil {
-				// The wait is over: no mail.
-				warnings := maildir.CheckResult{Quarantined: moved}.Warnings()
-				out.Text = checkRender(time.Since(start), warnings)(maildir.Shown{})
-				return out, nil
-			}
-			return out, err
-		}
-		earlier := maildir.CheckResult{Quarantined: moved}.Warnings()
-		out, err = s.checkWithin(ctx, sess, checkRender(time.Since(start), earlier))
-		moved = append(moved, out.Result.Quarantined...)
-		// Another reader (a hook) may have claimed what woke us: wait on.
-		if err != nil || len(out.Items) > 0 {
-			return out, err
-		}
-	}
 }

@@ -251,30 +251,21 @@ func (c *conn) stopSubscription() bool {
 }
 
 // push sends the session's unread mail as "mail" events, then waits for
-// more (Session.Wait: woken by the watcher, so mail written by any process
+// more (maildir.Follow: woken by the watcher, so mail written by any process
 // or door is pushed as it lands). Claiming uses the request context, not
 // ctx, so that mail claimed is always queued for the client.
 func (c *conn) push(ctx context.Context, s *maildir.Session) {
-	for {
+	err := maildir.Follow(ctx, s, func() (int, error) {
 		rep, err := checkReply(c.srv.reqCtx, s, maildir.DoorPush, nil, fastCheckMax, 100, false)
-		if err != nil {
-			c.ended(ctx, err)
-			return
+		if err != nil || len(rep.Messages) == 0 {
+			return 0, err
 		}
-		if len(rep.Messages) > 0 {
-			rep.Event, rep.Status = wire.EventMail, ""
-			c.queue(rep)
-			if *rep.Remaining > 0 {
-				continue
-			}
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		if err := s.Wait(ctx); err != nil {
-			c.ended(ctx, err)
-			return
-		}
+		rep.Event, rep.Status = wire.EventMail, ""
+		c.queue(rep)
+		return *rep.Remaining, nil
+	})
+	if err != nil {
+		c.ended(ctx, err)
 	}
 }
 

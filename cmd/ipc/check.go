@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/ipc-dev/ipc/internal/present"
 	"github.com/ipc-dev/ipc/internal/wire"
@@ -25,10 +23,11 @@ func runCheck(ctx context.Context, c *cli, args []string) error {
 		return usageError("check: --wait and --max must not be negative")
 	}
 	return c.inSession(ctx, func(_ *maildir.Store, s *maildir.Session) error {
-		r, err := checkWaiting(ctx, s, *wait, maildir.CheckOptions{Max: *max, Door: maildir.DoorCLI})
+		out, err := maildir.CheckWait(ctx, s, maildir.CheckOptions{Max: *max, Door: maildir.DoorCLI}, *wait, nil)
 		if err != nil {
 			return err
 		}
+		r := out.Result
 		warn(c, r)
 		if *asJSON {
 			return writeJSON(c.stdout, checkReply{Status: "ok", Messages: legacyMessages(r.Messages), Remaining: r.Remaining, Warnings: r.Warnings()})
@@ -44,30 +43,6 @@ func runCheck(ctx context.Context, c *cli, args []string) error {
 		}
 		return nil
 	})
-}
-
-// checkWaiting checks, and while nothing was claimed, waits up to wait for
-// mail (woken by the watcher) and checks again. An entry that was not mail,
-// or mail another reader claimed first, does not end the wait. The entries
-// moved aside on the way are all in the result.
-func checkWaiting(ctx context.Context, s *maildir.Session, wait time.Duration, opt maildir.CheckOptions) (maildir.CheckResult, error) {
-	wctx, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
-	var moved []maildir.Quarantined
-	for {
-		r, err := s.Check(ctx, opt)
-		moved = append(moved, r.Quarantined...)
-		r.Quarantined = moved
-		if err != nil || len(r.Messages) > 0 || wait <= 0 {
-			return r, err
-		}
-		if err := s.Wait(wctx); err != nil {
-			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-				return r, nil // the wait is over: no mail
-			}
-			return r, err
-		}
-	}
 }
 
 // warn writes the warnings of a check to stderr, one line each: entries
@@ -130,28 +105,23 @@ func watch(ctx context.Context, c *cli, st *maildir.Store, s *maildir.Session, a
 		}
 		fmt.Fprintf(c.stderr, "watching mail for %s in %s (%s); Ctrl-C to stop\n", s.ID(), st.Root(), mode)
 	}
-	for {
+	return maildir.Follow(ctx, s, func() (int, error) {
 		r, err := s.Check(ctx, maildir.CheckOptions{Door: maildir.DoorCLI})
 		if err != nil {
-			return err
+			return 0, err
 		}
 		warn(c, r)
 		for _, m := range r.Messages {
 			if asJSON {
 				if err := writeJSON(c.stdout, present.LegacyMessage(m)); err != nil {
-					return err
+					return 0, err
 				}
 			} else {
 				printMessages(c.stdout, []maildir.Message{m})
 			}
 		}
-		if err := s.Wait(ctx); err != nil {
-			if ctx.Err() != nil {
-				return nil // interrupted: a normal end
-			}
-			return err
-		}
-	}
+		return r.Remaining, nil
+	})
 }
 
 // runHistory: ipc history [-n N] [--json]
