@@ -18,8 +18,9 @@ import (
 // limit in the unit the client counts. The text is built before each claim
 // (a crash in between leaves the message unread, never read and unshown).
 // A message too big for the budget on its own is surfaced as its summary
-// and the path of the file holding it whole, never cut in the middle; the
-// rest stays unread and is counted.
+// and the path of the file holding it whole, never cut in the middle
+// (Oversize says whether others come beside it, and lets a client that
+// takes any size have it whole); the rest stays unread and is counted.
 
 // Budget is what a budgeted check must fit.
 type Budget struct {
@@ -32,7 +33,29 @@ type Budget struct {
 	// what a check shows, framing and all. A text for fewer messages, a
 	// smaller remaining count or fewer warnings must not measure more.
 	Render func(Shown) string
+	// Oversize is how a message over Limit on its own is shown; the zero
+	// value is SummaryBeside.
+	Oversize Oversize
 }
+
+// Oversize is how a budgeted check shows a message over its budget on its
+// own. The rule is the core's (never claimed then cut); what differs is
+// only what a door's client can take.
+type Oversize int
+
+const (
+	// SummaryBeside shows it as its summary and the path of its full text,
+	// with the messages that fit beside it (MCP, the hook).
+	SummaryBeside Oversize = iota
+	// SummaryAlone shows it as its summary and the path of its full text,
+	// alone in its check: the socket's legacy reply, which has always
+	// answered such a message alone.
+	SummaryAlone
+	// WholeAlone shows it whole, alone, over the limit: for a client that
+	// takes a reply of any size, where Limit bounds only how much one
+	// reply gathers (the socket's fast path).
+	WholeAlone
+)
 
 // Shown is what a budgeted check shows the client.
 type Shown struct {
@@ -94,21 +117,28 @@ func CheckWithin(ctx context.Context, c Checker, opt CheckOptions, b Budget) (Ch
 		return b.Measure(text) <= b.Limit
 	}
 	var picked []Surfaced
+	closed := false // an oversized message shown alone was taken
 	opt.Accept = func(m *Message) bool {
+		if closed {
+			return false
+		}
 		whole := surface(*m, true)
 		if fits(append(picked, whole)) {
 			picked = append(picked, whole)
 			return true
 		}
-		if len(picked) > 0 && fits([]Surfaced{whole}) {
-			return false // shown whole by the next check
+		if len(picked) > 0 && (b.Oversize != SummaryBeside || fits([]Surfaced{whole})) {
+			return false // shown by the next check, first
 		}
-		short := surface(*m, false)
-		if fits(append(picked, short)) {
-			picked = append(picked, short)
-			return true
+		s := whole
+		if b.Oversize != WholeAlone {
+			if s = surface(*m, false); !fits(append(picked, s)) {
+				return false
+			}
 		}
-		return false
+		picked = append(picked, s)
+		closed = b.Oversize != SummaryBeside
+		return true
 	}
 	res, err := c.Check(ctx, opt)
 	if err != nil {
@@ -126,8 +156,13 @@ func CheckWithin(ctx context.Context, c Checker, opt CheckOptions, b Budget) (Ch
 	}
 	out.Text = b.Render(out.Shown)
 	if n := len(out.Warnings); n > 0 && b.Measure(out.Text) > b.Limit {
-		out.Warnings = []string{shortWarning(n)}
-		out.Text = b.Render(out.Shown)
+		short := out.Shown
+		short.Warnings = []string{shortWarning(n)}
+		// Over the limit by a message shown whole, the short line would
+		// not bring it within: the warnings stay whole.
+		if text := b.Render(short); b.Oversize != WholeAlone || b.Measure(text) <= b.Limit {
+			out.Shown, out.Text = short, text
+		}
 	}
 	return out, nil
 }

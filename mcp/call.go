@@ -60,7 +60,8 @@ func (s *Server) checkedCall(ctx context.Context, def mcpgo.Tool, handler server
 }
 
 // actingAs returns the session when claimed (the value of field) names this
-// server's identity.
+// server's identity (maildir.Session.Claim: the tool schemas require the
+// field, so an empty claim is refused).
 func (s *Server) actingAs(tool, field, claimed string) (*maildir.Session, error) {
 	s.awaitIdentity(s.ctx) // IPC_ID may still be retried, for at most autoRegisterFor
 	sess := s.session()
@@ -70,8 +71,8 @@ func (s *Server) actingAs(tool, field, claimed string) (*maildir.Session, error)
 		s.mu.Unlock()
 		return nil, notRegistered(tool, why)
 	}
-	if me := sess.ID(); claimed != me {
-		return nil, notOwner(tool, field, claimed, me)
+	if err := sess.Claim(maildir.Op(tool), field, claimed, false); err != nil {
+		return nil, err
 	}
 	return sess, nil
 }

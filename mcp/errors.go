@@ -8,7 +8,6 @@ import (
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/ipc-dev/ipc/internal/text"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -70,17 +69,6 @@ func notRegistered(tool string, why error) error {
 		msg += fmt.Sprintf(" (the identity configured by IPC_ID could not be taken: %v)", why)
 	}
 	return &maildir.Error{Op: maildir.Op(tool), Kind: maildir.NotRegistered, Msg: msg}
-}
-
-// notOwner is the error of an argument (from_id, instance_id, old_id) that
-// names an identity other than the one this server acts as.
-func notOwner(tool, field, claimed, me string) error {
-	if !maildir.ValidID(claimed) {
-		return &maildir.Error{Op: maildir.Op(tool), Kind: maildir.InvalidID, Agent: claimed,
-			Msg: fmt.Sprintf("invalid %s %q: it must be your own instance id, %q", field, text.Cut(claimed, 40), me)}
-	}
-	return &maildir.Error{Op: maildir.Op(tool), Kind: maildir.NotOwner, Agent: claimed,
-		Msg: fmt.Sprintf("%s %q names another identity: this server acts only as %q, so pass %s %q", field, claimed, me, field, me)}
 }
 
 // badArguments is the error of arguments that do not decode into the

@@ -35,14 +35,3 @@ func formatAgents(agents []maildir.Agent, me string, now time.Time) string {
 	}
 	return b.String()
 }
-
-// oneLine returns the first n characters of s on one line, with "..." when
-// cut.
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "..."
-}

@@ -144,9 +144,10 @@
 // legacy reply is at most 61,440 bytes, so that it arrives whole in the
 // original clients' single recv(65536): it holds as many messages as fit,
 // the rest stay unread, and "remaining" says how many. A single message too
-// large for a reply on its own is sent cut to fit, its data replaced by
-// {"truncated": true, "id", "path"}, with a note naming the file that keeps
-// the whole message. Nothing is lost: read mail stays on disk.
+// large for a reply on its own is sent alone as its summary (the core's
+// rule, maildir.CheckWithin), its data replaced by {"truncated": true,
+// "id", "path"}, with a note naming the file that keeps the whole message.
+// Nothing is lost: read mail stays on disk.
 //
 // list. Every registered agent, by id.
 //

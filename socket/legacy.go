@@ -1,14 +1,15 @@
 package socket
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/ipc-dev/ipc/internal/present"
+	"github.com/ipc-dev/ipc/internal/text"
 	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
@@ -92,7 +93,7 @@ func unknownAction(raw json.RawMessage) error {
 			name = string(raw)
 		}
 	}
-	return doorError("", maildir.UnknownAction, "Unknown action: %s", truncate(name, 80))
+	return doorError("", maildir.UnknownAction, "Unknown action: %s", text.Cut(name, 80))
 }
 
 // legacyCheckMax bounds a legacy check reply, in bytes. The original
@@ -105,90 +106,119 @@ const legacyCheckMax = 60 << 10
 const fastCheckMax = 1 << 20
 
 // checkReply claims as many unread messages as fit in budget bytes of
-// encoded reply (and at most max, if max > 0), leaving the rest unread and
-// counted in "remaining". A single message too large for the budget on its
-// own is claimed anyway: with cut (the legacy reply, which must fit one
-// read) it is sent cut to fit, saying where the whole message is (read mail
-// stays on disk, so nothing is lost); without, it is sent whole. Messages
-// claimed before an error are still returned, with the error among the
-// warnings of the fast path (maildir.CheckResult.Stopped).
+// encoded reply (and at most max, if max > 0) by the core's budgeted check
+// (maildir.CheckWithin), leaving the rest unread and counted in
+// "remaining". A single message too large for the budget on its own comes
+// alone: with cut (the legacy reply, which must fit one read) as its
+// summary and the file that keeps it whole (legacySummary); without (the
+// fast path, whose frames take it), whole. Messages claimed before an
+// error are still returned, with the error among the warnings of the fast
+// path (maildir.CheckResult.Stopped); the legacy reply must fit one read,
+// so its warnings are in the server's log only. id is the request's id,
+// measured with the reply.
 func checkReply(ctx context.Context, s *maildir.Session, door maildir.Door, id json.RawMessage, budget, max int, cut bool) (wire.Reply, error) {
-	big := 1 << 30
-	base := encodedLen(wire.Reply{ID: id, Event: wire.EventMail, Status: wire.StatusOK, Messages: []wire.LegacyMessage{}, Remaining: &big})
-	used, count, oversized := base, 0, false
-	accept := func(m *maildir.Message) bool {
-		n := encodedLen(present.LegacyMessage(*m))
-		if count > 0 {
-			n++ // the comma
-		}
-		switch {
-		case n >= 0 && used+n <= budget:
-			used += n
-		case count == 0:
-			oversized, used = true, budget // nothing else fits beside it
-		default:
-			return false
-		}
-		count++
-		return true
+	t := &checkText{id: id, fast: !cut, items: map[itemKey][]byte{}}
+	b := maildir.Budget{Limit: budget, Render: t.render, Oversize: maildir.WholeAlone}
+	if cut {
+		b.Oversize = maildir.SummaryAlone
 	}
-	res, err := s.Check(ctx, maildir.CheckOptions{Max: max, Accept: accept, Door: door})
-	if err != nil && len(res.Messages) == 0 {
+	out, err := maildir.CheckWithin(ctx, s, maildir.CheckOptions{Max: max, Door: door}, b)
+	if err != nil {
 		return wire.Reply{}, err
 	}
-	msgs := make([]wire.LegacyMessage, len(res.Messages))
-	for i, m := range res.Messages {
-		msgs[i] = present.LegacyMessage(m)
-	}
-	if oversized && cut && len(msgs) > 0 {
-		msgs[0] = cutToFit(res.Messages[0], budget-base)
-	}
-	remaining := res.Remaining
-	rep := wire.Reply{ID: id, Status: wire.StatusOK, Messages: msgs, Remaining: &remaining}
-	if !cut { // the legacy reply must fit one read: its warnings are in the server's log only
-		rep.Warnings = res.Warnings()
-	}
-	return rep, nil
+	return t.reply(out.Shown), nil
 }
 
-// cutToFit returns m in the legacy shape, cut so that it encodes in at most
-// room bytes: the content is shortened and ends with a note naming the file
-// that holds the whole message; data is replaced by a small marker.
-func cutToFit(m maildir.Message, room int) wire.LegacyMessage {
-	lm := present.LegacyMessage(m)
-	note := fmt.Sprintf("\n[cut to fit one reply: the whole message (%d bytes) is message %s, kept in %s]", len(m.Content)+len(m.Data), m.ID, m.Path)
-	marker, _ := json.Marshal(map[string]any{"truncated": true, "id": m.ID, "path": m.Path})
-	lm.Message.Data = marker
-	lm.Message.Content = note
-	avail := room - encodedLen(lm)
-	// The longest prefix of the content whose encoding fits in avail.
-	lo, hi := 0, len(m.Content)
-	for lo < hi {
-		mid := (lo + hi + 1) / 2
-		if encodedLen(validPrefix(m.Content, mid))-2 <= avail {
-			lo = mid
-		} else {
-			hi = mid - 1
+// checkText renders check replies as the server writes them (without the
+// final newline), for maildir.CheckWithin to measure. Each message's
+// encoding is kept, so that measuring a reply one message longer does not
+// encode again those already measured.
+type checkText struct {
+	id    json.RawMessage
+	fast  bool // a fast-path reply, with its warnings
+	items map[itemKey][]byte
+}
+
+// itemKey names one form of one message in checkText's cache.
+type itemKey struct {
+	path, id string
+	whole    bool
+}
+
+// reply is the check reply that shows sh.
+func (t *checkText) reply(sh maildir.Shown) wire.Reply {
+	msgs := make([]wire.LegacyMessage, len(sh.Items))
+	for i, it := range sh.Items {
+		msgs[i] = legacyItem(it)
+	}
+	remaining := sh.Remaining
+	rep := wire.Reply{Status: wire.StatusOK, Messages: msgs, Remaining: &remaining}
+	if t.fast {
+		rep.Warnings = sh.Warnings
+	}
+	return rep
+}
+
+// messagesKey is where the messages go in an encoded check reply. No
+// other field can hold it unescaped after the id, so its last occurrence
+// is that place.
+const messagesKey = `"messages":[]`
+
+// render is the encoded reply that shows sh, with the request's id and,
+// on the fast path, the event of a pushed reply too: the larger of the
+// two forms a fast-path check reply takes.
+func (t *checkText) render(sh maildir.Shown) string {
+	frame := t.reply(maildir.Shown{Remaining: sh.Remaining, Warnings: sh.Warnings})
+	frame.ID = t.id
+	if t.fast {
+		frame.Event = wire.EventMail
+	}
+	enc, _ := wire.Encode(frame)
+	enc = enc[:len(enc)-1] // the newline that ends a frame
+	at := bytes.LastIndex(enc, []byte(messagesKey)) + len(messagesKey) - 1
+	var b strings.Builder
+	b.Write(enc[:at])
+	for i, it := range sh.Items {
+		if i > 0 {
+			b.WriteByte(',')
 		}
+		b.Write(t.item(it))
 	}
-	lm.Message.Content = validPrefix(m.Content, lo) + note
+	b.Write(enc[at:])
+	return b.String()
+}
+
+// item is the encoding of it in a check reply.
+func (t *checkText) item(it maildir.Surfaced) []byte {
+	k := itemKey{it.Path, it.ID, it.Whole}
+	enc, ok := t.items[k]
+	if !ok {
+		enc, _ = wire.Encode(legacyItem(it))
+		enc = enc[:len(enc)-1]
+		t.items[k] = enc
+	}
+	return enc
+}
+
+// legacyItem is it in the legacy message shape: whole, or legacySummary.
+func legacyItem(it maildir.Surfaced) wire.LegacyMessage {
+	if it.Whole {
+		return present.LegacyMessage(it.Message)
+	}
+	return legacySummary(it)
+}
+
+// legacySummary is how the legacy shape shows a message too large for a
+// reply on its own (the core's summary form): its content is the
+// message's summary, then a note naming the file that holds the whole
+// message; its data is {"truncated": true, "id", "path"}. The original's
+// clients read content and data, so both keep their types: the note is
+// where they find the rest, extra keys and all (read mail stays on disk,
+// nothing is lost).
+func legacySummary(it maildir.Surfaced) wire.LegacyMessage {
+	lm := present.LegacyMessage(it.Message)
+	marker, _ := json.Marshal(map[string]any{"truncated": true, "id": it.ID, "path": it.FullText})
+	lm.Message = wire.LegacyInner{Data: marker,
+		Content: fmt.Sprintf("%s\n[cut to fit one reply: the whole message (%d bytes) is message %s, kept in %s]", it.Summary, it.Size, it.ID, it.FullText)}
 	return lm
-}
-
-// validPrefix is s cut to at most n bytes without splitting a character.
-func validPrefix(s string, n int) string {
-	if n >= len(s) {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return validPrefix(s, n) + "..."
 }

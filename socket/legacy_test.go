@@ -453,3 +453,40 @@ func TestConcurrentLegacyClients(t *testing.T) {
 		t.Fatalf("sink got %d messages, %v", len(res.Messages), err)
 	}
 }
+
+// TestCheckTextIsTheReply: what the budgeted check measures is the reply
+// the server writes, byte for byte, in both forms (whole and summary) and
+// on both paths.
+func TestCheckTextIsTheReply(t *testing.T) {
+	m := maildir.Message{ID: "m1", From: "alice", To: "bob", Content: "Hello there. More.", Data: json.RawMessage(`{"k":[1,2]}`), Path: "/x/cur/m1:2,S"}
+	items := []maildir.Surfaced{
+		{Message: m, Whole: true, Size: 29},
+		{Message: m, Summary: "Hello there.", FullText: m.Path, Size: 29},
+	}
+	for _, fast := range []bool{false, true} {
+		for _, sh := range []maildir.Shown{
+			{},
+			{Items: items[:1], Remaining: 3},
+			{Items: items, Remaining: 0, Warnings: []string{`a "quoted" warning`}},
+		} {
+			ct := &checkText{id: json.RawMessage(`{"messages":[]}`), fast: fast, items: map[itemKey][]byte{}}
+			for range 2 { // the second time from the cache
+				rep := ct.reply(sh)
+				rep.ID = ct.id
+				if fast {
+					rep.Event = wire.EventMail
+				}
+				want, err := wire.Encode(rep)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := ct.render(sh); got+"\n" != string(want) {
+					t.Fatalf("fast %v: render\n%s\nwant\n%s", fast, got, want)
+				}
+			}
+		}
+	}
+	if got := legacyItem(items[1]).Message.Content; got != "Hello there.\n[cut to fit one reply: the whole message (29 bytes) is message m1, kept in /x/cur/m1:2,S]" {
+		t.Fatalf("summary form %q", got)
+	}
+}

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-
-	"github.com/ipc-dev/ipc/internal/wire"
 )
 
 // Framing limits.
@@ -256,14 +254,4 @@ func quoteByte(c byte) string {
 		return fmt.Sprintf("%q", rune(c))
 	}
 	return fmt.Sprintf("byte 0x%02x", c)
-}
-
-// encodedLen is the length encode would produce for v, without the
-// newline; -1 if v cannot be encoded.
-func encodedLen(v any) int {
-	b, err := wire.Encode(v)
-	if err != nil {
-		return -1
-	}
-	return len(b) - 1
 }

@@ -578,7 +578,7 @@ func (c *conn) run(cl *call, v verb, known bool, action string) (wire.Reply, err
 		return wire.Reply{}, doorError(action, maildir.BadRequest, "%s needs a persistent connection: open it with {\"action\": \"hello\", \"version\": 2}", action)
 	}
 	if !v.nobody {
-		if err := checkSelf(cl.req, action, cl.s().ID()); err != nil {
+		if err := checkSelf(cl.req, action, cl.s()); err != nil {
 			return wire.Reply{}, err
 		}
 	}

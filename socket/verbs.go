@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 
 	"github.com/ipc-dev/ipc/internal/present"
+	"github.com/ipc-dev/ipc/internal/text"
 	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
@@ -228,12 +229,10 @@ func (c *call) rename() (wire.Reply, error) {
 	if err != nil {
 		return wire.Reply{}, err
 	}
-	me := c.s().ID()
 	if old, present, err := c.req.str(c.action, "old_id"); err != nil {
 		return wire.Reply{}, err
-	} else if present && old != me {
-		return wire.Reply{}, &maildir.Error{Op: "rename", Kind: maildir.NotOwner, Agent: old,
-			Msg: "You can only rename yourself: this session is " + me + ", not " + truncate(old, 40)}
+	} else if present && c.s().Claim(maildir.OpRename, "old_id", old, false) != nil {
+		return wire.Reply{}, notSelf(maildir.OpRename, old, "You can only rename yourself: this session is "+c.s().ID()+", not "+text.Cut(old, 40))
 	}
 	res, err := c.s().Rename(c.ctx, newID)
 	if err != nil {
@@ -263,19 +262,25 @@ func (c *call) unsubscribe() (wire.Reply, error) {
 }
 
 // checkSelf refuses a request whose from_id or instance_id names another
-// identity than the session's: a session acts only as itself.
-func checkSelf(req request, action, me string) error {
+// identity than the session's (maildir.Session.Claim): a session acts only
+// as itself. The original protocol lets a client leave both out.
+func checkSelf(req request, action string, s *maildir.Session) error {
 	for _, key := range []string{"from_id", "instance_id"} {
-		v, present, err := req.str(action, key)
+		v, _, err := req.str(action, key)
 		if err != nil {
 			return err
 		}
-		if present && v != "" && v != me {
-			return &maildir.Error{Op: maildir.Op(action), Kind: maildir.NotOwner, Agent: v,
-				Msg: key + " " + truncate(v, 40) + " is not you: this session acts as " + me}
+		if s.Claim(maildir.Op(action), key, v, true) != nil {
+			return notSelf(maildir.Op(action), v, key+" "+text.Cut(v, 40)+" is not you: this session acts as "+s.ID())
 		}
 	}
 	return nil
+}
+
+// notSelf is the socket's refusal of a claim to act as claimed, in its
+// own words: not_owner, whether claimed names another identity or none.
+func notSelf(op maildir.Op, claimed, msg string) error {
+	return &maildir.Error{Op: op, Kind: maildir.NotOwner, Agent: claimed, Msg: msg}
 }
 
 // request is a decoded request object. Fields stay raw so that presence

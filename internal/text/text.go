@@ -1,9 +1,10 @@
 // Package text holds the small rules of text that the core and the doors
-// share: a string cut to a length for quoting in a sentence, and the
-// timestamp of the original product. It imports nothing of the project.
+// share: a string cut to a length for quoting in a sentence or shown on one
+// line, and the timestamp of the original product. It imports nothing of the project.
 package text
 
 import (
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -26,6 +27,18 @@ func Cut(s string, n int) string {
 		return s
 	}
 	return Prefix(s, n) + "..."
+}
+
+// OneLine is s on one line (runs of white space made one space), cut to
+// its first n characters with "..." when longer: for naming a message by
+// its start.
+func OneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "..."
 }
 
 // StampLayout is the time format of the original product: naive local
