@@ -18,10 +18,11 @@ const (
 
 // Diagnose reports, for ipc doctor, how an idle Claude Code session is
 // woken for new mail, and what the hook state of identity id in the
-// mailbox at root records. say reports a check that passed or failed,
-// note a finding; getenv reads the environment of the session.
-func Diagnose(root, id string, getenv func(string) string, say func(ok bool, format string, a ...any), note func(format string, a ...any)) {
-	say(true, "wake path for an idle Claude Code session: the Stop hook (ipc hook --wait, \"asyncRewake\": true), which hands over the mail as it wakes the session")
+// mailbox at root records, each finding through note; getenv reads the
+// environment of the session. Whether the hook is configured is the
+// caller's to check: it lies in Claude Code's settings, not here.
+func Diagnose(root, id string, getenv func(string) string, note func(format string, a ...any)) {
+	note("wake path for an idle Claude Code session: the Stop hook (ipc hook --wait, \"asyncRewake\": true), which hands over the mail as it wakes the session")
 	if sock := getenv(envMessagingSocket); sock != "" {
 		token := map[bool]string{true: " and a token", false: ""}[getenv(envMessagingToken) != ""]
 		note("this session's inbox socket is at %s%s; ipc does not post to it: Claude Code documents who may post (the session's own processes) but not the frame a post is", sock, token)

@@ -163,16 +163,15 @@ func TestUnattended(t *testing.T) {
 func TestDiagnose(t *testing.T) {
 	root := t.TempDir()
 	var notes []string
-	say := func(ok bool, format string, a ...any) { notes = append(notes, fmt.Sprintf(format, a...)) }
 	note := func(format string, a ...any) { notes = append(notes, fmt.Sprintf(format, a...)) }
 	env := map[string]string{"CLAUDE_CODE_MESSAGING_SOCKET": "/tmp/s.sock", "CLAUDE_CODE_ENTRYPOINT": "sdk-ts"}
 	getenv := func(k string) string { return env[k] }
-	Diagnose(root, "alice", getenv, say, note)
+	Diagnose(root, "alice", getenv, note)
 	os.MkdirAll(stateDir(root), 0o700)
 	os.WriteFile(filepath.Join(stateDir(root), "alice.wake"), []byte("0123 wait 42\n"), 0o600)
-	Diagnose(root, "alice", getenv, say, note)
+	Diagnose(root, "alice", getenv, note)
 	os.WriteFile(filepath.Join(stateDir(root), "alice.wake"), []byte("junk\n"), 0o600)
-	Diagnose(root, "alice", getenv, say, note)
+	Diagnose(root, "alice", getenv, note)
 	got := strings.Join(notes, "\n")
 	for _, want := range []string{
 		"wake path for an idle Claude Code session: the Stop hook",

@@ -4,17 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
 
-	"github.com/ipc-dev/ipc/client"
-	"github.com/ipc-dev/ipc/hook"
 	"github.com/ipc-dev/ipc/maildir"
-	"github.com/ipc-dev/ipc/socket"
 )
 
 // runDoctor: ipc doctor — reports what ipc will do on this machine and
@@ -103,59 +99,12 @@ func runDoctor(ctx context.Context, c *cli, args []string) error {
 		note("secure mode is on (%s set): registrations need the shared-secret proof", envSecret)
 	}
 
-	hook.Diagnose(st.Root(), c.as, c.getenv, say, note)
-
-	warn := func(format string, a ...any) { fmt.Fprintf(c.stdout, "WARN %s\n", fmt.Sprintf(format, a...)) }
-	c.doctorServer(ctx, st.Root(), say, warn, note)
+	problems += printFindings(c.stdout, c.wakeFindings(st.Root()))
+	problems += printFindings(c.stdout, c.serverFindings(ctx, st.Root()))
 	if problems > 0 {
 		return fmt.Errorf("doctor found %d problem(s)", problems)
 	}
 	return nil
-}
-
-// doctorServer reports this mailbox's server, proven by its hello, and
-// what holds the TCP address the original's scripts use when it is not
-// this mailbox's server.
-func (c *cli) doctorServer(ctx context.Context, root string, say func(bool, string, ...any), warn, note func(string, ...any)) {
-	addr := net.JoinHostPort(envOr(c.getenv, envHost, socket.DefaultHost), envOr(c.getenv, envPort, fmt.Sprint(socket.DefaultPort)))
-	rs, ok, err := socket.Running(root)
-	switch {
-	case err != nil:
-		say(false, "server state: %v", err)
-	case ok:
-		dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		cl, err := client.DialMailbox(dctx, root)
-		cancel()
-		if err == nil {
-			cl.Close()
-		}
-		say(err == nil, "server pid %d serves this mailbox on %s (proven by its hello)%s", rs.PID, listening(rs), errSuffix(err))
-		if rs.IdleExit != "" {
-			note("auto-started: it stops after %s with no live agent and no client", rs.IdleExit)
-		}
-		if rs.Notice != "" {
-			say(false, "%s", rs.Notice)
-			return
-		}
-		if rs.TCP == addr {
-			return
-		}
-	default:
-		note("no server for this mailbox: every door works on the files directly; TCP clients on %s need `ipc serve`", addr)
-		if !c.autostart() {
-			note("auto-start is off (%s=0)", envAutostart)
-		}
-	}
-	if envOff(c.getenv(envPort)) {
-		return
-	}
-	switch h := client.ProbePort(ctx, addr); {
-	case h.Kind == client.HolderNone:
-		note("nothing listens on %s", addr)
-	case h.Serves(root):
-	default:
-		warn("%s is held by %s: this project's clients of this mailbox refuse it, but the original's unmodified scripts reach it, not this mailbox", addr, h)
-	}
 }
 
 // quarantineReport lists the entries readers moved aside because they were

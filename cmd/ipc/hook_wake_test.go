@@ -355,7 +355,7 @@ func TestDoctorReportsWakePath(t *testing.T) {
 	cmd.Env = append(cmd.Env, "CLAUDE_CODE_MESSAGING_SOCKET=/tmp/cc-socks/1.sock", "CLAUDE_CODE_SESSION_ATTENDED=0")
 	out, _ := cmd.Output()
 	for _, want := range []string{
-		"ok   wake path for an idle Claude Code session: the Stop hook",
+		"     wake path for an idle Claude Code session: the Stop hook",
 		"inbox socket is at /tmp/cc-socks/1.sock; ipc does not post to it",
 		"nobody attends (CLAUDE_CODE_SESSION_ATTENDED=0)",
 		fmt.Sprintf("the newest Stop hook waiting for alice's mail is pid %d", w.cmd.Process.Pid),
