@@ -4,8 +4,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"os/exec"
 	"path"
@@ -520,4 +522,104 @@ func coveredBy(p string, listed []string) bool {
 		}
 	}
 	return false
+}
+
+// TestReadmeClaims holds the README's and docs' plain statements to the
+// code: the build uses no cgo, a test target works without it, the idle
+// period is the one the server uses, no install line names the module
+// path that does not resolve, one name for the server, and the hello
+// reply docs/socket.md shows carries the server's version.
+func TestReadmeClaims(t *testing.T) {
+	root := repoRoot(t)
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(root, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	makeN := func(target string) string {
+		cmd := exec.Command("make", "-n", target)
+		cmd.Dir = root
+		b, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("make -n %s: %v", target, err)
+		}
+		return string(b)
+	}
+	if b := makeN("build"); !strings.Contains(b, "CGO_ENABLED=0 ") {
+		t.Errorf("make build does not build without cgo: %s", b)
+	}
+	if b := makeN("test-nocgo"); !strings.Contains(b, "CGO_ENABLED=0 ") || !strings.Contains(b, " test ") || strings.Contains(b, "-race") {
+		t.Errorf("make test-nocgo: %s", b)
+	}
+	bin := filepath.Join(t.TempDir(), "ipc")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("CGO_ENABLED=0 go build: %v\n%s", err, b)
+	}
+	if b, err := exec.Command("go", "version", "-m", bin).Output(); err != nil || !strings.Contains(string(b), "CGO_ENABLED=0") {
+		t.Errorf("go version -m of a CGO_ENABLED=0 build: %s %v", b, err)
+	}
+
+	readme := read("README.md")
+	if defaultIdleExit != 30*time.Minute || !strings.Contains(readme, "exits by itself after 30 minutes") || !strings.Contains(readme, "`IPC_AUTOSTART=0` turns that off") {
+		t.Errorf("the README's auto-start sentence does not match the server (idle exit %v)", defaultIdleExit)
+	}
+	for _, b := range shBlocks(t, filepath.Join(root, "README.md")) {
+		if strings.Contains(b.text, "@latest") {
+			t.Errorf("README.md:%d: an install of the unpublished module path: %s", b.line, b.text)
+		}
+	}
+	docs, _ := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	for _, f := range append(docs, filepath.Join(root, "README.md"), filepath.Join(root, "ARCHITECTURE.md")) {
+		b, _ := os.ReadFile(f)
+		for _, other := range []string{"socket server", "detached server", "detached `ipc serve`", "mailbox server", "the daemon"} {
+			if strings.Contains(strings.ToLower(string(b)), other) {
+				t.Errorf("%s calls the server %q: it is the ipc server (`ipc serve`)", filepath.Base(f), other)
+			}
+		}
+	}
+	socketDoc := read("docs/socket.md")
+	if strings.Contains(socketDoc, `"server":"ipc v1"`) || !regexp.MustCompile(`"server":"ipc [^"]+"`).MatchString(socketDoc) || !strings.Contains(socketDoc, "exactly what `ipc version` of its binary prints") {
+		t.Error("docs/socket.md does not show the hello reply's server as the server's version")
+	}
+}
+
+// TestHelloNamesServerVersion: the "server" of a hello reply, which
+// docs/socket.md shows, is what `ipc version` of the server's binary
+// prints.
+func TestHelloNamesServerVersion(t *testing.T) {
+	d := filepath.Join(t.TempDir(), "home")
+	env := append(ipcCmd(d, "").Env, "IPC_PORT=off", "XDG_RUNTIME_DIR="+t.TempDir())
+	run := func(args ...string) string {
+		cmd := ipcCmd(d, "", args...)
+		cmd.Env = env
+		b, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("ipc %v: %v", args, err)
+		}
+		return strings.TrimSpace(string(b))
+	}
+	run("serve", "--detach")
+	t.Cleanup(func() { run("stop") })
+	var rs struct{ Socket string }
+	b, err := os.ReadFile(filepath.Join(d, "server.json"))
+	if err != nil || json.Unmarshal(b, &rs) != nil || rs.Socket == "" {
+		t.Fatalf("server.json: %s %v", b, err)
+	}
+	conn, err := net.Dial("unix", rs.Socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintln(conn, `{"action": "hello", "version": 2}`)
+	var hello struct{ Server string }
+	if err := json.NewDecoder(conn).Decode(&hello); err != nil {
+		t.Fatal(err)
+	}
+	if want := run("version"); hello.Server != want {
+		t.Errorf("hello server = %q, ipc version = %q", hello.Server, want)
+	}
 }
