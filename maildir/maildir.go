@@ -13,18 +13,30 @@
 //	  mail/<id>/state/        delivery records of its mail (delivery.go)
 //	  mail/<id>/sent/         its records of mail it sent, and tombstones
 //	  large/                  content over 10,240 bytes, as markdown files
-//	  dedupe/<id>/            results of sends with an idempotency key (dedupe.go)
+//	  quarantine/<id>/        entries of mail/<id>/new|cur that were not
+//	                          messages, moved aside (entry.go)
+//	  dedupe/<id>/            results of sends with an idempotency key,
+//	                          <hash>.json, and their lock-<n> files (dedupe.go)
 //	  presence/<id>.json      an agent's record: registration, rename, holder
 //	  presence/<id>.lock      flock held by the process acting as <id>
 //	  index/agents.json       cache of the registered agents (from presence/)
 //	  index/forward.json      cache of forwarding old -> new (from presence/)
 //	  index/sessions.json     session token hashes (sha256), never tokens
 //	  index/rename.json       a rename under way (settled if its process died)
+//	  index/gc.stamp          when retention last ran (RFC 3339)
 //	  index/*.lock            the locks guarding those files; identity.lock
 //	                          serialises renames and registrations
+//	  index/*.corrupt-<time>  an index or rename.json that could not be read,
+//	                          moved aside
 //	  hooks/<id>.wake         the one Claude Code Stop hook waiting for <id>'s
 //	                          mail, "<nonce> wait <pid>" (written by package hook)
 //	  hooks/<id>.lock         serialises that record with the waiter's claim
+//	  server.lock             held by the mailbox's one server (package socket)
+//	  server.json             where that server listens, its pid and version
+//	  server.log, .log.1      the log of a server started in the background
+//	                          (written by cmd/ipc), and the one before it
+//	  mailbox.json            the mailbox's id and key with which its server
+//	                          proves itself (written by package socket)
 //
 // Directories are created 0700 and files 0600.
 //

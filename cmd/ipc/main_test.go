@@ -38,7 +38,11 @@ func TestMain(m *testing.M) {
 	if runtime.GOOS == "windows" {
 		ipcBin += ".exe"
 	}
-	out, err := exec.Command("go", "build", "-race", "-o", ipcBin, ".").CombinedOutput()
+	build := []string{"build", "-o", ipcBin}
+	if raceBuild {
+		build = append(build, "-race")
+	}
+	out, err := exec.Command("go", append(build, ".")...).CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "build ipc: %v\n%s", err, out)
 		os.Exit(1)
