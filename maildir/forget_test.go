@@ -185,8 +185,8 @@ func TestForgetRacesRegistration(t *testing.T) {
 		id := fmt.Sprintf("x%d", i)
 		mustLogin(t, a, id).Close()
 		var (
-			wg        sync.WaitGroup
-			s         *Session
+			wg         sync.WaitGroup
+			s          *Session
 			lerr, ferr error
 		)
 		start := make(chan struct{})
