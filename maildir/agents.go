@@ -52,10 +52,10 @@ func (st *Store) Agents(ctx context.Context) ([]Agent, error) {
 // Name is what the mailbox knows of one name, for a caller that wants to
 // know about it without acting as it (ipc whoami).
 type Name struct {
-	// Agent is the registered agent; Registered is false (and the times
-	// zero) when the name is not registered.
+	// Agent is the registered agent; Listed is false (and the times zero)
+	// when the name is not registered.
 	Agent
-	Registered bool
+	Listed bool // registered: ipc list shows it
 	// ForwardsTo is where the name's mail goes while a rename's forwarding
 	// lasts ("" when it does not forward).
 	ForwardsTo string
@@ -76,7 +76,7 @@ func (st *Store) Lookup(ctx context.Context, id string) (Name, error) {
 	n := Name{Agent: Agent{ID: id}}
 	for _, a := range agents {
 		if a.ID == id {
-			n.Agent, n.Registered = a, true
+			n.Agent, n.Listed = a, true
 		}
 	}
 	to, err := st.resolve(id)

@@ -24,12 +24,12 @@ func TestLookup(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n.ID != c.id || n.Registered != c.registered || n.Online != c.online || n.ForwardsTo != c.forwards {
+		if n.ID != c.id || n.Listed != c.registered || n.Online != c.online || n.ForwardsTo != c.forwards {
 			t.Errorf("Lookup(%s) = %+v", c.id, n)
 		}
 	}
 	alice.Close()
-	if n, _ := st.Lookup(ctx, "alice"); !n.Registered || n.Online || n.LastSeen.IsZero() {
+	if n, _ := st.Lookup(ctx, "alice"); !n.Listed || n.Online || n.LastSeen.IsZero() {
 		t.Errorf("Lookup(alice) after Close = %+v", n)
 	}
 	if registered(t, st, "nobody") {
