@@ -21,7 +21,7 @@
 //	  index/sessions.json     session token hashes (sha256), never tokens
 //	  index/rename.json       a rename under way (settled if its process died)
 //	  index/*.lock            the locks guarding those files; identity.lock
-//	                          serialises renames and registrations
+//	                          serialises renames, registrations, forgets
 //	  hooks/<id>.wake         the one Claude Code Stop hook waiting for <id>'s
 //	                          mail, "<nonce> wait <pid>" (written by package hook)
 //	  hooks/<id>.lock         serialises that record with the waiter's claim
