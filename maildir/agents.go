@@ -48,3 +48,43 @@ func (st *Store) Agents(ctx context.Context) ([]Agent, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
 }
+
+// Name is what the mailbox knows of one name, for a caller that wants to
+// know about it without acting as it (ipc whoami).
+type Name struct {
+	// Agent is the registered agent; Listed is false (and the times zero)
+	// when the name is not registered.
+	Agent
+	Listed bool // registered: ipc list shows it
+	// ForwardsTo is where the name's mail goes while a rename's forwarding
+	// lasts ("" when it does not forward).
+	ForwardsTo string
+}
+
+// Lookup reports what the mailbox knows of id: whether it is registered,
+// online now and last seen (as Agents reports them), and where it
+// forwards. It registers nothing. Errors: InvalidID, Internal.
+func (st *Store) Lookup(ctx context.Context, id string) (Name, error) {
+	const op = OpList
+	if err := checkID(op, "instance id", id); err != nil {
+		return Name{}, err
+	}
+	agents, err := st.Agents(ctx)
+	if err != nil {
+		return Name{}, err
+	}
+	n := Name{Agent: Agent{ID: id}}
+	for _, a := range agents {
+		if a.ID == id {
+			n.Agent, n.Listed = a, true
+		}
+	}
+	to, err := st.resolve(id)
+	if err != nil {
+		return n, ioError(op, id, err)
+	}
+	if to != id {
+		n.ForwardsTo = to
+	}
+	return n, nil
+}

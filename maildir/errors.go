@@ -74,6 +74,7 @@ const (
 	OpAck          Op = "ack"
 	OpList         Op = "list"
 	OpRename       Op = "rename"
+	OpForget       Op = "forget"
 	OpGC           Op = "gc"
 	OpQuarantine   Op = "quarantine"
 )

@@ -25,7 +25,7 @@
 //	  index/rename.json       a rename under way (settled if its process died)
 //	  index/gc.stamp          when retention last ran (RFC 3339)
 //	  index/*.lock            the locks guarding those files; identity.lock
-//	                          serialises renames and registrations
+//	                          serialises renames, registrations, forgets
 //	  index/*.corrupt-<time>  an index or rename.json that could not be read,
 //	                          moved aside
 //	  hooks/<id>.wake         the one Claude Code Stop hook waiting for <id>'s

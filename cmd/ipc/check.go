@@ -6,11 +6,12 @@ import (
 	"io"
 
 	"github.com/ipc-dev/ipc/internal/present"
-	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
-// runCheck: ipc check [--wait DURATION] [--max N] [--json]
+// runCheck: ipc check [--wait DURATION] [--max N] [--json]. A wait that
+// runs out with no mail exits exitNoMail; one a signal ends says so and
+// exits with the signal's code.
 func runCheck(ctx context.Context, c *cli, args []string) error {
 	fs := flags("check")
 	wait := fs.Duration("wait", 0, "wait up to this long for mail to arrive (e.g. 30s)")
@@ -25,16 +26,23 @@ func runCheck(ctx context.Context, c *cli, args []string) error {
 	return c.inSession(ctx, func(_ *maildir.Store, s *maildir.Session) error {
 		out, err := maildir.CheckWait(ctx, s, maildir.CheckOptions{Max: *max, Door: maildir.DoorCLI}, *wait, nil)
 		if err != nil {
-			return err
+			return interruption(ctx, err, "waiting for mail")
 		}
 		r := out.Result
 		warn(c, r)
+		var end error
+		if out.TimedOut {
+			end = exitStatus(exitNoMail)
+		}
 		if *asJSON {
-			return writeJSON(c.stdout, checkReply{Status: "ok", Messages: legacyMessages(r.Messages), Remaining: r.Remaining, Warnings: r.Warnings()})
+			if err := writeJSON(c.stdout, checkReply{Status: "ok", Messages: jsonMessages(r.Messages), Remaining: r.Remaining, Warnings: r.Warnings()}); err != nil {
+				return err
+			}
+			return end
 		}
 		if len(r.Messages) == 0 {
 			fmt.Fprintln(c.stdout, "No new messages")
-			return nil
+			return end
 		}
 		fmt.Fprintln(c.stdout, "New messages:")
 		printMessages(c.stdout, r.Messages)
@@ -54,12 +62,13 @@ func warn(c *cli, r maildir.CheckResult) {
 	}
 }
 
-// checkReply is the legacy TCP check reply, field for field.
+// checkReply is the legacy TCP check reply, field for field, its messages
+// with their RFC 3339 time added.
 type checkReply struct {
-	Status    string               `json:"status"`
-	Messages  []wire.LegacyMessage `json:"messages"`
-	Remaining int                  `json:"remaining"`
-	Warnings  []string             `json:"warnings,omitempty"` // entries moved aside; a check stopped part-way
+	Status    string        `json:"status"`
+	Messages  []jsonMessage `json:"messages"`
+	Remaining int           `json:"remaining"`
+	Warnings  []string      `json:"warnings,omitempty"` // entries moved aside; a check stopped part-way
 }
 
 const rule = "--------------------------------------------------"
@@ -113,7 +122,7 @@ func watch(ctx context.Context, c *cli, st *maildir.Store, s *maildir.Session, a
 		warn(c, r)
 		for _, m := range r.Messages {
 			if asJSON {
-				if err := writeJSON(c.stdout, present.LegacyMessage(m)); err != nil {
+				if err := writeJSON(c.stdout, newJSONMessage(m)); err != nil {
 					return 0, err
 				}
 			} else {
@@ -138,7 +147,7 @@ func runHistory(ctx context.Context, c *cli, args []string) error {
 			return err
 		}
 		if *asJSON {
-			return writeJSON(c.stdout, checkReply{Status: "ok", Messages: legacyMessages(ms)})
+			return writeJSON(c.stdout, checkReply{Status: "ok", Messages: jsonMessages(ms)})
 		}
 		if len(ms) == 0 {
 			fmt.Fprintln(c.stdout, "No read messages")
@@ -161,7 +170,7 @@ func runRead(ctx context.Context, c *cli, args []string) error {
 			return err
 		}
 		if asJSON {
-			return writeJSON(c.stdout, present.LegacyMessage(m))
+			return writeJSON(c.stdout, newJSONMessage(m))
 		}
 		printMessages(c.stdout, []maildir.Message{m})
 		return nil

@@ -31,6 +31,10 @@ Messaging:
   list [--json]            registered agents: online now, last seen
   rename NEW               change your own name (once per hour; the old
                            name forwards for 2 hours)
+  forget NAME [--mail]     remove an agent that will not come back (its
+                           mail stays in mail/NAME unless --mail)
+  whoami                   your identity and where it comes from, the
+                           mailbox, registered, online, unread
 
 Servers:
   mcp                      MCP stdio server (Claude Code, Gemini CLI, Codex)
@@ -46,8 +50,12 @@ Upkeep:
   version
 
 ipc help COMMAND (or ipc COMMAND --help) shows a command's flags.
+--json: every command that prints a result prints one JSON object; times
+are RFC 3339 ("time", "*_time", "*_at") beside the original's zoneless
+"timestamp", "last_seen" and "registered_at".
 Exit codes: 0 ok, 1 failure, 2 usage, 3 a broadcast some recipients
-missed (the lines say who). Errors: "ipc: <kind>: <sentence>".
+missed (the lines say who), 4 check --wait that no mail ended, 130 and
+143 interrupted by SIGINT and SIGTERM. Errors: "ipc: <kind>: <sentence>".
 Examples:
   IPC_ID=alice ipc send bob: need help with auth
   echo "long text" | ipc --as alice send bob -

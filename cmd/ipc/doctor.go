@@ -13,33 +13,45 @@ import (
 	"github.com/ipc-dev/ipc/maildir"
 )
 
-// runDoctor: ipc doctor — reports what ipc will do on this machine and
-// whatever looks wrong. It exits 1 when a problem is found.
+// runDoctor: ipc doctor [--json] — reports what ipc will do on this
+// machine and whatever looks wrong. It exits 1 when a problem is found.
+// With --json the same findings are one object (doctorReport).
 func runDoctor(ctx context.Context, c *cli, args []string) error {
-	if _, err := parse(flags("doctor"), args); err != nil {
+	set := flags("doctor")
+	asJSON := set.Bool("json", false, "print the findings as JSON")
+	if _, err := parse(set, args); err != nil {
 		return err
 	}
-	problems := 0
-	say := func(ok bool, format string, a ...any) {
-		mark := "ok  "
-		if !ok {
-			mark = "FAIL"
-			problems++
-		}
-		fmt.Fprintf(c.stdout, "%s %s\n", mark, fmt.Sprintf(format, a...))
+	r := &doctorReport{}
+	if !*asJSON {
+		r.text = c.stdout
 	}
-	note := func(format string, a ...any) { fmt.Fprintf(c.stdout, "     %s\n", fmt.Sprintf(format, a...)) }
+	c.diagnose(ctx, r)
+	if *asJSON {
+		if err := writeJSON(c.stdout, r.summary()); err != nil {
+			return err
+		}
+	}
+	return r.err()
+}
 
+// diagnose runs the checks of ipc doctor, each finding into r under the
+// name of the part of the setup it is about (r.in).
+func (c *cli) diagnose(ctx context.Context, r *doctorReport) {
+	say, note := r.say, r.note
+	r.in("environment")
 	opts, err := optionsFromEnv(c.getenv)
 	say(err == nil, "environment settings parse%s", errSuffix(err))
 	st, err := c.openStore()
 	if err != nil {
 		say(false, "open mailbox %s: %v", c.home, err)
-		return fmt.Errorf("doctor found %d problem(s)", problems)
+		return
 	}
 	defer st.Close()
+	r.in("mailbox")
 	say(true, "mailbox at %s", st.Root())
 
+	r.in("filesystem")
 	info := st.FS()
 	say(true, "filesystem: %s%s", info.Type, map[bool]string{true: " (remote/shared: other writers raise no events)", false: ""}[info.Remote])
 	switch {
@@ -58,6 +70,7 @@ func runDoctor(ctx context.Context, c *cli, args []string) error {
 	if strings.HasPrefix(st.Root(), "/mnt/") && runtime.GOOS == "linux" {
 		note("a Windows drive under /mnt: locks may not cross to Windows programs; ipc relies on heartbeats there")
 	}
+	r.in("sync")
 	sync := opts.Sync
 	if sync == "" {
 		sync = maildir.SyncBatch
@@ -68,6 +81,7 @@ func runDoctor(ctx context.Context, c *cli, args []string) error {
 		maildir.SyncNone:  "NOT durable: a power loss can lose mail",
 	}[sync])
 
+	r.in("disk")
 	if info.Free > 0 {
 		say(info.Free > 100<<20, "disk space free: %s", humanBytes(info.Free))
 	}
@@ -76,6 +90,7 @@ func runDoctor(ctx context.Context, c *cli, args []string) error {
 	os.Remove(probe)
 	say(werr == nil, "mailbox is writable%s", errSuffix(werr))
 
+	r.in("permissions")
 	if runtime.GOOS != "windows" {
 		bad := permissionProblems(st.Root(), 20000)
 		say(len(bad) == 0, "permissions: directories 0700, files 0600 (%d wrong)", len(bad))
@@ -88,7 +103,10 @@ func runDoctor(ctx context.Context, c *cli, args []string) error {
 		}
 	}
 
+	r.in("quarantine")
 	quarantineReport(st, say, note)
+
+	r.in("identity")
 
 	if id := c.as; id != "" {
 		say(maildir.ValidID(id), "identity %q (from --as/IPC_ID) is a valid instance id", id)
@@ -99,12 +117,8 @@ func runDoctor(ctx context.Context, c *cli, args []string) error {
 		note("secure mode is on (%s set): registrations need the shared-secret proof", envSecret)
 	}
 
-	problems += printFindings(c.stdout, c.wakeFindings(st.Root()))
-	problems += printFindings(c.stdout, c.serverFindings(ctx, st.Root()))
-	if problems > 0 {
-		return fmt.Errorf("doctor found %d problem(s)", problems)
-	}
-	return nil
+	r.add(c.wakeFindings(st.Root())...)
+	r.add(c.serverFindings(ctx, st.Root())...)
 }
 
 // quarantineReport lists the entries readers moved aside because they were

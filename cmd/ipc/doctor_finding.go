@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 )
 
 // level says how a doctor finding stands.
@@ -17,7 +16,7 @@ const (
 )
 
 // finding is one result of a doctor check, as data: a printer renders it
-// as a line of text (printFindings), or as a record.
+// as a line of text (doctorReport.add), or as a record.
 type finding struct {
 	Check  string `json:"check"`         // what was checked: "server", "port", "server.json", "version", "hook", "channels", "wake"
 	Level  level  `json:"level"`         // how it stands
@@ -41,18 +40,3 @@ func (f finding) withFix(format string, a ...any) finding {
 
 // marks are the first column of doctor's text output, one per level.
 var marks = map[level]string{levelOK: "ok  ", levelNote: "    ", levelWarning: "WARN", levelProblem: "FAIL"}
-
-// printFindings writes each finding as one line, its fix on the line
-// below, and returns how many are problems.
-func printFindings(w io.Writer, fs []finding) (problems int) {
-	for _, f := range fs {
-		fmt.Fprintf(w, "%s %s\n", marks[f.Level], f.Detail)
-		if f.Fix != "" {
-			fmt.Fprintf(w, "     fix: %s\n", f.Fix)
-		}
-		if f.Level == levelProblem {
-			problems++
-		}
-	}
-	return problems
-}

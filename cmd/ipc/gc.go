@@ -8,9 +8,11 @@ import (
 	"github.com/ipc-dev/ipc/maildir"
 )
 
-// runGC: ipc gc — applies retention now; needs no identity.
+// runGC: ipc gc [--json] — applies retention now; needs no identity.
 func runGC(ctx context.Context, c *cli, args []string) error {
-	if _, err := parse(flags("gc"), args); err != nil {
+	fs := flags("gc")
+	asJSON := fs.Bool("json", false, "print the counts as JSON")
+	if _, err := parse(fs, args); err != nil {
 		return err
 	}
 	return c.inStore(func(st *maildir.Store) error {
@@ -18,9 +20,21 @@ func runGC(ctx context.Context, c *cli, args []string) error {
 		if err != nil {
 			return err
 		}
+		if *asJSON {
+			return writeJSON(c.stdout, gcJSON(st, s))
+		}
 		c.printGC(st, s)
 		return nil
 	})
+}
+
+// gcJSON is the --json form of a collection: what it removed, by kind, and
+// what it moved aside, and where.
+func gcJSON(st *maildir.Store, s maildir.GCStats) map[string]any {
+	return map[string]any{"status": "ok",
+		"removed": map[string]int{"tmp_files": s.TmpFiles, "read_expired": s.ReadExpired, "future_expired": s.Future,
+			"large_files": s.LargeFiles, "tokens": s.Tokens, "forwards": s.Forwards, "idempotency_records": s.Dedupe},
+		"quarantined": s.Quarantined, "quarantine": filepath.Join(st.Root(), "quarantine")}
 }
 
 // printGC prints what a collection removed and moved aside.

@@ -173,7 +173,7 @@ func TestHostileEntriesCLIWait(t *testing.T) {
 			}
 			start := time.Now()
 			r := boundedRun(t, ipcCmd(home, "bob", "check", "--wait", "2s"), "")
-			if r.code != 0 || !strings.Contains(r.stdout, "No new messages") || time.Since(start) < 2*time.Second {
+			if r.code != exitNoMail || !strings.Contains(r.stdout, "No new messages") || time.Since(start) < 2*time.Second {
 				t.Fatalf("check --wait 2s: exit %d after %v: %s %s", r.code, time.Since(start), r.stdout, r.stderr)
 			}
 			cmd := ipcCmd(home, "bob", "check", "--wait", "600s")

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/ipc-dev/ipc/internal/present"
-	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -31,9 +30,9 @@ func runList(ctx context.Context, c *cli, args []string) error {
 // JSON reply.
 func (c *cli) printAgents(agents []maildir.Agent, asJSON bool) error {
 	if asJSON {
-		out := make([]wire.LegacyAgent, len(agents))
+		out := make([]jsonAgent, len(agents))
 		for i, a := range agents {
-			out[i] = present.LegacyAgent(a)
+			out[i] = newJSONAgent(a)
 		}
 		return writeJSON(c.stdout, map[string]any{"status": "ok", "instances": out})
 	}

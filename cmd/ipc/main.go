@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/ipc-dev/ipc/maildir"
@@ -20,7 +18,7 @@ import (
 var version = "dev"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	go exitAfterGrace(ctx, stop)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	stop()
@@ -65,28 +63,31 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"send":      {runSend, "send TO MESSAGE... — send a message (colon after TO optional; - reads stdin)"},
-		"broadcast": {runBroadcast, "broadcast MESSAGE... — send to every registered agent"},
+		"broadcast": {runBroadcast, "broadcast MESSAGE... [--json] — send to every registered agent"},
 		"check":     {runCheck, "check [--wait D] [--max N] [--json] — read unread mail (marks it read)"},
 		"watch":     {runWatch, "watch [--json] — print mail as it lands, until interrupted"},
 		"history":   {runHistory, "history [-n N] [--json] — read mail, newest last"},
 		"read":      {runRead, "read ID [--json] — show one message by id"},
 		"status":    {runStatus, "status ID [--json] — what became of a message you sent"},
-		"ack":       {runAck, "ack ID — acknowledge a message you received"},
+		"ack":       {runAck, "ack ID [--json] — acknowledge a message you received"},
 		"list":      {runList, "list [--json] — registered agents, online now and last seen"},
-		"rename":    {runRename, "rename NEW — change your own name (once per hour)"},
-		"gc":        {runGC, "gc — apply retention now"},
-		"doctor":    {runDoctor, "doctor — filesystem, watching mode, permissions, disk, server"},
+		"rename":    {runRename, "rename NEW [--json] — change your own name (once per hour)"},
+		"forget":    {runForget, "forget NAME [--mail] [--json] — remove an agent that will not come back (its mail stays unless --mail)"},
+		"whoami":    {runWhoami, "whoami [--json] — your identity and where it comes from, the mailbox, registered, online, unread"},
+		"gc":        {runGC, "gc [--json] — apply retention now"},
+		"doctor":    {runDoctor, "doctor [--json] — filesystem, watching mode, permissions, disk, server"},
 		"demo":      {runDemo, "demo — a guided tour in a temporary mailbox"},
 		"mcp":       {runMCP, "mcp — the MCP stdio server (for Claude Code, Gemini CLI, Codex)"},
 		"serve":     {runServe, "serve — the socket server (TCP 127.0.0.1:9876 and a Unix socket)"},
-		"stop":      {runStop, "stop — stop this mailbox's server (ipc serve), if one runs"},
+		"stop":      {runStop, "stop [--json] — stop this mailbox's server (ipc serve), if one runs"},
 		"hook":      {runHook, "hook — Claude Code hook: inject unread mail into the conversation"},
-		"version":   {runVersion, "version — print the version"},
+		"version":   {runVersion, "version [--json] — print the version"},
 	}
 }
 
-// run executes the command line and returns the exit code: 0 ok, 1
-// failure, 2 usage, 3 a broadcast that reached only some recipients.
+// run executes the command line and returns the exit code (exitcode.go):
+// 0 ok, 1 failure, 2 usage, 3 a broadcast that reached only some
+// recipients, 4 a check --wait that no mail ended, 128 + n for signal n.
 // Errors go to stderr as "ipc: <kind>: <sentence>".
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
@@ -191,6 +192,16 @@ func (c *cli) fail(err error) int {
 		fmt.Fprintf(c.stderr, "ipc: partial: %s\n", p)
 		return 3
 	}
+	var dp doctorProblems
+	if errors.As(err, &dp) {
+		fmt.Fprintf(c.stderr, "ipc: %s\n", dp)
+		return 1
+	}
+	var ie interruptedError
+	if errors.As(err, &ie) {
+		fmt.Fprintf(c.stderr, "ipc: %s\n", ie)
+		return ie.code()
+	}
 	if errors.Is(err, context.Canceled) {
 		return 1
 	}
@@ -201,8 +212,13 @@ func (c *cli) fail(err error) int {
 }
 
 func runVersion(ctx context.Context, c *cli, args []string) error {
-	if _, err := parse(flags("version"), args); err != nil {
+	fs := flags("version")
+	asJSON := fs.Bool("json", false, `print {"version": ...} as JSON`)
+	if _, err := parse(fs, args); err != nil {
 		return err
+	}
+	if *asJSON {
+		return writeJSON(c.stdout, map[string]string{"version": version})
 	}
 	fmt.Fprintln(c.stdout, "ipc", version)
 	return nil

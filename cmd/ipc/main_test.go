@@ -281,7 +281,7 @@ func TestWatchStreamsUntilInterrupted(t *testing.T) {
 		mustIPC(t, d, "alice", "", "send", "bob", fmt.Sprintf("stream %d", i))
 		select {
 		case l := <-lines:
-			if !strings.Contains(l, fmt.Sprintf(`"content":"stream %d"`, i)) {
+			if !strings.Contains(l, fmt.Sprintf(`"content":"stream %d"`, i)) || !strings.Contains(l, `"time":"`) {
 				t.Fatalf("watch line %q", l)
 			}
 		case <-time.After(30 * time.Second):

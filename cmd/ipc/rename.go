@@ -8,9 +8,12 @@ import (
 	"github.com/ipc-dev/ipc/maildir"
 )
 
-// runRename: ipc rename NEW — renames the identity of --as / IPC_ID.
+// runRename: ipc rename NEW [--json] — renames the identity of --as /
+// IPC_ID.
 func runRename(ctx context.Context, c *cli, args []string) error {
-	pos, err := parseExactly(flags("rename"), args, 1, "rename: want the new name: ipc rename NEW")
+	fs := flags("rename")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	pos, err := parseExactly(fs, args, 1, "rename: want the new name: ipc rename NEW")
 	if err != nil {
 		return err
 	}
@@ -19,9 +22,23 @@ func runRename(ctx context.Context, c *cli, args []string) error {
 		if err != nil {
 			return err
 		}
+		if *asJSON {
+			return writeJSON(c.stdout, renameJSON(r))
+		}
 		c.printRename(r)
 		return nil
 	})
+}
+
+// renameJSON is the --json form of a rename: the names, until when the old
+// one forwards (RFC 3339), who was told and who was not.
+func renameJSON(r maildir.RenameResult) map[string]any {
+	unnotified := r.Unnotified
+	if unnotified == nil {
+		unnotified = []string{}
+	}
+	return map[string]any{"status": "ok", "message": present.Renamed(r), "old": r.Old, "new": r.New,
+		"forwards_until": jsonTime(r.Until), "notified": r.Notified, "unnotified": unnotified, "warning": r.Warning()}
 }
 
 // printRename prints the result of a rename, and its warning on stderr.

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/ipc-dev/ipc/internal/present"
-	"github.com/ipc-dev/ipc/internal/wire"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -234,19 +233,4 @@ func (e partialError) Error() string {
 	}
 	return fmt.Sprintf("broadcast reached %d of %d recipients; no copy for %s: send to them once fixed, do not broadcast again",
 		e.reached, e.reached+len(e.failed), strings.Join(names, ", "))
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
-}
-
-// maildirMessages converts messages to the legacy check-reply shape.
-func legacyMessages(ms []maildir.Message) []wire.LegacyMessage {
-	out := make([]wire.LegacyMessage, len(ms))
-	for i, m := range ms {
-		out[i] = present.LegacyMessage(m)
-	}
-	return out
 }

@@ -63,10 +63,10 @@ func printDelivery(w io.Writer, d maildir.Delivery) {
 	}
 }
 
-// runAck: ipc ack ID — acknowledge a message of your mailbox; its sender's
-// status then says acknowledged.
+// runAck: ipc ack ID [--json] — acknowledge a message of your mailbox; its
+// sender's status then says acknowledged.
 func runAck(ctx context.Context, c *cli, args []string) error {
-	id, _, err := parseID("ack", "", args)
+	id, asJSON, err := parseID("ack", "print the result as JSON", args)
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,11 @@ func runAck(ctx context.Context, c *cli, args []string) error {
 		if err := s.Ack(ctx, id); err != nil {
 			return err
 		}
-		fmt.Fprintf(c.stdout, "Acknowledged %s\n", id)
+		msg := "Acknowledged " + id
+		if asJSON {
+			return writeJSON(c.stdout, map[string]any{"status": "ok", "message": msg, "id": id})
+		}
+		fmt.Fprintln(c.stdout, msg)
 		return nil
 	})
 }

@@ -20,42 +20,56 @@ const stopWait = socket.DefaultGrace + 5*time.Second
 // this mailbox's identity and pid, so a pid reused by another program, or a
 // server of another mailbox, is never signalled.
 func runStop(ctx context.Context, c *cli, args []string) error {
-	pos, err := parse(flags("stop"), args)
+	fs := flags("stop")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
 		return usageError("stop takes no arguments (the mailbox is --home or IPC_HOME)")
 	}
+	pid, msg, err := c.stopServer(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(c.stdout, map[string]any{"status": "ok", "message": msg, "mailbox": c.home, "stopped": pid != 0, "pid": pid})
+	}
+	fmt.Fprintf(c.stdout, "ipc stop: %s\n", msg)
+	return nil
+}
+
+// stopServer stops this mailbox's server and says what it did: the pid it
+// stopped (0 when none was running) and a sentence.
+func (c *cli) stopServer(ctx context.Context) (pid int, msg string, err error) {
 	rs, ok, err := socket.Running(c.home)
 	if err != nil {
-		return err
+		return 0, "", err
 	}
 	if !ok {
-		fmt.Fprintf(c.stdout, "ipc stop: no server is running for %s\n", c.home)
-		return nil
+		return 0, fmt.Sprintf("no server is running for %s", c.home), nil
 	}
-	pid, err := c.verifiedServerPID(ctx)
+	pid, err = c.verifiedServerPID(ctx)
 	if err != nil {
-		return err
+		return 0, "", err
 	}
 	if err := stopProcess(pid); err != nil {
-		return fmt.Errorf("stop: pid %d: %w", pid, err)
+		return 0, "", fmt.Errorf("stop: pid %d: %w", pid, err)
 	}
 	deadline := time.Now().Add(stopWait)
 	for {
 		now, ok, _ := socket.Running(c.home)
 		if !ok || now.PID != pid && now.PID != 0 {
-			fmt.Fprintf(c.stdout, "ipc stop: stopped the server of %s (pid %d on %s)\n", c.home, pid, listening(rs))
-			return nil
+			return pid, fmt.Sprintf("stopped the server of %s (pid %d on %s)", c.home, pid, listening(rs)), nil
 		}
 		if time.Now().After(deadline) {
-			return &maildir.Error{Op: "stop", Kind: maildir.InUse,
+			return 0, "", &maildir.Error{Op: "stop", Kind: maildir.InUse,
 				Msg: fmt.Sprintf("the server of %s (pid %d) was asked to stop but still runs after %v", c.home, pid, stopWait)}
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return 0, "", ctx.Err()
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
