@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -69,6 +70,12 @@ func FuzzParseArgs(f *testing.F) {
 			}
 			return
 		}
+		if i := slices.Index(args, "--"); i >= 0 {
+			after := args[i+1:]
+			if len(pos) < len(after) || !slices.Equal(pos[len(pos)-len(after):], after) {
+				t.Fatalf("parse(%q) = %q: the words after -- are not its last words", args, pos)
+			}
+		}
 		i := 0
 		for _, p := range pos {
 			for i < len(args) && args[i] != p {
@@ -98,6 +105,9 @@ func FuzzRun(f *testing.F) {
 	env := map[string]string{"IPC_AUTOSTART": "0", "IPC_HOME": home}
 	getenv := func(k string) string { return env[k] }
 	f.Fuzz(func(t *testing.T, cmd uint8, s string) {
+		if strings.Contains(s, "-home") {
+			return // --home after the command would take the run out of the scratch mailbox
+		}
 		args := append([]string{"--as", "fuzzer", safeCommands[int(cmd)%len(safeCommands)]}, words(s)...)
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		defer cancel()

@@ -14,7 +14,8 @@ Usage:
 
 Identity: --as NAME or $IPC_ID. A command acts as that identity directly,
 registering it when needed. Mailbox: --home DIR or $IPC_HOME
-(default ~/.claude-ipc).
+(default ~/.claude-ipc). Flags, --as and --home too, go anywhere before
+--; every word after -- is message text (ipc send bob -- -1 is the answer).
 
 Messaging:
   send TO MESSAGE...       send (quotes and the colon after TO are optional;
@@ -28,6 +29,8 @@ Messaging:
   watch [--json]           print mail as it lands, until Ctrl-C
   history [-n N] [--json]  your read mail, newest last
   read ID [--json]         one message again, by id
+  status ID [--json]       what became of a message you sent
+  ack ID                   acknowledge a message you received
   list [--json]            registered agents: online now, last seen
   rename NEW               change your own name (once per hour; the old
                            name forwards for 2 hours)
@@ -47,9 +50,12 @@ Upkeep:
   doctor                   check filesystem, watching mode, permissions,
                            disk space, server
   demo [--keep]            a guided tour in a temporary mailbox
-  version
+  completion SHELL         completion script for bash, zsh or fish:
+                           source <(ipc completion bash)
+  version                  the version (also ipc --version, ipc -v)
 
-ipc help COMMAND (or ipc COMMAND --help) shows a command's flags.
+ipc help COMMAND (or ipc COMMAND --help): a command's flags, the variables
+it reads and examples. ipc help environment: every variable.
 --json: every command that prints a result prints one JSON object; times
 are RFC 3339 ("time", "*_time", "*_at") beside the original's zoneless
 "timestamp", "last_seen" and "registered_at".

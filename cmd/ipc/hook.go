@@ -12,10 +12,11 @@ import (
 // as a wake or a blocked prompt.
 func runHook(ctx context.Context, c *cli, args []string) error {
 	code, err := c.hook(ctx, args)
+	if errors.As(err, new(helpRequest)) {
+		return err // run prints the help, exit 0
+	}
 	if err != nil {
-		if c.fail(err) == 0 { // printed the help
-			return nil
-		}
+		c.fail(err)
 		code = hook.Fail
 	}
 	if code == hook.Done {
@@ -27,7 +28,7 @@ func runHook(ctx context.Context, c *cli, args []string) error {
 func (c *cli) hook(ctx context.Context, args []string) (int, error) {
 	fs := flags("hook")
 	wait := fs.Duration("wait", 0, "wait in the background up to this long for new mail, then exit 2 to wake the session (asyncRewake)")
-	event := fs.String("event", "", "the hook event, when stdin does not name it")
+	event := fs.String("event", "", "the hook event `NAME`, when stdin does not name it")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return hook.Fail, err

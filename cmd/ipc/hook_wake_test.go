@@ -340,7 +340,7 @@ func TestHookExitCodes(t *testing.T) {
 		})
 	}
 	// Help is not an error.
-	if out := ipc(t, home, "alice", "", "hook", "--help"); out.code != 0 || !strings.Contains(out.stdout, "usage: ipc hook") {
+	if out := ipc(t, home, "alice", "", "hook", "--help"); out.code != 0 || !strings.Contains(out.stdout, "Usage: ipc hook") {
 		t.Fatalf("hook --help: exit %d %q", out.code, out.stdout)
 	}
 }

@@ -82,6 +82,9 @@ func commands() map[string]command {
 		"stop":      {runStop, "stop [--json] — stop this mailbox's server (ipc serve), if one runs"},
 		"hook":      {runHook, "hook — Claude Code hook: inject unread mail into the conversation"},
 		"version":   {runVersion, "version [--json] — print the version"},
+
+		// Shells.
+		"completion": {runCompletion, "completion SHELL — print the completion script for bash, zsh or fish"},
 	}
 }
 
@@ -93,10 +96,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
 	fs := flag.NewFlagSet("ipc", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&c.home, "home", "", "mailbox root (default $IPC_HOME or ~/.claude-ipc)")
-	fs.StringVar(&c.as, "as", "", "act as this identity (default $IPC_ID)")
+	declareGlobals(fs, &c.home, &c.as)
 	help := fs.Bool("help", false, "show help")
 	fs.BoolVar(help, "h", false, "show help")
+	showVersion := fs.Bool("version", false, "print the version")
+	fs.BoolVar(showVersion, "v", false, "print the version")
 	if err := fs.Parse(args); err != nil {
 		code := c.fail(usageError("%v", err))
 		if slices.Contains(args, "hook") {
@@ -105,6 +109,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return code
 	}
 	args = fs.Args()
+	if *showVersion {
+		args = []string{"version"}
+	}
 	if *help || len(args) == 0 {
 		c.usage(stdout)
 		if len(args) == 0 && !*help {
@@ -112,24 +119,26 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		return 0
 	}
+	name, args := args[0], args[1:]
+	cmd, ok := commands()[name]
+	if ok {
+		args = c.takeGlobals(ctx, cmd, args)
+	}
 	if c.home == "" {
 		c.home = defaultRoot(getenv)
 	}
 	if c.as == "" {
 		c.as = getenv(envID)
 	}
-	if args[0] == "help" { // ipc help [COMMAND]
-		if len(args) > 1 {
-			return run(ctx, []string{args[1], "--help"}, stdin, stdout, stderr, getenv)
-		}
-		c.usage(stdout)
-		return 0
+	switch {
+	case name == "help": // ipc help [COMMAND]
+		return c.help(ctx, args)
+	case name == completeCommand:
+		return c.printCompletions(ctx, args)
+	case !ok:
+		return c.fail(unknownCommand(name))
 	}
-	cmd, ok := commands()[args[0]]
-	if !ok {
-		return c.fail(usageError("unknown command %q (run ipc -h)", args[0]))
-	}
-	if err := cmd.run(ctx, c, args[1:]); err != nil {
+	if err := cmd.run(ctx, c, args); err != nil {
 		return c.fail(err)
 	}
 	return 0
@@ -152,18 +161,6 @@ func usageError(format string, args ...any) error {
 type helpRequest struct{ fs *flag.FlagSet }
 
 func (h helpRequest) Error() string { return "help requested" }
-
-// commandHelp prints a command's summary and its flags.
-func (c *cli) commandHelp(fs *flag.FlagSet) {
-	fmt.Fprintf(c.stdout, "usage: ipc %s\n", commands()[fs.Name()].summary)
-	n := 0
-	fs.VisitAll(func(*flag.Flag) { n++ })
-	if n > 0 {
-		fmt.Fprintln(c.stdout, "\nflags:")
-		fs.SetOutput(c.stdout)
-		fs.PrintDefaults()
-	}
-}
 
 // exitStatus ends a command with a given status and no error message (a
 // hook's exit 2 that asks Claude Code to wake the session).

@@ -5,10 +5,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -204,26 +202,6 @@ func TestErrorsAndExitCodes(t *testing.T) {
 		if r.code != c.code || !strings.Contains(r.stderr, c.stderr) {
 			t.Errorf("ipc %v: exit %d stderr %q; want exit %d stderr containing %q", c.args, r.code, r.stderr, c.code, c.stderr)
 		}
-	}
-}
-
-// TestCommandHelp: every command answers -h, --help and "ipc help NAME"
-// with its usage line and flags on stdout, exit 0, touching no mailbox.
-func TestCommandHelp(t *testing.T) {
-	d := filepath.Join(t.TempDir(), "home")
-	for name, cmd := range commands() {
-		for _, args := range [][]string{{name, "-h"}, {name, "--help"}, {"help", name}} {
-			r := ipc(t, d, "alice", "", args...)
-			if r.code != 0 || !strings.HasPrefix(r.stdout, "usage: ipc "+cmd.summary+"\n") || r.stderr != "" {
-				t.Errorf("ipc %v: exit %d\nstdout %q\nstderr %q", args, r.code, r.stdout, r.stderr)
-			}
-		}
-	}
-	if r := mustIPC(t, d, "alice", "", "send", "--help"); !strings.Contains(r, "-data string") {
-		t.Errorf("send --help lists no flags: %q", r)
-	}
-	if _, err := os.Stat(d); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("help created the mailbox %s (stat: %v)", d, err)
 	}
 }
 

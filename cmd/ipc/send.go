@@ -14,13 +14,13 @@ import (
 )
 
 // idempotencyKeyDoc is the help of --idempotency-key.
-const idempotencyKeyDoc = "send at most once per KEY: a repeat within 2 minutes prints the first result and sends nothing"
+const idempotencyKeyDoc = "send at most once per `KEY`: a repeat within 2 minutes prints the first result and sends nothing"
 
 // payloadFlags is the flag set of send and broadcast, with its flags
 // --data, --idempotency-key and --json.
 func payloadFlags(name string) (fs *flag.FlagSet, data, key *string, asJSON *bool) {
 	fs = flags(name)
-	data = fs.String("data", "", "structured data (JSON, usually an object)")
+	data = fs.String("data", "", "structured data (`JSON`, usually an object)")
 	key = fs.String("idempotency-key", "", idempotencyKeyDoc)
 	asJSON = fs.Bool("json", false, "print the result as JSON")
 	return fs, data, key, asJSON
@@ -33,10 +33,11 @@ func payloadFlags(name string) (fs *flag.FlagSet, data, key *string, asJSON *boo
 // body from stdin.
 func runSend(ctx context.Context, c *cli, args []string) error {
 	fs, data, key, asJSON := payloadFlags("send")
-	if err := fs.Parse(args); err != nil {
-		return flagError(fs, err)
+	words, err := parse(fs, args)
+	if err != nil {
+		return err
 	}
-	to, content, err := splitRecipient(fs.Args())
+	to, content, err := splitRecipient(words)
 	if err != nil {
 		return err
 	}
@@ -138,10 +139,10 @@ const replayedNote = "(repeated idempotency key: this is the first call's result
 // when some recipients got no copy; 1 when none did.
 func runBroadcast(ctx context.Context, c *cli, args []string) error {
 	fs, data, key, asJSON := payloadFlags("broadcast")
-	if err := fs.Parse(args); err != nil {
-		return flagError(fs, err)
+	words, err := parse(fs, args)
+	if err != nil {
+		return err
 	}
-	words := fs.Args()
 	if len(words) == 0 {
 		return usageError("broadcast: missing message: ipc broadcast MESSAGE...")
 	}

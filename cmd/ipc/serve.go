@@ -28,9 +28,9 @@ const detachWait = 10 * time.Second
 // it starts one in the background and returns once it serves.
 func runServe(ctx context.Context, c *cli, args []string) error {
 	fs := flags("serve")
-	host := fs.String("host", c.getenv(envHost), "TCP host (default 127.0.0.1; anything else is reachable from other hosts)")
-	port := fs.String("port", c.getenv(envPort), "TCP port (default 9876; 0 any free port; off no TCP)")
-	sock := fs.String("socket", c.getenv(envSocket), "Unix socket path (default in a private runtime directory; off none)")
+	host := fs.String("host", c.getenv(envHost), "TCP `HOST` (default 127.0.0.1; anything else is reachable from other hosts)")
+	port := fs.String("port", c.getenv(envPort), "TCP `PORT` (default 9876; 0 any free port; off no TCP)")
+	sock := fs.String("socket", c.getenv(envSocket), "Unix socket `PATH` (default in a private runtime directory; off none)")
 	detach := fs.Bool("detach", false, "start the server in the background and return once it serves")
 	maxConns := fs.Int("max-conns", 0, "open connections served at once (default 512)")
 	sessionIdle := fs.Duration("session-idle", 0, "close a session unused this long (default 10m; its token resumes it)")

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -93,12 +94,30 @@ func (c *cli) releaseFromServer(ctx context.Context) bool {
 }
 
 // flags returns a flag set for a subcommand that reports errors as usage
-// errors instead of printing.
+// errors instead of printing. It holds the global flags too (--as,
+// --home), so that they work after the command: run takes them out of the
+// command line before the command parses it (takeGlobals).
 func flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
+	declareGlobals(fs, new(string), new(string))
 	return fs
 }
+
+// The global flags: the mailbox and the identity.
+const (
+	flagHome = "home"
+	flagAs   = "as"
+)
+
+// declareGlobals declares --home and --as on fs, into home and as.
+func declareGlobals(fs *flag.FlagSet, home, as *string) {
+	fs.StringVar(home, flagHome, "", "the mailbox `DIR` (default $IPC_HOME or ~/.claude-ipc)")
+	fs.StringVar(as, flagAs, "", "act as the identity `NAME` (default $IPC_ID)")
+}
+
+// isGlobal reports whether f is one of the global flags.
+func isGlobal(f *flag.Flag) bool { return f.Name == flagHome || f.Name == flagAs }
 
 // flagError turns a flag parsing error into a usage error, or into a
 // request for the command's help (-h, --help).
@@ -106,7 +125,11 @@ func flagError(fs *flag.FlagSet, err error) error {
 	if errors.Is(err, flag.ErrHelp) {
 		return helpRequest{fs}
 	}
-	return usageError("%s: %v (run ipc %s --help)", fs.Name(), err, fs.Name())
+	hint := ""
+	if strings.HasPrefix(err.Error(), "flag provided but not defined") && strings.Contains(commands()[fs.Name()].summary, "MESSAGE") {
+		hint = "; message text that starts with - goes after --"
+	}
+	return usageError("%s: %v (run ipc %s --help%s)", fs.Name(), err, fs.Name(), hint)
 }
 
 // parseExactly is parse for a command that takes n positional arguments:
@@ -137,22 +160,73 @@ func parseID(name, jsonDoc string, args []string) (id string, asJSON bool, err e
 	return strings.TrimSpace(pos[0]), asJSON, nil
 }
 
-// parse parses args, accepting flags before and after positional
-// arguments (ipc check --json, ipc send bob hi --data {}).
+// parse parses args and returns the positional words: flags go anywhere
+// before the first "--" (ipc check --json, ipc send bob hi --data {}), and
+// every word after it is positional, flag-like or not (ipc send bob --
+// --help sends "--help"). So "--" is never a flag's value, and a message
+// that starts with "-" goes after it, as in git and gh. A lone "-" is a
+// word (send's stdin).
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	before, after := args, []string(nil)
+	if i := slices.Index(args, "--"); i >= 0 {
+		before, after = args[:i:i], args[i+1:]
+	}
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := fs.Parse(before); err != nil {
 			return nil, flagError(fs, err)
 		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
+		before = fs.Args()
+		if len(before) == 0 {
+			return append(pos, after...), nil
 		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
+		pos = append(pos, before[0])
+		before = before[1:]
 	}
+}
+
+// flagSet returns the flag set of cmd, or nil when it has none. A command
+// declares its flags and parses its arguments before it does anything
+// else, and parse answers --help with a helpRequest carrying the flag set:
+// so asking the command for its help hands its flags over (for the global
+// flags after the command, help and completion), with nothing done. The
+// command is asked with a context already ended and no streams, so that
+// a command that does not answer so cannot act.
+func (c *cli) flagSet(ctx context.Context, cmd command) *flag.FlagSet {
+	probe := *c
+	probe.stdin, probe.stdout, probe.stderr = strings.NewReader(""), io.Discard, io.Discard
+	ctx, cancel := context.WithCancel(ctx)
+	cancel()
+	var h helpRequest
+	if errors.As(cmd.run(ctx, &probe, []string{"--help"}), &h) {
+		return h.fs
+	}
+	return nil
+}
+
+// takeGlobals takes the global flags given after the command out of its
+// arguments into c, and returns the command's own arguments: its flags,
+// then "--", then its words. Arguments that do not parse are returned as
+// they are, for the command to report the mistake in its own way.
+func (c *cli) takeGlobals(ctx context.Context, cmd command, args []string) []string {
+	fs := c.flagSet(ctx, cmd)
+	if fs == nil {
+		return args
+	}
+	pos, err := parse(fs, args)
+	if err != nil {
+		return args
+	}
+	var own []string
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case flagHome:
+			c.home = f.Value.String()
+		case flagAs:
+			c.as = f.Value.String()
+		default:
+			own = append(own, "--"+f.Name+"="+f.Value.String())
+		}
+	})
+	return append(append(own, "--"), pos...)
 }
