@@ -50,6 +50,17 @@
 // from presence/, except sessions.json, whose loss only makes clients
 // register again.
 //
+// # Who may act as whom
+//
+// One live process acts as a name: Login refuses a name another live
+// process holds (InUse), so two agents are never both carol, and one
+// agent's shell cannot act as another agent. A person's second terminal is
+// not a second agent: JoinLocal, the CLI's login, shares a name that
+// another command of the same OS user on this machine holds (ipc watch) in
+// a session that sends and reads beside the holder but never takes its
+// presence, renames it or gets a token (join.go). A process that only
+// reads (the hook beside its agent) uses an Inbox (inbox.go).
+//
 // # Concurrency
 //
 // A Store is safe for concurrent use; so is a Session. Lock order: presence

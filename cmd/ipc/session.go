@@ -66,8 +66,11 @@ func (c *cli) open(mode openMode, logf func(format string, args ...any)) (*maild
 }
 
 // session opens the mailbox and acts as the identity of --as / IPC_ID,
-// registering it implicitly. The caller closes the returned store, which
-// ends the session.
+// registering it implicitly. Where another command of this user holds the
+// name (ipc watch in another terminal), the command acts beside it in a
+// shared session (maildir.Store.JoinLocal); a name an agent holds is
+// in_use. The caller closes the
+// returned store, which ends the session.
 func (c *cli) session(ctx context.Context) (*maildir.Store, *maildir.Session, error) {
 	if c.as == "" {
 		return nil, nil, usageError("who are you? pass --as NAME or set IPC_ID")
@@ -77,9 +80,9 @@ func (c *cli) session(ctx context.Context) (*maildir.Store, *maildir.Session, er
 		return nil, nil, err
 	}
 	c.ensureServer(ctx)
-	s, err := st.LoginLocal(ctx, c.as)
+	s, err := st.JoinLocal(ctx, c.as)
 	if maildir.KindOf(err) == maildir.InUse && c.releaseFromServer(ctx) {
-		s, err = st.LoginLocal(ctx, c.as)
+		s, err = st.JoinLocal(ctx, c.as)
 	}
 	if err != nil {
 		st.Close()
