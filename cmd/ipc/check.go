@@ -32,14 +32,15 @@ func runCheck(ctx context.Context, c *cli, args []string) error {
 		if *asJSON {
 			return writeJSON(c.stdout, checkReply{Status: "ok", Messages: legacyMessages(r.Messages), Remaining: r.Remaining, Warnings: r.Warnings()})
 		}
+		w := c.screen()
 		if len(r.Messages) == 0 {
-			fmt.Fprintln(c.stdout, "No new messages")
+			fmt.Fprintln(w, "No new messages")
 			return nil
 		}
-		fmt.Fprintln(c.stdout, "New messages:")
-		printMessages(c.stdout, r.Messages)
+		fmt.Fprintln(w, "New messages:")
+		printMessages(w, r.Messages)
 		if r.Remaining > 0 {
-			fmt.Fprintf(c.stdout, "%d more unread: run ipc check again\n", r.Remaining)
+			fmt.Fprintf(w, "%d more unread: run ipc check again\n", r.Remaining)
 		}
 		return nil
 	})
@@ -50,6 +51,9 @@ func runCheck(ctx context.Context, c *cli, args []string) error {
 // it claimed are printed all the same).
 func warn(c *cli, r maildir.CheckResult) {
 	for _, w := range r.Warnings() {
+		if isTerminal(c.stderr) {
+			w = visible(w) // they name entries other processes made
+		}
 		fmt.Fprintf(c.stderr, "ipc: warning: %s\n", w)
 	}
 }
@@ -65,7 +69,8 @@ type checkReply struct {
 const rule = "--------------------------------------------------"
 
 // printMessages prints messages as the original's ipc_check.py does, with
-// the id added so a message can be read again.
+// the id added so a message can be read again. A terminal gets them
+// through c.screen (terminal.go).
 func printMessages(w io.Writer, ms []maildir.Message) {
 	fmt.Fprintln(w, rule)
 	for _, m := range ms {
@@ -105,6 +110,7 @@ func watch(ctx context.Context, c *cli, st *maildir.Store, s *maildir.Session, a
 		}
 		fmt.Fprintf(c.stderr, "watching mail for %s in %s (%s); Ctrl-C to stop\n", s.ID(), st.Root(), mode)
 	}
+	screen := c.screen()
 	return maildir.Follow(ctx, s, func() (int, error) {
 		r, err := s.Check(ctx, maildir.CheckOptions{Door: maildir.DoorCLI})
 		if err != nil {
@@ -117,7 +123,7 @@ func watch(ctx context.Context, c *cli, st *maildir.Store, s *maildir.Session, a
 					return 0, err
 				}
 			} else {
-				printMessages(c.stdout, []maildir.Message{m})
+				printMessages(screen, []maildir.Message{m})
 			}
 		}
 		return r.Remaining, nil
@@ -144,7 +150,7 @@ func runHistory(ctx context.Context, c *cli, args []string) error {
 			fmt.Fprintln(c.stdout, "No read messages")
 			return nil
 		}
-		printMessages(c.stdout, ms)
+		printMessages(c.screen(), ms)
 		return nil
 	})
 }
@@ -163,7 +169,7 @@ func runRead(ctx context.Context, c *cli, args []string) error {
 		if asJSON {
 			return writeJSON(c.stdout, present.LegacyMessage(m))
 		}
-		printMessages(c.stdout, []maildir.Message{m})
+		printMessages(c.screen(), []maildir.Message{m})
 		return nil
 	})
 }

@@ -100,10 +100,14 @@ func splitRecipient(words []string) (to, content string, err error) {
 	return first, strings.Join(rest, " "), nil
 }
 
-// body returns content, or stdin when content is "-".
+// body returns content, or stdin when content is "-". When stdin is a
+// terminal it says first that it waits for the message there.
 func (c *cli) body(content string) (string, error) {
 	if content != "-" {
 		return content, nil
+	}
+	if isTerminal(c.stdin) {
+		fmt.Fprintf(c.stderr, "ipc: reading the message from stdin; end with %s\n", endOfInput)
 	}
 	return readBody(c.stdin, maildir.DefaultMaxContent)
 }
