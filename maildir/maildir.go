@@ -62,6 +62,17 @@
 // from presence/, except sessions.json, whose loss only makes clients
 // register again.
 //
+// # Who may act as whom
+//
+// One live process acts as a name: Login refuses a name another live
+// process holds (InUse), so two agents are never both carol, and one
+// agent's shell cannot act as another agent. A person's second terminal is
+// not a second agent: JoinLocal, the CLI's login, shares a name that
+// another command of the same OS user on this machine holds (ipc watch) in
+// a session that sends and reads beside the holder but never takes its
+// presence, renames it or gets a token (join.go). A process that only
+// reads (the hook beside its agent) uses an Inbox (inbox.go).
+//
 // # Concurrency
 //
 // A Store is safe for concurrent use; so is a Session. Lock order: presence
@@ -112,6 +123,8 @@ type Store struct {
 	nonce string // identifies this process in presence records
 	fs    durable.FSInfo
 
+	created bool // Open made the mailbox (see Created)
+
 	agents   *index[agentsIndex]
 	forward  *index[forwardIndex]
 	sessions *index[sessionsIndex]
@@ -144,23 +157,19 @@ type Store struct {
 	closed atomic.Bool
 }
 
-// Open opens (creating if needed) the mailbox at root.
+// Open opens (creating if needed) the mailbox at root. Errors: BadRequest
+// (a file where the mailbox or one of its directories should be, a VERSION
+// of another format), Denied (this user may not use the directory),
+// NoSpace, Internal (see root.go).
 func Open(root string, opts Options) (*Store, error) {
 	opts.setDefaults()
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, fmt.Errorf("maildir: open %s: %w", root, err)
 	}
-	for _, d := range []string{"", mailDir, largeDir, indexDir, presenceDir} {
-		if err := os.MkdirAll(filepath.Join(abs, d), 0o700); err != nil {
-			return nil, ioError(OpOpen, "", fmt.Errorf("maildir: create %s: %w", filepath.Join(abs, d), err))
-		}
-	}
-	vf := filepath.Join(abs, versionFile)
-	if _, err := os.Stat(vf); errors.Is(err, fs.ErrNotExist) {
-		if err := durable.ReplaceFile(vf, []byte(versionText)); err != nil {
-			return nil, ioError(OpOpen, "", fmt.Errorf("maildir: write %s: %w", vf, err))
-		}
+	created, err := prepareRoot(abs)
+	if err != nil {
+		return nil, err
 	}
 	var nonce [8]byte
 	_, _ = rand.Read(nonce[:])
@@ -171,6 +180,7 @@ func Open(root string, opts Options) (*Store, error) {
 		host:     safeHost(),
 		pid:      os.Getpid(),
 		nonce:    hex.EncodeToString(nonce[:]),
+		created:  created,
 		live:     make(map[string]*Session),
 		boxes:    make(map[string]bool),
 		regTimes: make(map[string][]time.Time),
@@ -195,6 +205,11 @@ func Open(root string, opts Options) (*Store, error) {
 
 // Root returns the absolute path of the mailbox.
 func (st *Store) Root() string { return st.root }
+
+// Created reports whether Open made the mailbox: it did not exist (had no
+// VERSION file) before. A command tells its user so, since a mailbox made
+// where none was meant (a mistyped path) would otherwise go unnoticed.
+func (st *Store) Created() bool { return st.created }
 
 // liveSessions returns the sessions this process acts as, at this moment.
 func (st *Store) liveSessions() []*Session {

@@ -4,6 +4,7 @@ package maildir
 
 import (
 	"errors"
+	"os"
 
 	"golang.org/x/sys/windows"
 )
@@ -23,4 +24,13 @@ func pidAlive(pid int) bool {
 		return false
 	}
 	return code == 259 // STILL_ACTIVE
+}
+
+// ownedByThisUser reports whether the file at path belongs to the user of
+// this process. On Windows a mailbox lies in its user's profile, which
+// other users cannot enter, so a file that can be read there is this
+// user's.
+func ownedByThisUser(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

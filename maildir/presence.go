@@ -26,6 +26,7 @@ type agentRecord struct {
 	Host       string    `json:"host,omitempty"`
 	Nonce      string    `json:"nonce,omitempty"`
 	Since      time.Time `json:"since,omitzero"`
+	Joinable   bool      `json:"joinable,omitempty"` // the holder is a person's command, which another may join (join.go)
 	RateTokens float64   `json:"rate_tokens,omitempty"`
 	RateAt     time.Time `json:"rate_at,omitzero"`
 }

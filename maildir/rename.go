@@ -55,6 +55,9 @@ func (s *Session) Rename(ctx context.Context, newID string) (RenameResult, error
 	if err := s.begin(op); err != nil {
 		return RenameResult{}, err
 	}
+	if err := s.refuseShared(op); err != nil {
+		return RenameResult{}, err
+	}
 	st := s.st
 	old := s.ID()
 	if err := checkID(op, "new instance id", newID); err != nil {

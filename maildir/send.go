@@ -16,13 +16,17 @@ type SendResult struct {
 	Requested string // the address the sender used
 	Forwarded bool   // To differs from Requested because of a rename
 	Queued    bool   // To is not registered yet: it gets the message when it registers
+	Suggest   string // when Queued: the registered name one typo away from To, which the sender probably meant (typo.go)
+	ToSelf    bool   // To is the sender: the message is in its own mailbox
 	LargeFile string // the markdown file holding the full content, if it was large
 	Replayed  bool   `json:"-"` // an earlier call with the same idempotency key did this: nothing was sent now
 }
 
 // Send delivers content (and optional data, any JSON value) to to, following
 // forwarding. An unknown name is queued ("future messaging") and kept at
-// least FutureRetention. Content over the large threshold is stored as a
+// least FutureRetention; when it is one typo away from a registered name,
+// the result names that one (Suggest). Mail to oneself is delivered, and
+// the result says so (ToSelf). Content over the large threshold is stored as a
 // markdown file and the message carries its summary and path.
 // Errors: Invalid (recipient), BadRequest (content or data), TooLarge,
 // RateLimited, Closed, Expired, NoSpace, Internal.
@@ -76,7 +80,10 @@ func (s *Session) send(to, content string, data, extra json.RawMessage) (SendRes
 	if final != to {
 		m.OrigTo = to
 	}
-	res := SendResult{To: final, Requested: to, Forwarded: final != to, Queued: !registered}
+	res := SendResult{To: final, Requested: to, Forwarded: final != to, Queued: !registered, ToSelf: final == s.ID()}
+	if !registered {
+		res.Suggest = suggestFor(final, agents)
+	}
 	if res.LargeFile, err = s.st.makeLarge(&m, to); err != nil {
 		return SendResult{}, ioError(op, to, err)
 	}

@@ -16,7 +16,8 @@ type Session struct {
 
 	mu        sync.Mutex
 	id        string
-	hold      *durable.Hold
+	hold      *durable.Hold // nil for a shared session
+	shared    bool          // acts beside the process holding the name (join.go)
 	closed    bool
 	rate      bucket
 	touched   time.Time
@@ -31,6 +32,12 @@ type Session struct {
 // session (the old one is closed). Other errors: Invalid, Denied,
 // RateLimited (100 registrations of one name per minute), NoSpace, Internal.
 func (st *Store) Login(ctx context.Context, id, proof string) (*Session, error) {
+	return st.login(id, proof, false)
+}
+
+// login is Login; joinable records that a command of a person holds the
+// name, which another such command may join (join.go).
+func (st *Store) login(id, proof string, joinable bool) (*Session, error) {
 	const op = OpRegister
 	if err := checkID(op, "instance id", id); err != nil {
 		return nil, err
@@ -44,7 +51,7 @@ func (st *Store) Login(ctx context.Context, id, proof string) (*Session, error) 
 	if !st.checkProof(id, proof) {
 		return nil, errorf(op, Denied, id, "invalid auth token: secure mode needs sha256(\"<id>:<IPC_SHARED_SECRET>\") in hex")
 	}
-	return st.acquire(op, id)
+	return st.acquire(op, id, joinable)
 }
 
 // acquire takes the presence of id for a new session of this process and
@@ -53,7 +60,7 @@ func (st *Store) Login(ctx context.Context, id, proof string) (*Session, error) 
 // onto id and a registration of id never both win. A name that forwards
 // (it was renamed) is refused with Forwarded until its forwarding ends; a
 // name taken by a new owner leaves every forwarding chain.
-func (st *Store) acquire(op Op, id string) (*Session, error) {
+func (st *Store) acquire(op Op, id string, joinable bool) (*Session, error) {
 	if st.closed.Load() {
 		return nil, errorf(op, SessionClosed, id, "the mailbox is closed")
 	}
@@ -79,7 +86,7 @@ func (st *Store) acquire(op Op, id string) (*Session, error) {
 		hold.Release()
 		return nil, ioError(op, id, err)
 	}
-	rec, err := st.register(op, id, prev != nil)
+	rec, err := st.register(op, id, prev != nil, joinable)
 	unlock()
 	if err != nil {
 		hold.Release()
@@ -99,8 +106,9 @@ func (st *Store) acquire(op Op, id string) (*Session, error) {
 
 // register checks that this process may take id and records it as the
 // holder. The caller holds the presence lock of id and the identity lock;
-// mine says that this process already acted as id.
-func (st *Store) register(op Op, id string, mine bool) (agentRecord, error) {
+// mine says that this process already acted as id; joinable that the new
+// holder is a person's command (join.go).
+func (st *Store) register(op Op, id string, mine, joinable bool) (agentRecord, error) {
 	if err := st.settleRename(); err != nil {
 		return agentRecord{}, err
 	}
@@ -120,7 +128,7 @@ func (st *Store) register(op Op, id string, mine bool) (agentRecord, error) {
 	if newOwner {
 		rec = agentRecord{ID: id, Registered: now, NamedAt: rec.NamedAt}
 	}
-	rec.PID, rec.Host, rec.Nonce, rec.Since = st.pid, st.host, st.nonce, now
+	rec.PID, rec.Host, rec.Nonce, rec.Since, rec.Joinable = st.pid, st.host, st.nonce, now, joinable
 	if err := st.writeRecord(rec); err != nil {
 		return rec, err
 	}
@@ -191,7 +199,7 @@ func (s *Session) ID() string {
 func (s *Session) begin(op Op) error {
 	now := s.st.now()
 	s.mu.Lock()
-	if s.closed {
+	if s.closed || (s.shared && s.st.closed.Load()) {
 		id := s.id
 		s.mu.Unlock()
 		return errorf(op, SessionClosed, id, "this session has ended (another registration replaced it, or it was closed): register again")
@@ -201,7 +209,7 @@ func (s *Session) begin(op Op) error {
 		s.mu.Unlock()
 		return errorf(op, TokenExpired, id, "session expired: register again with the same instance id to recover your mailbox")
 	}
-	touch := now.Sub(s.touched) >= time.Second
+	touch := !s.shared && now.Sub(s.touched) >= time.Second
 	if touch {
 		s.touched = now
 	}
@@ -215,7 +223,8 @@ func (s *Session) begin(op Op) error {
 }
 
 // Close ends the session: the identity goes offline and its name may be
-// taken by another process. It is idempotent.
+// taken by another process. Closing a shared session (JoinLocal) leaves the
+// holder as it was. It is idempotent.
 func (s *Session) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -226,6 +235,9 @@ func (s *Session) Close() error {
 	id, hold, rate := s.id, s.hold, s.rate
 	s.hold = nil
 	s.mu.Unlock()
+	if s.shared {
+		return nil // the holder's record and presence are its own
+	}
 
 	st := s.st
 	st.mu.Lock()
@@ -235,7 +247,7 @@ func (s *Session) Close() error {
 	st.mu.Unlock()
 	var err error
 	if rec, _, ok, rerr := st.readRecord(id); rerr == nil && ok && rec.Nonce == st.nonce {
-		rec.PID, rec.Host, rec.Nonce = 0, "", ""
+		rec.PID, rec.Host, rec.Nonce, rec.Joinable = 0, "", "", false
 		rec.RateTokens, rec.RateAt = rate.tokens, rate.at
 		err = st.writeRecord(rec)
 	}

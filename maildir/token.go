@@ -65,6 +65,9 @@ func (s *Session) IssueToken(ctx context.Context) (string, error) {
 	if err := s.begin(op); err != nil {
 		return "", err
 	}
+	if err := s.refuseShared(op); err != nil {
+		return "", err
+	}
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {
 		return "", ioError(op, s.ID(), err)
@@ -128,7 +131,7 @@ func (st *Store) Resume(ctx context.Context, token string) (*Session, error) {
 	s := st.live[e.ID]
 	st.mu.Unlock()
 	if s == nil {
-		s, err = st.acquire(op, e.ID)
+		s, err = st.acquire(op, e.ID, false)
 		if err != nil {
 			return nil, err
 		}
@@ -173,7 +176,7 @@ func (s *Session) refreshToken(now time.Time) {
 // mcp act as the identity their user configured. Clients that reach the
 // mailbox through a door from elsewhere prove themselves with Login.
 func (st *Store) LoginLocal(ctx context.Context, id string) (*Session, error) {
-	return st.Login(ctx, id, Proof(id, st.opts.Secret))
+	return st.login(id, Proof(id, st.opts.Secret), false)
 }
 
 // InboxLocal is Inbox for a process trusted with the secret (see LoginLocal).

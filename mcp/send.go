@@ -3,6 +3,7 @@ package mcp
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/ipc-dev/ipc/internal/present"
 	"github.com/ipc-dev/ipc/maildir"
@@ -42,7 +43,17 @@ func (s *Server) sendTool(ctx context.Context, a sendArgs) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return present.Sent(res) + " (id " + res.ID + ")" + largeNote(res.To, res.LargeFile) + replayedNote(res.Replayed), nil
+	return present.Sent(res) + " (id " + res.ID + ")" + largeNote(res.To, res.LargeFile) + replayedNote(res.Replayed) + warningNote(res), nil
+}
+
+// warningNote names what was probably a mistake in a send (a name one
+// typo from a registered one, mail to oneself).
+func warningNote(res maildir.SendResult) string {
+	var b strings.Builder
+	for _, w := range present.SentWarnings(res) {
+		b.WriteString("\nNote: " + w)
+	}
+	return b.String()
 }
 
 // replayedNote marks the result of a call repeating an idempotency key.

@@ -40,14 +40,15 @@ func runCheck(ctx context.Context, c *cli, args []string) error {
 			}
 			return end
 		}
+		w := c.screen()
 		if len(r.Messages) == 0 {
-			fmt.Fprintln(c.stdout, "No new messages")
+			fmt.Fprintln(w, "No new messages")
 			return end
 		}
-		fmt.Fprintln(c.stdout, "New messages:")
-		printMessages(c.stdout, r.Messages)
+		fmt.Fprintln(w, "New messages:")
+		printMessages(w, r.Messages)
 		if r.Remaining > 0 {
-			fmt.Fprintf(c.stdout, "%d more unread: run ipc check again\n", r.Remaining)
+			fmt.Fprintf(w, "%d more unread: run ipc check again\n", r.Remaining)
 		}
 		return nil
 	})
@@ -58,6 +59,9 @@ func runCheck(ctx context.Context, c *cli, args []string) error {
 // it claimed are printed all the same).
 func warn(c *cli, r maildir.CheckResult) {
 	for _, w := range r.Warnings() {
+		if isTerminal(c.stderr) {
+			w = visible(w) // they name entries other processes made
+		}
 		fmt.Fprintf(c.stderr, "ipc: warning: %s\n", w)
 	}
 }
@@ -74,7 +78,8 @@ type checkReply struct {
 const rule = "--------------------------------------------------"
 
 // printMessages prints messages as the original's ipc_check.py does, with
-// the id added so a message can be read again.
+// the id added so a message can be read again. A terminal gets them
+// through c.screen (terminal.go).
 func printMessages(w io.Writer, ms []maildir.Message) {
 	fmt.Fprintln(w, rule)
 	for _, m := range ms {
@@ -114,6 +119,7 @@ func watch(ctx context.Context, c *cli, st *maildir.Store, s *maildir.Session, a
 		}
 		fmt.Fprintf(c.stderr, "watching mail for %s in %s (%s); Ctrl-C to stop\n", s.ID(), st.Root(), mode)
 	}
+	screen := c.screen()
 	return maildir.Follow(ctx, s, func() (int, error) {
 		r, err := s.Check(ctx, maildir.CheckOptions{Door: maildir.DoorCLI})
 		if err != nil {
@@ -126,7 +132,7 @@ func watch(ctx context.Context, c *cli, st *maildir.Store, s *maildir.Session, a
 					return 0, err
 				}
 			} else {
-				printMessages(c.stdout, []maildir.Message{m})
+				printMessages(screen, []maildir.Message{m})
 			}
 		}
 		return r.Remaining, nil
@@ -153,7 +159,7 @@ func runHistory(ctx context.Context, c *cli, args []string) error {
 			fmt.Fprintln(c.stdout, "No read messages")
 			return nil
 		}
-		printMessages(c.stdout, ms)
+		printMessages(c.screen(), ms)
 		return nil
 	})
 }
@@ -172,7 +178,7 @@ func runRead(ctx context.Context, c *cli, args []string) error {
 		if asJSON {
 			return writeJSON(c.stdout, newJSONMessage(m))
 		}
-		printMessages(c.stdout, []maildir.Message{m})
+		printMessages(c.screen(), []maildir.Message{m})
 		return nil
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -43,16 +44,70 @@ const (
 var storeSettings = []string{envSecret, envSync, envPoll, envPollInterval,
 	envRateBurst, envRatePerSec, envRetention, envFutureKeep}
 
-// defaultRoot returns $IPC_HOME, or ~/.claude-ipc.
+// defaultRoot returns $IPC_HOME, or ~/.claude-ipc, with a leading ~
+// expanded (see expandHome).
 func defaultRoot(getenv func(string) string) string {
 	if r := getenv(envHome); r != "" {
-		return r
+		return expandHome(r, getenv)
 	}
-	home, err := os.UserHomeDir()
-	if err != nil || home == "" {
+	home := userHome(getenv)
+	if home == "" {
 		return ".claude-ipc"
 	}
 	return filepath.Join(home, ".claude-ipc")
+}
+
+// resolveHome sets c.home, the mailbox root, from --home (already in
+// c.home) or IPC_HOME, as an absolute path with a leading ~ expanded. A
+// relative IPC_HOME names a different mailbox in every directory a command
+// runs in, so it is resolved and the first store opened says which path it
+// became (c.homeNote). A relative --home is what its user typed here, and
+// is resolved silently.
+func (c *cli) resolveHome() {
+	fromEnv := c.home == ""
+	root := expandHome(c.home, c.getenv)
+	if fromEnv {
+		root = defaultRoot(c.getenv)
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		c.home = root
+		return
+	}
+	if fromEnv && !filepath.IsAbs(root) {
+		c.homeNote = fmt.Sprintf("%s=%s is a relative path: using %s (set an absolute path to mean one mailbox everywhere)", envHome, c.getenv(envHome), abs)
+	}
+	c.home = abs
+}
+
+// expandHome expands a leading "~" or "~/" (and "~\" on Windows) of path
+// to the user's home directory, as a shell would: JSON and TOML
+// configuration files of MCP clients pass IPC_HOME unexpanded. Other
+// paths, "~user" among them, are returned as they are.
+func expandHome(path string, getenv func(string) string) string {
+	rest, ok := strings.CutPrefix(path, "~")
+	if !ok || (rest != "" && rest[0] != '/' && !(runtime.GOOS == "windows" && rest[0] == '\\')) {
+		return path
+	}
+	home := userHome(getenv)
+	if home == "" {
+		return path
+	}
+	return filepath.Join(home, rest)
+}
+
+// userHome is the user's home directory: $HOME (on Windows
+// %USERPROFILE%), else what the system says; "" when unknown.
+func userHome(getenv func(string) string) string {
+	v := "HOME"
+	if runtime.GOOS == "windows" {
+		v = "USERPROFILE"
+	}
+	if h := getenv(v); h != "" {
+		return h
+	}
+	h, _ := os.UserHomeDir()
+	return h
 }
 
 // optionsFromEnv returns the Options the IPC_* variables of getenv set, or

@@ -36,7 +36,7 @@ func (c *cli) hook(ctx context.Context, args []string) (int, error) {
 	if len(pos) > 0 || *wait < 0 {
 		return hook.Fail, usageError("hook [--wait D] [--event NAME]: reads the hook's JSON on stdin")
 	}
-	cfg := hook.Config{ID: c.as, Open: c.openStore, Getenv: c.getenv, Event: *event, Wait: *wait}
+	cfg := hook.Config{ID: c.as, Open: c.openHookStore, Getenv: c.getenv, Event: *event, Wait: *wait}
 	code, err := hook.Run(ctx, cfg, c.stdin, c.stdout, c.stderr)
 	if errors.Is(err, hook.ErrInput) {
 		err = usageError("%v", err)

@@ -41,7 +41,7 @@ func (c *cli) printAgents(agents []maildir.Agent, asJSON bool) error {
 		return nil
 	}
 	now := time.Now()
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(c.screen(), 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATUS\tLAST SEEN\tREGISTERED")
 	for _, a := range agents {
 		status := "offline"

@@ -48,9 +48,11 @@ type cli struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
-	home   string // --home or IPC_HOME
+	home   string // --home or IPC_HOME, absolute (resolveHome)
 	as     string // --as or IPC_ID
 	exe    string // the ipc binary to start servers with; "" means this one
+
+	homeNote string // how a relative IPC_HOME was resolved: the first store opened says it (open)
 }
 
 // command is one subcommand.
@@ -124,9 +126,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if ok {
 		args = c.takeGlobals(ctx, cmd, args)
 	}
-	if c.home == "" {
-		c.home = defaultRoot(getenv)
-	}
+	c.resolveHome()
 	if c.as == "" {
 		c.as = getenv(envID)
 	}

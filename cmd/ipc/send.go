@@ -55,8 +55,19 @@ func runSend(ctx context.Context, c *cli, args []string) error {
 
 // printSend prints the result of a send.
 func (c *cli) printSend(r maildir.SendResult, asJSON bool) error {
+	warnings := present.SentWarnings(r)
+	for _, w := range warnings {
+		fmt.Fprintf(c.stderr, "ipc: warning: %s\n", w)
+	}
 	if asJSON {
-		return writeJSON(c.stdout, map[string]any{"status": "ok", "message": present.Sent(r), "id": r.ID, "to": r.To, "large_file": r.LargeFile, "replayed": r.Replayed})
+		reply := map[string]any{"status": "ok", "message": present.Sent(r), "id": r.ID, "to": r.To, "large_file": r.LargeFile, "replayed": r.Replayed}
+		if len(warnings) > 0 {
+			reply["warnings"] = warnings
+		}
+		if r.Suggest != "" {
+			reply["did_you_mean"] = r.Suggest
+		}
+		return writeJSON(c.stdout, reply)
 	}
 	fmt.Fprintln(c.stdout, present.Sent(r))
 	fmt.Fprintf(c.stdout, "Id: %s\n", r.ID)
@@ -89,10 +100,14 @@ func splitRecipient(words []string) (to, content string, err error) {
 	return first, strings.Join(rest, " "), nil
 }
 
-// body returns content, or stdin when content is "-".
+// body returns content, or stdin when content is "-". When stdin is a
+// terminal it says first that it waits for the message there.
 func (c *cli) body(content string) (string, error) {
 	if content != "-" {
 		return content, nil
+	}
+	if isTerminal(c.stdin) {
+		fmt.Fprintf(c.stderr, "ipc: reading the message from stdin; end with %s\n", endOfInput)
 	}
 	return readBody(c.stdin, maildir.DefaultMaxContent)
 }

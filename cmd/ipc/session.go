@@ -14,43 +14,76 @@ import (
 	"github.com/ipc-dev/ipc/maildir"
 )
 
-// openStore opens the mailbox with the options of the environment.
+// openStore opens the mailbox with the options of the environment, for a
+// command a person runs: a mailbox that did not exist yet is created, and
+// the command says so on stderr.
 func (c *cli) openStore() (*maildir.Store, error) {
-	return c.open(false, nil)
+	return c.open(openInteractive, nil)
+}
+
+// openHookStore is openStore for the Claude Code hook, whose stderr is not
+// a person's terminal: it says nothing.
+func (c *cli) openHookStore() (*maildir.Store, error) {
+	return c.open(openQuiet, nil)
 }
 
 // openDaemonStore opens the mailbox for a long-lived process (ipc mcp, ipc
 // serve): it applies retention in the background and reports diagnostics
 // (quarantined indices, fallbacks) through logf.
 func (c *cli) openDaemonStore(logf func(format string, args ...any)) (*maildir.Store, error) {
-	return c.open(true, logf)
+	return c.open(openDaemon, logf)
 }
 
-func (c *cli) open(autoGC bool, logf func(format string, args ...any)) (*maildir.Store, error) {
+// openMode is who a store is opened for, which decides what is said on
+// stderr: how a relative IPC_HOME was resolved (except to the hook), and
+// that the mailbox was created (to a person only).
+type openMode int
+
+const (
+	openInteractive openMode = iota // a command a person runs
+	openDaemon                      // ipc mcp, ipc serve
+	openQuiet                       // the hook
+)
+
+func (c *cli) open(mode openMode, logf func(format string, args ...any)) (*maildir.Store, error) {
 	opts, err := optionsFromEnv(c.getenv)
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
-	opts.AutoGC = autoGC
+	opts.AutoGC = mode == openDaemon
 	opts.Logf = logf
-	return maildir.Open(c.home, opts)
+	if c.homeNote != "" && mode != openQuiet {
+		fmt.Fprintf(c.stderr, "ipc: %s\n", c.homeNote)
+		c.homeNote = ""
+	}
+	st, err := maildir.Open(c.home, opts)
+	if err != nil {
+		return nil, err
+	}
+	if st.Created() && mode == openInteractive {
+		fmt.Fprintf(c.stderr, "ipc: created the mailbox %s\n", st.Root())
+	}
+	return st, nil
 }
 
 // session opens the mailbox and acts as the identity of --as / IPC_ID,
-// registering it implicitly. The caller closes the returned store, which
-// ends the session.
+// registering it implicitly. Where another command of this user holds the
+// name (ipc watch in another terminal), the command acts beside it in a
+// shared session (maildir.Store.JoinLocal); a name an agent holds is
+// in_use. The caller closes the
+// returned store, which ends the session.
 func (c *cli) session(ctx context.Context) (*maildir.Store, *maildir.Session, error) {
 	if c.as == "" {
 		return nil, nil, usageError("who are you? pass --as NAME or set IPC_ID")
 	}
-	c.ensureServer(ctx)
 	st, err := c.openStore()
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := st.LoginLocal(ctx, c.as)
+	c.ensureServer(ctx)
+	s, err := st.JoinLocal(ctx, c.as)
 	if maildir.KindOf(err) == maildir.InUse && c.releaseFromServer(ctx) {
-		s, err = st.LoginLocal(ctx, c.as)
+		s, err = st.JoinLocal(ctx, c.as)
 	}
 	if err != nil {
 		st.Close()

@@ -25,7 +25,7 @@ func runStatus(ctx context.Context, c *cli, args []string) error {
 		if asJSON {
 			return writeJSON(c.stdout, d)
 		}
-		printDelivery(c.stdout, d)
+		printDelivery(c.screen(), d)
 		return nil
 	})
 }

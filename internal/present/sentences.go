@@ -23,6 +23,21 @@ func Sent(r maildir.SendResult) string {
 	return "Message sent"
 }
 
+// SentWarnings are the sentences that follow a send that was probably a
+// mistake, for every door to show: mail to a name nobody registered that
+// is one typo away from a registered one, and mail to oneself. Both were
+// delivered as asked.
+func SentWarnings(r maildir.SendResult) []string {
+	var out []string
+	if r.Suggest != "" {
+		out = append(out, fmt.Sprintf("%s is not registered; did you mean %s? The message waits for an agent named %s; send it again to %s if that is who you meant.", r.To, r.Suggest, r.To, r.Suggest))
+	}
+	if r.ToSelf {
+		out = append(out, fmt.Sprintf("%s is you: the message is in your own mailbox.", r.To))
+	}
+	return out
+}
+
 // Broadcast is the original's reply to a broadcast, with the recipients
 // that got no copy named after it: "Broadcast to 2 instances; 1 failed:
 // carol".
