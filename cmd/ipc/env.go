@@ -66,6 +66,14 @@ func defaultRoot(getenv func(string) string) string {
 func (c *cli) resolveHome() {
 	fromEnv := c.home == ""
 	root := expandHome(c.home, c.getenv)
+	switch {
+	case !fromEnv:
+		c.homeFrom = "--home"
+	case c.getenv(envHome) != "":
+		c.homeFrom = envHome
+	default:
+		c.homeFrom = "default"
+	}
 	if fromEnv {
 		root = defaultRoot(c.getenv)
 	}

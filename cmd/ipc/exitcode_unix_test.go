@@ -16,6 +16,7 @@ import (
 // sentence saying why and 128 + the signal's number, as shells expect.
 func TestCheckWaitInterrupted(t *testing.T) {
 	d := filepath.Join(t.TempDir(), "home")
+	mustIPC(t, d, "", "", "list") // the mailbox exists: no line saying it was created
 	for _, c := range []struct {
 		sig  os.Signal
 		code int

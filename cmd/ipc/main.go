@@ -52,6 +52,8 @@ type cli struct {
 	as     string // --as or IPC_ID
 	exe    string // the ipc binary to start servers with; "" means this one
 
+	asFrom   string // where as came from: "--as" or "IPC_ID"
+	homeFrom string // where home came from: "--home", "IPC_HOME" or "default"
 	homeNote string // how a relative IPC_HOME was resolved: the first store opened says it (open)
 }
 
@@ -127,8 +129,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		args = c.takeGlobals(ctx, cmd, args)
 	}
 	c.resolveHome()
+	c.asFrom = "--as"
 	if c.as == "" {
-		c.as = getenv(envID)
+		c.as, c.asFrom = getenv(envID), envID
 	}
 	switch {
 	case name == "help": // ipc help [COMMAND]

@@ -68,28 +68,16 @@ func lookupSelf(ctx context.Context, st *maildir.Store, w *whoami) (maildir.Name
 	return n, err
 }
 
-// idSource says where the identity came from: IPC_ID when it is the
-// environment's, --as otherwise.
+// idSource says where the identity came from: --as or IPC_ID.
 func (c *cli) idSource() string {
-	switch {
-	case c.as == "":
+	if c.as == "" {
 		return ""
-	case c.as == c.getenv(envID):
-		return envID
 	}
-	return "--as"
+	return c.asFrom
 }
 
 // homeSource says where the mailbox root came from.
-func (c *cli) homeSource() string {
-	switch {
-	case c.home != defaultRoot(c.getenv):
-		return "--home"
-	case c.getenv(envHome) != "":
-		return envHome
-	}
-	return "default"
-}
+func (c *cli) homeSource() string { return c.homeFrom }
 
 func (c *cli) printWhoami(w whoami, n maildir.Name) {
 	if w.HomeFrom == "default" {

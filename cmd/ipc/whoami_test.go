@@ -21,6 +21,8 @@ func TestWhoamiCommand(t *testing.T) {
 		{"", []string{"whoami"}, nil, []string{"Identity: none (pass --as NAME or set IPC_ID)", "Mailbox:  " + d + " (from IPC_HOME)"}},
 		{"bob", []string{"whoami"}, nil, []string{"Identity: bob (from IPC_ID)", "Status:   not registered (the first command acting as bob registers it)", "Unread:   0"}},
 		{"bob", []string{"--as", "carol", "whoami"}, nil, []string{"Identity: carol (from --as)"}},
+		{"bob", []string{"whoami", "--as", "bob"}, nil, []string{"Identity: bob (from --as)"}},
+		{"bob", []string{"--home", d, "whoami"}, nil, []string{"(from --home)"}},
 		{"bob", []string{"whoami"}, func() {
 			mustIPC(t, d, "bob", "", "check")
 			mustIPC(t, d, "alice", "", "send", "bob", "one")
