@@ -3,19 +3,19 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"os/exec"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ipc-dev/ipc/internal/ipctest"
 )
 
 // run is a client process the test started, with its output kept.
 type run struct {
 	cmd   *exec.Cmd
-	out   syncBuffer
+	out   ipctest.Buffer
 	done  chan struct{}
 	err   error
 	start time.Time
@@ -66,21 +66,4 @@ func (r *run) wait(bound time.Duration) bool {
 	case <-time.After(bound):
 		return false
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

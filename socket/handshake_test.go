@@ -203,14 +203,7 @@ func TestDialMailboxRefusesReplayedHello(t *testing.T) {
 	root := t.TempDir()
 	r := startRun(t, root, testConfig(t))
 	ctx := testCtx(t)
-	c, err := client.DialMailbox(ctx, root)
-	if err != nil {
-		t.Fatalf("DialMailbox to the real server: %v", err)
-	}
-	if mb := c.Server().Mailbox; mb == nil || mb.PID != os.Getpid() {
-		t.Fatalf("hello mailbox %+v", mb)
-	}
-	c.Close()
+	dialsOwnServer(t, ctx, root)
 
 	fake := startReplayer(t, "127.0.0.1:0", recordHello(t, r.rs.TCP))
 	// The server still holds the run lock; the state now names the
@@ -220,7 +213,7 @@ func TestDialMailboxRefusesReplayedHello(t *testing.T) {
 	if err := (&runLock{root: root}).Publish(rs); err != nil {
 		t.Fatal(err)
 	}
-	c, err = client.DialMailbox(ctx, root)
+	c, err := client.DialMailbox(ctx, root)
 	if err == nil {
 		c.Register(ctx, "alice", "proof-of-alice")
 		c.Close()

@@ -264,3 +264,17 @@ func kindOf(err error) maildir.Kind {
 }
 
 func netDial(srv *Server) (net.Conn, error) { return net.Dial("tcp", tcpAddr(srv)) }
+
+// dialsOwnServer checks that the Go client reaches the server of the
+// mailbox at root, which proves it is this process's.
+func dialsOwnServer(t *testing.T, ctx context.Context, root string) {
+	t.Helper()
+	c, err := client.DialMailbox(ctx, root)
+	if err != nil {
+		t.Fatalf("DialMailbox to the mailbox's own server: %v", err)
+	}
+	if mb := c.Server().Mailbox; mb == nil || mb.PID != os.Getpid() {
+		t.Fatalf("hello mailbox %+v", mb)
+	}
+	c.Close()
+}

@@ -202,14 +202,7 @@ func TestDialMailboxRefusesForeignServer(t *testing.T) {
 	startRun(t, mine, testConfig(t))
 	b := startRun(t, other, testConfig(t))
 	ctx := testCtx(t)
-	c, err := client.DialMailbox(ctx, mine)
-	if err != nil {
-		t.Fatalf("client.DialMailbox(own): %v", err)
-	}
-	if mb := c.Server().Mailbox; mb == nil || mb.PID != os.Getpid() {
-		t.Fatalf("hello mailbox %+v", mb)
-	}
-	c.Close()
+	dialsOwnServer(t, ctx, mine)
 	// Point this mailbox's state at the other server, as if its port and
 	// socket had been taken over.
 	rs, _, _ := Running(mine)
@@ -218,7 +211,7 @@ func TestDialMailboxRefusesForeignServer(t *testing.T) {
 	if err := lock.Publish(rs); err != nil {
 		t.Fatal(err)
 	}
-	_, err = client.DialMailbox(ctx, mine)
+	_, err := client.DialMailbox(ctx, mine)
 	if !errors.Is(err, client.ErrWrongMailbox) || !strings.Contains(err.Error(), other) {
 		t.Fatalf("DialMailbox to a foreign server = %v", err)
 	}

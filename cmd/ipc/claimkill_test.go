@@ -39,7 +39,7 @@ func TestReaderKilledBetweenClaimAndReply(t *testing.T) {
 	readers := []reader{
 		{"cli", mail, func(t *testing.T, home string) func() bool {
 			cmd := ipcCmd(home, "bob", "check", "--json")
-			out := &syncBuffer{}
+			out := &ipctest.Buffer{}
 			cmd.Stdout, cmd.Stderr = out, out
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
@@ -74,7 +74,7 @@ func TestReaderKilledBetweenClaimAndReply(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out := &syncBuffer{}
+			out := &ipctest.Buffer{}
 			cmd.Stdout = out
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)

@@ -62,7 +62,7 @@ func doctorOn(t *testing.T, home string, port int) result {
 	t.Helper()
 	cmd := ipcCmd(home, "", "doctor")
 	cmd.Env = append(cmd.Env, "IPC_PORT="+strconv.Itoa(port))
-	return runDoctorCmd(t, cmd)
+	return runCmd(t, cmd, "")
 }
 
 // TestDoctorNamesPortHolder: ipc doctor says what holds the configured TCP

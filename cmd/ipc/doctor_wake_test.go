@@ -1,29 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-// runDoctorCmd runs a prepared ipc doctor and returns its result.
-func runDoctorCmd(t *testing.T, cmd *exec.Cmd) result {
-	t.Helper()
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("ipc doctor: %v", err)
-	}
-	return result{out.String(), errb.String(), code}
-}
 
 // snapshot maps every file under dirs to its content.
 func snapshot(t *testing.T, dirs ...string) map[string]string {
@@ -178,7 +161,7 @@ func TestDoctorWakePaths(t *testing.T) {
 			cmd := ipcCmd(mailbox, "", "doctor")
 			cmd.Env = append(cmd.Env, append([]string{"HOME=" + home, "IPC_CHANNEL=", "IPC_PORT=0"}, tc.env...)...)
 			cmd.Dir = project
-			r := runDoctorCmd(t, cmd)
+			r := runCmd(t, cmd, "")
 			if r.code != 0 {
 				t.Fatalf("doctor exit %d\n%s%s", r.code, r.stdout, r.stderr)
 			}

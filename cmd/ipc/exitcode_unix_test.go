@@ -22,7 +22,7 @@ func TestCheckWaitInterrupted(t *testing.T) {
 		code int
 	}{{os.Interrupt, 130}, {syscall.SIGTERM, 143}} {
 		cmd := ipcCmd(d, "bob", "check", "--wait", "1h")
-		stderr := &syncBuffer{}
+		stderr := &ipctest.Buffer{}
 		cmd.Stderr = stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)

@@ -19,7 +19,7 @@ import (
 // runs the asyncRewake Stop hook.
 type hookProc struct {
 	cmd            *exec.Cmd
-	stdout, stderr *syncBuffer
+	stdout, stderr *ipctest.Buffer
 	done           chan struct{}
 	code           int
 }
@@ -31,7 +31,7 @@ func startHook(t *testing.T, home, id, event string, env []string, args ...strin
 	cmd := ipcCmd(home, id, append([]string{"hook"}, args...)...)
 	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdin = strings.NewReader(hookEvent(event))
-	p := &hookProc{cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	p := &hookProc{cmd: cmd, stdout: &ipctest.Buffer{}, stderr: &ipctest.Buffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

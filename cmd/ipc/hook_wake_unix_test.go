@@ -25,7 +25,7 @@ func TestHookWaiterEndsWithItsSession(t *testing.T) {
 	// sh stands for the Claude Code session: the hook is its child.
 	session := exec.Command("sh", "-c", `"$0" hook --wait 55m </dev/null & echo $!; wait`, ipcBin)
 	session.Env = ipcCmd(home, "alice").Env
-	var out syncBuffer
+	var out ipctest.Buffer
 	session.Stdout = &out
 	if err := session.Start(); err != nil {
 		t.Fatal(err)

@@ -177,7 +177,7 @@ func TestHostileEntriesCLIWait(t *testing.T) {
 				t.Fatalf("check --wait 2s: exit %d after %v: %s %s", r.code, time.Since(start), r.stdout, r.stderr)
 			}
 			cmd := ipcCmd(home, "bob", "check", "--wait", "600s")
-			stderr := &syncBuffer{}
+			stderr := &ipctest.Buffer{}
 			cmd.Stderr = stderr
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)

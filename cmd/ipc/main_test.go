@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -79,7 +78,13 @@ type result struct {
 
 func ipc(t *testing.T, home, as, stdin string, args ...string) result {
 	t.Helper()
-	cmd := ipcCmd(home, as, args...)
+	return runCmd(t, ipcCmd(home, as, args...), stdin)
+}
+
+// runCmd runs a prepared ipc command with stdin and returns its output and
+// exit status; a command that cannot run at all fails the test.
+func runCmd(t *testing.T, cmd *exec.Cmd, stdin string) result {
+	t.Helper()
 	var out, errb bytes.Buffer
 	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -88,7 +93,7 @@ func ipc(t *testing.T, home, as, stdin string, args ...string) result {
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
-		t.Fatalf("ipc %v: %v", args, err)
+		t.Fatalf("%v: %v", cmd.Args, err)
 	}
 	return result{out.String(), errb.String(), code}
 }
@@ -305,24 +310,6 @@ func TestListRenameGCDoctorDemo(t *testing.T) {
 	if out := mustIPC(t, d, "", "", "demo"); !strings.Contains(out, "Message forwarded from bob to robert") || !strings.Contains(out, "X-IPC-Time:") {
 		t.Fatalf("demo output %q", out)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a process's writes and our reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // bg is the context of calls a test makes directly.

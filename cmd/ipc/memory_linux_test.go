@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ipc-dev/ipc/client"
+	"github.com/ipc-dev/ipc/internal/ipctest"
 	"github.com/ipc-dev/ipc/maildir"
 	"github.com/ipc-dev/ipc/socket"
 )
@@ -48,7 +49,7 @@ func mcpPeak(t *testing.T, size int) (string, int64) {
 	cmd := ipcCmd(home, "alice", "mcp")
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
-	var stderr syncBuffer
+	var stderr ipctest.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

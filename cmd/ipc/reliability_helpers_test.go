@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/ipc-dev/ipc/client"
+	"github.com/ipc-dev/ipc/internal/ipctest"
 	"github.com/ipc-dev/ipc/socket"
 )
 
@@ -52,7 +53,7 @@ type serveProc struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	rs     socket.RunState
-	stderr *syncBuffer
+	stderr *ipctest.Buffer
 	exited chan struct{}
 	err    error // valid once exited is closed
 	once   sync.Once
@@ -73,7 +74,7 @@ func startServe(t *testing.T, home, sock string, prefix []string, env ...string)
 		}
 		cmd.Args[len(prefix)] = ipcBin
 	}
-	s := &serveProc{t: t, cmd: cmd, stderr: &syncBuffer{}, exited: make(chan struct{})}
+	s := &serveProc{t: t, cmd: cmd, stderr: &ipctest.Buffer{}, exited: make(chan struct{})}
 	cmd.Stderr = s.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
