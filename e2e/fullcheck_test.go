@@ -207,24 +207,7 @@ func modelText(received string) string {
 	if json.Unmarshal([]byte(received), &v) != nil {
 		return received
 	}
-	var b strings.Builder
-	var walk func(any)
-	walk = func(v any) {
-		switch v := v.(type) {
-		case string:
-			b.WriteString(v)
-		case []any:
-			for _, e := range v {
-				walk(e)
-			}
-		case map[string]any:
-			for _, e := range v {
-				walk(e)
-			}
-		}
-	}
-	walk(v)
-	return b.String()
+	return jsonStrings(v, "")
 }
 
 // checkAtFullBudget fills the inbox of agent with fullInbox, runs the

@@ -276,13 +276,19 @@ func allText(body []byte) string {
 	if json.Unmarshal(body, &v) != nil {
 		return string(body)
 	}
+	return jsonStrings(v, "\n\x00") // no JSON text holds a NUL unescaped
+}
+
+// jsonStrings joins every string in the decoded JSON value v, each
+// followed by sep, walking arrays and objects.
+func jsonStrings(v any, sep string) string {
 	var b strings.Builder
 	var walk func(any)
 	walk = func(v any) {
 		switch v := v.(type) {
 		case string:
 			b.WriteString(v)
-			b.WriteString("\n\x00") // no JSON text holds a NUL unescaped
+			b.WriteString(sep)
 		case []any:
 			for _, e := range v {
 				walk(e)
