@@ -28,6 +28,15 @@ type Message struct {
 	Extra   json.RawMessage // the sender's other keys of the legacy "message" object, or nil (see Payload)
 	Read    bool            // found in cur/ rather than new/
 	Path    string          // where the file was found
+
+	// The conversation headers (conversation.go); all optional, and a
+	// message without them is the original's message.
+	Subject      string   // Subject, decoded from RFC 2047 when encoded
+	InReplyTo    string   // In-Reply-To: the id of the message this answers
+	References   []string // References: the ids of the thread, oldest first
+	Thread       string   // X-IPC-Thread: the id of the thread's first message
+	Priority     Priority // Priority / Importance / X-Priority
+	AckRequested bool     // Disposition-Notification-To: the sender asks for an acknowledgement
 }
 
 // Message kinds, in the X-IPC-Kind header.
@@ -48,6 +57,14 @@ const (
 	hdrOrigTo   = "X-IPC-Original-To"
 	hdrData     = "X-IPC-Data"
 	hdrExtra    = "X-IPC-Extra"
+	hdrSubject  = "Subject"
+	hdrReplyTo  = "In-Reply-To"
+	hdrRefs     = "References"
+	hdrThread   = "X-IPC-Thread"
+	hdrPriority = "Priority"
+	hdrImport   = "Importance"
+	hdrXPrio    = "X-Priority"
+	hdrAckTo    = "Disposition-Notification-To"
 	hdrMIME     = "MIME-Version"
 	hdrType     = "Content-Type"
 	hdrEncoding = "Content-Transfer-Encoding"
@@ -82,6 +99,7 @@ func (m *Message) format() []byte {
 	if len(m.Extra) > 0 {
 		hdr(hdrExtra, asciiJSON(m.Extra))
 	}
+	m.formatConversation(hdr)
 	hdr(hdrMIME, "1.0")
 	hdr(hdrType, "text/plain; charset=utf-8")
 	hdr(hdrEncoding, "8bit")
@@ -113,6 +131,7 @@ func parseMessage(b []byte) (Message, error) {
 		}
 	}
 	var date, encoding string
+	var conv conversationHeaders
 	for lineNo, line := range splitHeaderLines(head) {
 		k, v, found := strings.Cut(line, ":")
 		if !found || k == "" || strings.ContainsAny(k, " \t") {
@@ -152,8 +171,11 @@ func parseMessage(b []byte) (Message, error) {
 			} else {
 				m.Extra = extra
 			}
+		default:
+			conv.add(k, v)
 		}
 	}
+	conv.apply(&m)
 	if text, ok := decodeBody(encoding, m.Content); ok {
 		m.Content = text
 	}

@@ -17,6 +17,12 @@ type Payload struct {
 	Data    json.RawMessage
 	Extra   json.RawMessage
 	Key     string // an idempotency key (dedupe.go); "" for none
+
+	// The conversation (conversation.go), all optional.
+	Subject  string   // one line, at most MaxSubject bytes
+	Priority Priority // normal, high or urgent
+	Ack      bool     // ask the recipient to acknowledge it
+	ReplyTo  string   // the id of a message this answers: it joins that message's thread
 }
 
 // compactExtra validates extra keys (a JSON object whose keys are not
@@ -44,4 +50,11 @@ func compactExtra(extra json.RawMessage) (json.RawMessage, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// conversationKey is the part of the idempotency fingerprint that the
+// conversation fields make: a repeat with another subject is another
+// message.
+func (p Payload) conversationKey() string {
+	return fmt.Sprintf("%q %q %t %q", p.Subject, p.Priority, p.Ack, p.ReplyTo)
 }

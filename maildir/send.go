@@ -55,15 +55,20 @@ func (s *Session) SendPayload(ctx context.Context, to string, p Payload) (SendRe
 	if err != nil {
 		return SendResult{}, err
 	}
-	return once(s, op, key, fingerprint(string(op), to, content, string(data), string(extra)),
-		func() (SendResult, error) { return s.send(to, content, data, extra) },
+	p.Data, p.Extra = data, extra
+	return once(s, op, key, fingerprint(string(op), to, content, string(data), string(extra), p.conversationKey()),
+		func() (SendResult, error) { return s.send(to, p) },
 		func(_ SendResult, err error) bool { return err == nil },
 		func(r *SendResult) { r.Replayed = true })
 }
 
-// send delivers a checked message.
-func (s *Session) send(to, content string, data, extra json.RawMessage) (SendResult, error) {
+// send delivers a checked payload.
+func (s *Session) send(to string, p Payload) (SendResult, error) {
 	const op = OpSend
+	m := Message{From: s.ID(), Content: p.Content, Data: p.Data, Extra: p.Extra}
+	if _, err := s.converse(op, p, &m); err != nil {
+		return SendResult{}, err
+	}
 	if err := s.allow(op, 1); err != nil {
 		return SendResult{}, err
 	}
@@ -76,7 +81,7 @@ func (s *Session) send(to, content string, data, extra json.RawMessage) (SendRes
 		return SendResult{}, ioError(op, to, err)
 	}
 	_, registered := agents[final]
-	m := Message{From: s.ID(), To: final, Time: s.st.now(), Content: content, Data: data, Extra: extra}
+	m.To, m.Time = final, s.st.now()
 	if final != to {
 		m.OrigTo = to
 	}
@@ -189,16 +194,21 @@ func (s *Session) BroadcastPayload(ctx context.Context, p Payload) (BroadcastRes
 	if err != nil {
 		return BroadcastResult{}, err
 	}
-	return once(s, op, key, fingerprint(string(op), content, string(data), string(extra)),
-		func() (BroadcastResult, error) { return s.broadcast(content, data, extra) },
+	p.Data, p.Extra = data, extra
+	return once(s, op, key, fingerprint(string(op), content, string(data), string(extra), p.conversationKey()),
+		func() (BroadcastResult, error) { return s.broadcast(p) },
 		func(r BroadcastResult, _ error) bool { return len(r.To) > 0 },
 		func(r *BroadcastResult) { r.Replayed = true })
 }
 
-// broadcast delivers a checked message to everyone else.
-func (s *Session) broadcast(content string, data, extra json.RawMessage) (BroadcastResult, error) {
+// broadcast delivers a checked payload to everyone else.
+func (s *Session) broadcast(p Payload) (BroadcastResult, error) {
 	const op = OpBroadcast
 	me := s.ID()
+	tmpl := Message{From: me, Kind: KindBroadcast, Content: p.Content, Data: p.Data, Extra: p.Extra}
+	if _, err := s.converse(op, p, &tmpl); err != nil {
+		return BroadcastResult{}, err
+	}
 	if err := s.allow(op, 1); err != nil {
 		return BroadcastResult{}, err
 	}
@@ -213,7 +223,7 @@ func (s *Session) broadcast(content string, data, extra json.RawMessage) (Broadc
 		}
 	}
 	sort.Strings(to)
-	tmpl := Message{From: me, Time: s.st.now(), Kind: KindBroadcast, Content: content, Data: data, Extra: extra}
+	tmpl.Time = s.st.now()
 	var res BroadcastResult
 	if res.LargeFile, err = s.st.makeLarge(&tmpl, "all"); err != nil {
 		return res, ioError(op, me, err)
