@@ -155,8 +155,8 @@ func angleID(id string) string {
 // parsed. Priority is decided once all are seen: Priority: urgent wins,
 // then Importance, then X-Priority.
 type conversationHeaders struct {
-	subject, inReplyTo, thread string
-	refs                       []string
+	subject, inReplyTo, thread  string
+	refs                        []string
 	priority, importance, xprio string
 	ackTo                       bool
 }
