@@ -257,10 +257,11 @@ func (s *Session) converse(op Op, p Payload, tmpl *Message) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := ParsePriority(op, string(p.Priority)); err != nil {
+	priority, err := ParsePriority(op, string(p.Priority))
+	if err != nil {
 		return nil, err
 	}
-	tmpl.Subject, tmpl.Priority, tmpl.AckRequested = subject, p.Priority, p.Ack
+	tmpl.Subject, tmpl.Priority, tmpl.AckRequested = subject, priority, p.Ack
 	if p.ReplyTo == "" {
 		return nil, nil
 	}
