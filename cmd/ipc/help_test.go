@@ -45,7 +45,7 @@ func TestCommandHelp(t *testing.T) {
 		}
 	}
 	send := mustIPC(t, d, "alice", "", "send", "--help")
-	for _, want := range []string{"\nFlags:\n  --data JSON ", "  --idempotency-key KEY ", "  --json ", "  IPC_ID ", "  IPC_HOME ", "ipc send bob -- -1 is the answer"} {
+	for _, want := range []string{"\nFlags:\n  --ack ", "  --data JSON ", "  --idempotency-key KEY ", "  --priority PRIORITY ", "  --reply-to ID ", "  --subject SUBJECT ", "  --json ", "  IPC_ID ", "  IPC_HOME ", "ipc send bob -- -1 is the answer"} {
 		if !strings.Contains(send, want) {
 			t.Errorf("send --help lacks %q:\n%s", want, send)
 		}
