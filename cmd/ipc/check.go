@@ -171,11 +171,11 @@ func runHistory(ctx context.Context, c *cli, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	switch {
-	case *n < 0:
-		return usageError("history: -n must not be negative")
-	case *n == 0 && *before != "":
-		return usageError("history: --before pages: give -n N with it")
+	if *n <= 0 { // as before pages: 0 and below mean all
+		if *before != "" {
+			return usageError("history: --before pages: give -n N with it")
+		}
+		*n = 0
 	}
 	return c.inSession(ctx, func(_ *maildir.Store, s *maildir.Session) error {
 		var p maildir.MessagePage

@@ -95,13 +95,13 @@ func TestDidYouMean(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"sned", "bob", "hi"}, `unknown command "sned": did you mean send? (run ipc -h)`},
+		{[]string{"sned", "bob", "hi"}, `unknown command "sned": did you mean send or sent? (run ipc -h)`},
 		{[]string{"chekc"}, "did you mean check?"},
 		{[]string{"lsit", "--json"}, "did you mean list?"},
-		{[]string{"stat"}, "did you mean status or stop?"},
+		{[]string{"stat"}, "did you mean sent, status or stop?"},
 		{[]string{"brodcast", "hi"}, "did you mean broadcast?"},
 		{[]string{"st"}, "did you mean stop or status?"},
-		{[]string{"help", "sned"}, "did you mean send?"},
+		{[]string{"help", "sned"}, "did you mean send or sent?"},
 		{[]string{"frobnicate"}, `unknown command "frobnicate" (run ipc -h)`},
 	}
 	for _, c := range cases {
