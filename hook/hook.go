@@ -136,7 +136,7 @@ func (d *door) sessionStart(ctx context.Context, st *maildir.Store, inbox *maild
 		return err
 	}
 	if u.Count > 0 {
-		fmt.Fprintf(&b, "\n📬 %d unread: from %s, not yet shown to you. ipc's hooks put unread mail into this conversation with your prompts and tool results, headed \"📬 ipc mail for %s\".", u.Count, strings.Join(u.From, ", "), id)
+		fmt.Fprintf(&b, "\n📬 %s: from %s, not yet shown to you. ipc's hooks put unread mail into this conversation with your prompts and tool results, headed \"📬 ipc mail for %s\".", present.UnreadCount(u), strings.Join(u.From, ", "), id)
 	} else {
 		b.WriteString("\nNo unread mail.")
 	}

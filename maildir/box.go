@@ -79,7 +79,7 @@ func (st *Store) deliverOnce(m *Message) (published bool, err error) {
 		return false, err
 	}
 	defer box.Close()
-	m.ID = st.names.next(st.now())
+	m.ID = st.names.nextFor(st.now(), m.Priority)
 	body := m.format()
 	tmp, dst := dirTmp+"/"+m.ID, dirNew+"/"+m.ID
 	f, err := box.Create(tmp)

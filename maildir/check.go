@@ -32,7 +32,7 @@ type CheckOptions struct {
 
 // CheckResult is what Check returns.
 type CheckResult struct {
-	Messages  []Message // in arrival order
+	Messages  []Message // urgent first, then high, then normal, each in arrival order
 	Remaining int       // unread messages left for a later check
 
 	// Quarantined lists the entries of new/ this check met that were not
@@ -46,7 +46,9 @@ type CheckResult struct {
 	Stopped error
 }
 
-// Check returns unread messages in arrival order and marks them read by
+// Check returns unread messages, urgent first, then high, then normal,
+// each in arrival order (by the priority ipc writes into a file's name:
+// mail other tools wrote counts as normal), and marks them read by
 // moving them from new/ to cur/. A message is returned to exactly one
 // checker; read mail stays on disk (see Read and History), so a reply lost
 // on its way loses nothing. An entry of new/ that is not a message is
@@ -74,7 +76,7 @@ func (st *Store) check(ctx context.Context, id string, opt CheckOptions) (CheckR
 		return CheckResult{}, ioError(op, id, err)
 	}
 	names = st.stuck.usable(newDir, names)
-	sortArrival(names)
+	sortSurfacing(names)
 	res := CheckResult{Remaining: later}
 	for i, name := range names {
 		if opt.Max > 0 && len(res.Messages) >= opt.Max || ctx.Err() != nil {
@@ -372,37 +374,6 @@ func (s *Session) Read(ctx context.Context, msgID string) (Message, error) {
 		}
 	}
 	return Message{}, errorf(op, NotFound, id, "no message %s in the mailbox of %s", text.Cut(msgID, 80), id)
-}
-
-// History returns up to limit read messages, oldest first, ending with the
-// most recent (limit <= 0 means all).
-func (s *Session) History(ctx context.Context, limit int) ([]Message, error) {
-	const op = OpHistory
-	if err := s.begin(op); err != nil {
-		return nil, err
-	}
-	id := s.ID()
-	cur := s.st.boxPath(id, dirCur)
-	names, err := listDir(cur)
-	if err != nil {
-		return nil, ioError(op, id, err)
-	}
-	sortArrival(names)
-	if limit > 0 && len(names) > limit {
-		names = names[len(names)-limit:]
-	}
-	out := make([]Message, 0, len(names))
-	for _, n := range names {
-		m, ok, err := s.st.readEntry(id, dirCur, n, nil)
-		if err != nil {
-			return out, ioError(op, id, err)
-		}
-		if ok {
-			m.Read = true
-			out = append(out, m)
-		}
-	}
-	return out, nil
 }
 
 // Wait blocks until the session has unread mail or ctx ends. It is woken by

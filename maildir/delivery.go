@@ -18,7 +18,7 @@ import (
 // database. Every record is a small file created once and never rewritten,
 // so a crash leaves a record whole or absent, and `ls` shows them all:
 //
-//	mail/<sender>/sent/<id>           the sender's record of a message: to, requested, sent_at (JSON)
+//	mail/<sender>/sent/<id>           the sender's record of a message: to, requested, sent_at, and subject, priority, thread when set (JSON)
 //	mail/<sender>/sent/<id>.expired   tombstone: retention removed it (text: why); mtime: when
 //	mail/<sender>/sent/<id>.bounced   tombstone: undeliverable (text: why); mtime: when
 //	mail/<box>/state/<id>.shown-<door> a door showed it to the model without claiming it
@@ -85,6 +85,13 @@ type Delivery struct {
 	AckedAt   time.Time   `json:"acknowledged_at,omitzero"`
 	EndedAt   time.Time   `json:"ended_at,omitzero"` // expired or bounced
 	Reason    string      `json:"reason,omitempty"`  // why it bounced, expired or is unknown
+
+	// From the sender's record, so that a listing of the outbox shows
+	// them without opening the message; absent in records written before
+	// they were kept.
+	Subject  string   `json:"subject,omitempty"`
+	Priority Priority `json:"priority,omitempty"`
+	Thread   string   `json:"thread,omitempty"` // the conversation's id, when the message answers another
 }
 
 // Directories and suffixes of the delivery records.
@@ -100,12 +107,17 @@ const (
 	sentTmpExtra = ".sent"
 )
 
-// sentRecord is the sender's record of one message.
+// sentRecord is the sender's record of one message. The conversation
+// fields were added later: an older record without them reads as a
+// message without subject, of normal priority, outside any thread.
 type sentRecord struct {
 	ID        string    `json:"id"`
 	To        string    `json:"to"`
 	Requested string    `json:"requested"`
 	SentAt    time.Time `json:"sent_at"`
+	Subject   string    `json:"subject,omitempty"`
+	Priority  Priority  `json:"priority,omitempty"`
+	Thread    string    `json:"thread,omitempty"`
 }
 
 // recordSent writes the sender's record of m (once m.ID is set), and a
@@ -119,7 +131,11 @@ func (st *Store) recordSent(m *Message, failed error) {
 	if req == "" {
 		req = m.To
 	}
-	body, _ := json.Marshal(sentRecord{ID: m.ID, To: m.To, Requested: req, SentAt: m.Time})
+	rec := sentRecord{ID: m.ID, To: m.To, Requested: req, SentAt: m.Time, Subject: m.Subject, Priority: m.Priority}
+	if m.InReplyTo != "" || m.Thread != "" || len(m.References) > 0 {
+		rec.Thread = m.ThreadID()
+	}
+	body, _ := json.Marshal(rec)
 	dir := st.boxPath(m.From, dirSent)
 	if st.writeRecordFile(m.From, dir, m.ID, append(body, '\n')) != nil || failed == nil {
 		return
@@ -262,6 +278,9 @@ func (st *Store) readSent(sender, msgID string) (sentRecord, bool) {
 	if json.Unmarshal(b, &r) != nil || r.ID != msgID || !ValidID(r.To) {
 		return sentRecord{}, false
 	}
+	if p, err := ParsePriority("", string(r.Priority)); err != nil || p != r.Priority {
+		r.Priority = PriorityNormal // a record edited by hand
+	}
 	return r, true
 }
 
@@ -269,7 +288,8 @@ func (st *Store) readSent(sender, msgID string) (sentRecord, bool) {
 // box it went to (or the box that name forwards to now), then the
 // tombstones.
 func (st *Store) deliveryOf(sender string, rec sentRecord) Delivery {
-	d := Delivery{ID: rec.ID, From: sender, To: rec.To, Requested: rec.Requested, SentAt: rec.SentAt}
+	d := Delivery{ID: rec.ID, From: sender, To: rec.To, Requested: rec.Requested, SentAt: rec.SentAt,
+		Subject: rec.Subject, Priority: rec.Priority, Thread: rec.Thread}
 	boxes := []string{rec.To}
 	if final, err := st.resolve(rec.To); err == nil && final != rec.To {
 		boxes = append(boxes, final)

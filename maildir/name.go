@@ -23,11 +23,20 @@ const (
 
 // namer generates unique maildir names of the form
 //
-//	<seconds>.M<microseconds>P<pid>Q<counter>R<random>.<host>
+//	<seconds>.M<microseconds>P<pid>Q<counter>R<random>[U|H].<host>
 //
 // Within one namer the time part strictly increases, so the messages of one
 // sender sort in the order they were sent. The 64 random bits keep names
 // unique across hosts and PID namespaces (WSL distros share a host name).
+//
+// The optional last letter of the unique part is the message's priority,
+// U for urgent and H for high (none for normal), so that a check can put
+// urgent mail first and an unread summary can count it from the directory
+// listing alone, without opening a file (unread.go). The letter follows
+// the random hex digits, which are lowercase, before the host: nameTime,
+// namePID, writerOf and baseID read such a name as any other. Mail that
+// other tools write has no letter: it is ordered as normal mail, and its
+// Priority header still shows when it is read (namePriority).
 type namer struct {
 	mu   sync.Mutex
 	last int64 // microseconds of the last name
@@ -40,7 +49,11 @@ func newNamer() *namer {
 	return &namer{pid: os.Getpid(), host: safeHost()}
 }
 
-func (g *namer) next(now time.Time) string {
+// next is the name of a message of normal priority delivered at now.
+func (g *namer) next(now time.Time) string { return g.nextFor(now, PriorityNormal) }
+
+// nextFor is the name of a message of priority p delivered at now.
+func (g *namer) nextFor(now time.Time, p Priority) string {
 	g.mu.Lock()
 	us := now.UnixMicro()
 	if us <= g.last {
@@ -63,9 +76,51 @@ func (g *namer) next(now time.Time) string {
 	b.WriteString(strconv.FormatUint(n, 10))
 	b.WriteString("R")
 	b.WriteString(hex.EncodeToString(rnd[:]))
+	switch p {
+	case PriorityUrgent:
+		b.WriteByte(markUrgent)
+	case PriorityHigh:
+		b.WriteByte(markHigh)
+	}
 	b.WriteString(".")
 	b.WriteString(g.host)
 	return b.String()
+}
+
+// The priority letters of a name's unique part (see namer).
+const (
+	markUrgent = 'U'
+	markHigh   = 'H'
+)
+
+// randomDigits is how many hex digits of randomness a name carries.
+const randomDigits = 16
+
+// namePriority is the priority a name written by ipc carries (see namer):
+// its unique part ends with R, 16 lowercase hex digits and U or H. Every
+// other name, Python's mailbox's among them, is normal.
+func namePriority(name string) Priority {
+	_, rest, found := strings.Cut(name, ".")
+	if !found || !strings.HasPrefix(rest, "M") {
+		return PriorityNormal
+	}
+	mid, _, _ := strings.Cut(rest, ".")
+	n := len(mid)
+	if n < randomDigits+2 || mid[n-randomDigits-2] != 'R' {
+		return PriorityNormal
+	}
+	for _, c := range mid[n-randomDigits-1 : n-1] {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return PriorityNormal
+		}
+	}
+	switch mid[n-1] {
+	case markUrgent:
+		return PriorityUrgent
+	case markHigh:
+		return PriorityHigh
+	}
+	return PriorityNormal
 }
 
 // safeHost is the host name reduced to characters that are safe in a file
@@ -125,6 +180,29 @@ func sortArrival(names []string) {
 		ki, kj := keys[names[i]], keys[names[j]]
 		if ki != kj {
 			return ki < kj
+		}
+		return names[i] < names[j]
+	})
+}
+
+// sortSurfacing orders the unread names of a check: urgent first, then
+// high, then normal, each in arrival order (sortArrival's).
+func sortSurfacing(names []string) {
+	type key struct {
+		rank int
+		t    int64
+	}
+	keys := make(map[string]key, len(names))
+	for _, n := range names {
+		keys[n] = key{namePriority(n).rank(), nameTime(n)}
+	}
+	sort.Slice(names, func(i, j int) bool {
+		ki, kj := keys[names[i]], keys[names[j]]
+		switch {
+		case ki.rank != kj.rank:
+			return ki.rank < kj.rank
+		case ki.t != kj.t:
+			return ki.t < kj.t
 		}
 		return names[i] < names[j]
 	})

@@ -19,6 +19,8 @@ func FuzzParseMessage(f *testing.F) {
 		{ID: "1", From: "alice", To: "bob", Time: now, Content: "hello"},
 		{ID: "2", From: "system", To: "bob", Kind: KindSystem, Time: now, Content: "📝 a renamed to b"},
 		{ID: "3", From: "a", To: "b", OrigTo: "c", Time: now, Content: "x\n\ny", Data: json.RawMessage(`{"k":[1,"ü"]}`)},
+		{ID: "4", From: "alice", To: "bob", Time: now, Content: "urgent", Subject: "Überprüfung — 認証", Priority: PriorityUrgent, AckRequested: true},
+		{ID: "5", From: "bob", To: "alice", Time: now, Content: "re", Subject: "Re: auth", InReplyTo: "4", References: []string{"1", "4"}, Thread: "1", Priority: PriorityHigh},
 	}
 	for _, m := range seeds {
 		f.Add(m.format())
@@ -27,6 +29,12 @@ func FuzzParseMessage(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte("From: carol\r\nTo: bob\r\n\r\nbody"))
+	// As mutt and Python's email write them: encoded words, foreign ids,
+	// folded References, the three priority headers.
+	f.Add([]byte("From: carol\nTo: bob\nSubject: =?utf-8?q?Gr=C3=BC=C3=9Fe?= =?utf-8?b?4piV?=\n" +
+		"Message-ID: <20261201101500.GA12345@mutt.example.org>\nIn-Reply-To: <1.M2P3Q4.h@ipc>\n" +
+		"References: <20261130090000.GB777@mutt.example.org>\n <1.M2P3Q4.h@ipc>\nPriority: urgent\nImportance: High\n" +
+		"X-Priority: 2 (High)\nDisposition-Notification-To: carol <carol@example.org>\nX-IPC-Thread: 1.M2P3Q4.h\n\nbody\n"))
 	f.Add([]byte("no separator"))
 	f.Add([]byte("\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -43,6 +51,10 @@ func FuzzParseMessage(f *testing.F) {
 		}
 		if m2.Content != m.Content || m2.From != m.From || m2.To != m.To || !m2.Time.Equal(m.Time) {
 			t.Fatalf("round trip changed the message:\n%+v\n%+v", m, m2)
+		}
+		if m2.InReplyTo != m.InReplyTo || strings.Join(m2.References, " ") != strings.Join(m.References, " ") ||
+			m2.Thread != m.Thread || m2.Priority != m.Priority || m2.AckRequested != m.AckRequested {
+			t.Fatalf("round trip changed the conversation:\n%+v\n%+v", m, m2)
 		}
 	})
 }

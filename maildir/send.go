@@ -40,7 +40,11 @@ func (s *Session) Send(ctx context.Context, to, content string, data json.RawMes
 // (dedupe.go). Errors: as Send, and BadRequest for a bad key or one used
 // for a different message.
 func (s *Session) SendPayload(ctx context.Context, to string, p Payload) (SendResult, error) {
-	const op = OpSend
+	return s.sendPayload(OpSend, to, p)
+}
+
+// sendPayload is SendPayload for op (send, or reply).
+func (s *Session) sendPayload(op Op, to string, p Payload) (SendResult, error) {
 	content, data, key := p.Content, p.Data, p.Key
 	if err := s.begin(op); err != nil {
 		return SendResult{}, err
@@ -57,14 +61,13 @@ func (s *Session) SendPayload(ctx context.Context, to string, p Payload) (SendRe
 	}
 	p.Data, p.Extra = data, extra
 	return once(s, op, key, fingerprint(string(op), to, content, string(data), string(extra), p.conversationKey()),
-		func() (SendResult, error) { return s.send(to, p) },
+		func() (SendResult, error) { return s.send(op, to, p) },
 		func(_ SendResult, err error) bool { return err == nil },
 		func(r *SendResult) { r.Replayed = true })
 }
 
 // send delivers a checked payload.
-func (s *Session) send(to string, p Payload) (SendResult, error) {
-	const op = OpSend
+func (s *Session) send(op Op, to string, p Payload) (SendResult, error) {
 	m := Message{From: s.ID(), Content: p.Content, Data: p.Data, Extra: p.Extra}
 	if _, err := s.converse(op, p, &m); err != nil {
 		return SendResult{}, err

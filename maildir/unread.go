@@ -17,18 +17,23 @@ import (
 // MCP channel announces each arrival. Both used to open every file in new/,
 // so that at 100,000 unread each call read 100,000 files. Here the count
 // comes from the directory's entry names alone (one listing, no stat, no
-// open), the names give the arrival order, and only the few messages a
-// summary shows are opened.
+// open), the names give the arrival order and the priority (a letter ipc
+// writes into the name: name.go's namer), and only the few messages a
+// summary shows are opened. Mail other tools wrote carries no letter and
+// counts as normal here, whatever its Priority header says.
 
 // UnreadSenders is the most unread messages Unread opens to name their
-// senders: the oldest ones.
+// senders: the first ones a check would return.
 const UnreadSenders = 8
 
 // Unread summarizes the unread mail of a mailbox.
 type Unread struct {
 	Count int
-	// From are the distinct senders of the oldest UnreadSenders unread
-	// messages, in arrival order.
+	// Urgent is how many of them are urgent (by their names: see namer).
+	Urgent int
+	// From are the distinct senders of the first UnreadSenders unread
+	// messages in the order a check returns them: urgent first, then
+	// high, then normal, each in arrival order.
 	From []string
 	// Partial reports that more messages are unread than were looked at
 	// for From, so other senders may be waiting too.
@@ -36,7 +41,7 @@ type Unread struct {
 }
 
 // unreadSummary counts the unread mail of the maildir of id by its entry
-// names and opens only the oldest UnreadSenders of them. While new/ has
+// names and opens only the first UnreadSenders of them. While new/ has
 // not changed since a summary was made, that summary is the answer: one
 // stat instead of a listing (see unreadCache).
 func (st *Store) unreadSummary(op Op, id string) (Unread, error) {
@@ -59,6 +64,7 @@ func (st *Store) unreadSummary(op Op, id string) (Unread, error) {
 	from, notMail := st.sendersOf(id, dir, oldest)
 	u := Unread{
 		Count:   len(names) - notMail,
+		Urgent:  countUrgent(names),
 		From:    from,
 		Partial: len(names) > len(oldest),
 	}
@@ -140,21 +146,39 @@ func (st *Store) sendersOf(box, dir string, names []string) (from []string, notM
 	return from, notMail
 }
 
-// oldestNames returns the k names of names that come first in arrival
-// order (sortArrival's order), sorted, in one pass: O(len(names)·k) with k
-// small, instead of sorting the whole backlog.
+// countUrgent counts the names that carry the urgent letter.
+func countUrgent(names []string) int {
+	n := 0
+	for _, name := range names {
+		if namePriority(name) == PriorityUrgent {
+			n++
+		}
+	}
+	return n
+}
+
+// oldestNames returns the k names of names that a check returns first
+// (sortSurfacing's order: urgent, high, normal, each oldest first),
+// sorted, in one pass: O(len(names)·k) with k small, instead of sorting
+// the whole backlog.
 func oldestNames(names []string, k int) []string {
 	type entry struct {
+		rank int
 		t    int64
 		name string
 	}
 	if k <= 0 {
 		return nil
 	}
-	before := func(a, b entry) bool { return a.t < b.t || a.t == b.t && a.name < b.name }
+	before := func(a, b entry) bool {
+		if a.rank != b.rank {
+			return a.rank < b.rank
+		}
+		return a.t < b.t || a.t == b.t && a.name < b.name
+	}
 	best := make([]entry, 0, k)
 	for _, n := range names {
-		e := entry{nameTime(n), n}
+		e := entry{namePriority(n).rank(), nameTime(n), n}
 		if len(best) == k && !before(e, best[k-1]) {
 			continue
 		}

@@ -21,7 +21,7 @@ func (s *Server) Profile() present.Profile {
 
 // worstNotice is the longest unread notice a result can end with (see
 // unreadNotice and senderList): the budget keeps room for it.
-var worstNotice = "\n\n📬 999999999 unread: from " + strings.TrimSuffix(strings.Repeat(strings.Repeat("x", maildir.MaxIDLen)+", ", 5), ", ") + ", … — call check"
+var worstNotice = "\n\n📬 999999999 unread (999999999 urgent): from " + strings.TrimSuffix(strings.Repeat(strings.Repeat("x", maildir.MaxIDLen)+", ", 5), ", ") + ", … — call check"
 
 // checkWithin claims the mail whose result, as render makes it and with
 // the unread notice that may follow it, the client shows whole.

@@ -8,6 +8,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/ipc-dev/ipc/internal/present"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -90,7 +91,7 @@ func (s *Server) unreadNotice(ctx context.Context) string {
 	if err != nil || u.Count == 0 {
 		return ""
 	}
-	return fmt.Sprintf("📬 %d unread: from %s — call check", u.Count, senderList(u, 5))
+	return fmt.Sprintf("📬 %s: from %s — call check", present.UnreadCount(u), senderList(u, 5))
 }
 
 // senderList names at most n senders of u, with "…" when there may be more.

@@ -89,11 +89,31 @@ func printMessages(w io.Writer, ms []maildir.Message) {
 		}
 		fmt.Fprintf(w, "Time: %s\n", present.LegacyMessage(m).Timestamp)
 		fmt.Fprintf(w, "Id: %s\n", m.ID)
+		printConversation(w, m)
 		fmt.Fprintf(w, "Content: %s\n", m.Content)
 		if len(m.Data) > 0 {
 			fmt.Fprintf(w, "Data: %s\n", m.Data)
 		}
 		fmt.Fprintln(w, rule)
+	}
+}
+
+// printConversation prints the conversation headers m carries, one a
+// line, and nothing for a message without them: its subject, its
+// priority when not normal, the message it answers, and how to
+// acknowledge it when its sender asks.
+func printConversation(w io.Writer, m maildir.Message) {
+	if m.Subject != "" {
+		fmt.Fprintf(w, "Subject: %s\n", m.Subject)
+	}
+	if m.Priority != maildir.PriorityNormal {
+		fmt.Fprintf(w, "Priority: %s\n", m.Priority)
+	}
+	if m.InReplyTo != "" {
+		fmt.Fprintf(w, "In-Reply-To: %s\n", m.InReplyTo)
+	}
+	if m.AckRequested {
+		fmt.Fprintf(w, "Acknowledgement requested: run ipc ack %s\n", m.ID)
 	}
 }
 
@@ -139,29 +159,56 @@ func watch(ctx context.Context, c *cli, st *maildir.Store, s *maildir.Session, a
 	})
 }
 
-// runHistory: ipc history [-n N] [--json]
+// runHistory: ipc history [-n N] [--before ID] [--json] — read mail, a
+// page at a time back from the newest (-n 0: all of it at once); each page
+// prints oldest first and ends with the command that shows the page
+// before it ("next" in --json).
 func runHistory(ctx context.Context, c *cli, args []string) error {
 	fs := flags("history")
-	n := fs.Int("n", 20, "how many read messages (0: all)")
+	n := fs.Int("n", 20, "how many read messages a page holds (0: all)")
+	before := fs.String("before", "", "the page of messages read before message `ID` (the first one a page showed)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
+	if *n <= 0 { // as before pages: 0 and below mean all
+		if *before != "" {
+			return usageError("history: --before pages: give -n N with it")
+		}
+		*n = 0
+	}
 	return c.inSession(ctx, func(_ *maildir.Store, s *maildir.Session) error {
-		ms, err := s.History(ctx, *n)
+		var p maildir.MessagePage
+		var err error
+		if *n == 0 {
+			p.Messages, err = s.History(ctx, 0)
+		} else {
+			p, err = s.HistoryPage(ctx, maildir.Page{Limit: *n, After: *before})
+		}
 		if err != nil {
 			return err
 		}
 		if *asJSON {
-			return writeJSON(c.stdout, checkReply{Status: "ok", Messages: jsonMessages(ms)})
+			return writeJSON(c.stdout, historyReply{checkReply: checkReply{Status: "ok", Messages: jsonMessages(p.Messages)}, Next: p.Next})
 		}
-		if len(ms) == 0 {
+		if len(p.Messages) == 0 {
 			fmt.Fprintln(c.stdout, "No read messages")
 			return nil
 		}
-		printMessages(c.screen(), ms)
+		w := c.screen()
+		printMessages(w, p.Messages)
+		if p.Next != "" {
+			fmt.Fprintf(w, "Earlier: ipc history -n %d --before %s\n", *n, p.Next)
+		}
 		return nil
 	})
+}
+
+// historyReply is a page of history in JSON: the check reply's shape and
+// the cursor of the page before it.
+type historyReply struct {
+	checkReply
+	Next string `json:"next,omitempty"`
 }
 
 // runRead: ipc read ID [--json]

@@ -23,16 +23,16 @@ var completionCases = []struct {
 	exact bool
 }{
 	{[]string{""}, []string{"send", "broadcast", "check", "completion", "help"}, false},
-	{[]string{"se"}, []string{"send", "serve"}, true},
+	{[]string{"se"}, []string{"send", "sent", "serve"}, true},
 	{[]string{"send", ""}, []string{"alice", "bob"}, true},
 	{[]string{"send", "b"}, []string{"bob"}, true},
 	{[]string{"send", "bob", ""}, nil, true}, // message text
-	{[]string{"send", "--json", "bob", "hi", "--"}, []string{"--data", "--idempotency-key", "--json", "--as", "--home", "--help"}, true},
+	{[]string{"send", "--json", "bob", "hi", "--"}, []string{"--ack", "--data", "--idempotency-key", "--json", "--priority", "--reply-to", "--subject", "--as", "--home", "--help"}, true},
 	{[]string{"send", "--", ""}, []string{"alice", "bob"}, true}, // after --, TO still
 	{[]string{"--as", ""}, []string{"alice", "bob"}, true},
 	{[]string{"check", "--as", "a"}, []string{"alice"}, true},
 	{[]string{"check", "--w"}, []string{"--wait"}, true},
-	{[]string{"history", "-"}, []string{"-n", "--json", "--as", "--home", "--help"}, true},
+	{[]string{"history", "-"}, []string{"--before", "-n", "--json", "--as", "--home", "--help"}, true},
 	{[]string{"-"}, []string{"--as", "--help", "--home", "--version"}, true},
 	{[]string{"help", "st"}, []string{"status", "stop"}, true},
 	{[]string{"completion", ""}, []string{"bash", "fish", "zsh"}, true},

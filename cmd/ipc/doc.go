@@ -21,16 +21,25 @@ Messaging:
   send TO MESSAGE...       send (quotes and the colon after TO are optional;
                            MESSAGE "-" reads stdin; --data JSON adds data;
                            --idempotency-key KEY: a repeat within 2 minutes
-                           sends nothing and prints the first result)
+                           sends nothing and prints the first result;
+                           --subject S, --priority normal|high|urgent,
+                           --ack asks for an acknowledgement, --reply-to ID)
+  reply ID MESSAGE...      answer a message in its thread, to its sender
+                           ("Re:" subject; --subject, --priority, --ack)
   broadcast MESSAGE...     send to every registered agent but you, one line
-                           per recipient (--json, --idempotency-key too)
+                           per recipient (--json, --idempotency-key,
+                           --subject, --priority too)
   check [--wait 30s] [--max N] [--json]
                            read unread mail (marked read, kept on disk)
   watch [--json]           print mail as it lands, until Ctrl-C
-  history [-n N] [--json]  your read mail, newest last
+  history [-n N] [--before ID] [--json]
+                           your read mail, a page at a time, newest last
   read ID [--json]         one message again, by id
+  sent [-n N] [--after ID] your outbox, newest first: id, time, to, state,
+                           subject
   status ID [--json]       what became of a message you sent
-  ack ID                   acknowledge a message you received
+  ack ID                   acknowledge a message you received (one shown
+                           with "Acknowledgement requested" asks for it)
   list [--json]            registered agents: online now, last seen
   rename NEW               change your own name (once per hour; the old
                            name forwards for 2 hours)

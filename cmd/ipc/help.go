@@ -42,7 +42,28 @@ var commandDocs = map[string]commandDoc{
 			"git diff | ipc send bob -",
 			"ipc send bob -- -1 is the answer",
 			"ipc --as alice send --idempotency-key deploy-42 bob deployed",
+			`ipc send --subject "auth freeze" --priority urgent --ack bob freeze the auth module`,
+			"ipc send --reply-to ID bob and the tests too",
 		},
+	},
+	"reply": {
+		about: "A message you received is answered to its sender (a broadcast too, to its\n" +
+			"sender only); one you sent, to its recipient. The answer joins the thread\n" +
+			"(In-Reply-To, References) with the subject \"Re: ...\" unless --subject gives one.\n" +
+			"A notice from the mailbox itself cannot be replied to.",
+		env: sessionEnv, settings: true,
+		examples: []string{
+			"ipc reply ID done, merged",
+			"ipc reply --priority high --ack ID please confirm before 5",
+			"git log -1 | ipc reply ID -",
+		},
+	},
+	"sent": {
+		about: "One line per message: id, time, to, state (queued, unread, surfaced, read,\n" +
+			"acknowledged, expired, bounced) and subject. A page ends with the command that\n" +
+			"shows the next one (\"next\" in --json).",
+		env: sessionEnv, settings: true,
+		examples: []string{"ipc sent", "ipc sent -n 50 --after ID", "ipc sent --json | jq -r '.sent[] | select(.state != \"acknowledged\") | .id'"},
 	},
 	"broadcast": {
 		about: "One line per recipient follows the summary; exit status 3 when some got no copy\n" +
@@ -63,18 +84,27 @@ var commandDocs = map[string]commandDoc{
 		env:   sessionEnv, settings: true,
 		examples: []string{"ipc watch", "ipc watch --json | jq .message.content"},
 	},
-	"history": {env: sessionEnv, settings: true, examples: []string{"ipc history", "ipc history -n 0 --json"}},
-	"read":    {env: sessionEnv, settings: true, examples: []string{"ipc read 1796119911.M840857P12561Q1Ra965a1099bca9570.vm"}},
-	"status":  {env: sessionEnv, settings: true, examples: []string{"ipc status ID", "ipc status ID --json"}},
-	"ack":     {env: sessionEnv, settings: true, examples: []string{"ipc ack ID"}},
-	"list":    {about: "Needs no identity.", env: mailboxEnv, settings: true, examples: []string{"ipc list", "ipc list --json"}},
-	"rename":  {about: "The old name forwards to the new one for 2 hours.", env: sessionEnv, settings: true, examples: []string{"ipc --as bob rename robert"}},
-	"gc":      {about: "Servers apply retention on their own; this applies it now.", env: mailboxEnv, settings: true, examples: []string{"ipc gc", "IPC_RETENTION=7d ipc gc"}},
-	"doctor":  {about: "Exits 1 when it finds a problem.", env: []string{envHome, envPort}, settings: true, examples: []string{"ipc doctor", "ipc doctor --home /mnt/c/ipc"}},
-	"demo":    {about: "Touches no mailbox of yours.", examples: []string{"ipc demo", "ipc demo --keep"}},
-	"mcp":     {about: "Stdout carries only JSON-RPC; diagnostics go to stderr.", env: []string{envID, envHome, envAutostart, envIdleExit, mcp.EnvChannel, envShareCommand, present.EnvBudget}, settings: true, examples: []string{"claude mcp add ipc -e IPC_ID=alice -- ipc mcp"}},
-	"serve":   {env: []string{envHome, envHost, envPort, envSocket, envIdleExit, envRuntimeDir}, settings: true, examples: []string{"ipc serve", "ipc serve --detach", "ipc serve --port 0 --socket off"}},
-	"stop":    {env: mailboxEnv, examples: []string{"ipc stop", "ipc stop --home /tmp/ipc"}},
+	"history": {
+		about: "Pages back from the newest: each page ends with the command that shows the one\n" +
+			"before it (\"next\" in --json). Only the page's messages are read.",
+		env: sessionEnv, settings: true, examples: []string{"ipc history", "ipc history -n 50 --before ID", "ipc history -n 0 --json"},
+	},
+	"read":   {env: sessionEnv, settings: true, examples: []string{"ipc read 1796119911.M840857P12561Q1Ra965a1099bca9570.vm"}},
+	"status": {env: sessionEnv, settings: true, examples: []string{"ipc status ID", "ipc status ID --json"}},
+	"ack": {
+		about: "A message shown with \"Acknowledgement requested\" (sent with --ack) asks for it;\n" +
+			"any message of your mailbox can be acknowledged. The sender's ipc status ID\n" +
+			"and ipc sent then say acknowledged.",
+		env: sessionEnv, settings: true, examples: []string{"ipc ack ID", "ipc ack --json ID"},
+	},
+	"list":   {about: "Needs no identity.", env: mailboxEnv, settings: true, examples: []string{"ipc list", "ipc list --json"}},
+	"rename": {about: "The old name forwards to the new one for 2 hours.", env: sessionEnv, settings: true, examples: []string{"ipc --as bob rename robert"}},
+	"gc":     {about: "Servers apply retention on their own; this applies it now.", env: mailboxEnv, settings: true, examples: []string{"ipc gc", "IPC_RETENTION=7d ipc gc"}},
+	"doctor": {about: "Exits 1 when it finds a problem.", env: []string{envHome, envPort}, settings: true, examples: []string{"ipc doctor", "ipc doctor --home /mnt/c/ipc"}},
+	"demo":   {about: "Touches no mailbox of yours.", examples: []string{"ipc demo", "ipc demo --keep"}},
+	"mcp":    {about: "Stdout carries only JSON-RPC; diagnostics go to stderr.", env: []string{envID, envHome, envAutostart, envIdleExit, mcp.EnvChannel, envShareCommand, present.EnvBudget}, settings: true, examples: []string{"claude mcp add ipc -e IPC_ID=alice -- ipc mcp"}},
+	"serve":  {env: []string{envHome, envHost, envPort, envSocket, envIdleExit, envRuntimeDir}, settings: true, examples: []string{"ipc serve", "ipc serve --detach", "ipc serve --port 0 --socket off"}},
+	"stop":   {env: mailboxEnv, examples: []string{"ipc stop", "ipc stop --home /tmp/ipc"}},
 	"forget": {
 		about: "Refuses a name a live process acts as, and your own. Its mail stays in\n" +
 			"mail/NAME/ unless --mail; a later registration of NAME finds it there.",

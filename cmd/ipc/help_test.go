@@ -45,7 +45,7 @@ func TestCommandHelp(t *testing.T) {
 		}
 	}
 	send := mustIPC(t, d, "alice", "", "send", "--help")
-	for _, want := range []string{"\nFlags:\n  --data JSON ", "  --idempotency-key KEY ", "  --json ", "  IPC_ID ", "  IPC_HOME ", "ipc send bob -- -1 is the answer"} {
+	for _, want := range []string{"\nFlags:\n  --ack ", "  --data JSON ", "  --idempotency-key KEY ", "  --priority PRIORITY ", "  --reply-to ID ", "  --subject SUBJECT ", "  --json ", "  IPC_ID ", "  IPC_HOME ", "ipc send bob -- -1 is the answer"} {
 		if !strings.Contains(send, want) {
 			t.Errorf("send --help lacks %q:\n%s", want, send)
 		}
@@ -95,13 +95,13 @@ func TestDidYouMean(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"sned", "bob", "hi"}, `unknown command "sned": did you mean send? (run ipc -h)`},
+		{[]string{"sned", "bob", "hi"}, `unknown command "sned": did you mean send or sent? (run ipc -h)`},
 		{[]string{"chekc"}, "did you mean check?"},
 		{[]string{"lsit", "--json"}, "did you mean list?"},
-		{[]string{"stat"}, "did you mean status or stop?"},
+		{[]string{"stat"}, "did you mean sent, status or stop?"},
 		{[]string{"brodcast", "hi"}, "did you mean broadcast?"},
 		{[]string{"st"}, "did you mean stop or status?"},
-		{[]string{"help", "sned"}, "did you mean send?"},
+		{[]string{"help", "sned"}, "did you mean send or sent?"},
 		{[]string{"frobnicate"}, `unknown command "frobnicate" (run ipc -h)`},
 	}
 	for _, c := range cases {

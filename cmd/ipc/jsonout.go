@@ -29,14 +29,29 @@ func jsonTime(t time.Time) string {
 }
 
 // jsonMessage is a message in the CLI's JSON: the legacy shape, field for
-// field, and "time", the instant of "timestamp" in RFC 3339.
+// field, "time", the instant of "timestamp" in RFC 3339, and the
+// conversation headers it carries (none for a message without them).
 type jsonMessage struct {
 	wire.LegacyMessage
-	Time string `json:"time"`
+	Time         string   `json:"time"`
+	Subject      string   `json:"subject,omitempty"`
+	InReplyTo    string   `json:"in_reply_to,omitempty"`
+	References   []string `json:"references,omitempty"`
+	Thread       string   `json:"thread,omitempty"` // the conversation's id, when it answers another message
+	Priority     string   `json:"priority,omitempty"`
+	AckRequested bool     `json:"ack_requested,omitempty"`
 }
 
 func newJSONMessage(m maildir.Message) jsonMessage {
-	return jsonMessage{LegacyMessage: present.LegacyMessage(m), Time: jsonTime(m.Time)}
+	j := jsonMessage{LegacyMessage: present.LegacyMessage(m), Time: jsonTime(m.Time),
+		Subject: m.Subject, InReplyTo: m.InReplyTo, References: m.References, AckRequested: m.AckRequested}
+	if t := m.ThreadID(); t != m.ID {
+		j.Thread = t
+	}
+	if m.Priority != maildir.PriorityNormal {
+		j.Priority = string(m.Priority)
+	}
+	return j
 }
 
 // jsonMessages converts messages to the CLI's JSON shape.

@@ -67,11 +67,13 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"send":      {runSend, "send TO MESSAGE... — send a message (colon after TO optional; - reads stdin)"},
+		"reply":     {runReply, "reply ID MESSAGE... — answer a message in its thread (to its sender; - reads stdin)"},
 		"broadcast": {runBroadcast, "broadcast MESSAGE... [--json] — send to every registered agent"},
 		"check":     {runCheck, "check [--wait D] [--max N] [--json] — read unread mail (marks it read)"},
 		"watch":     {runWatch, "watch [--json] — print mail as it lands, until interrupted"},
-		"history":   {runHistory, "history [-n N] [--json] — read mail, newest last"},
+		"history":   {runHistory, "history [-n N] [--before ID] [--json] — read mail, a page at a time, newest last"},
 		"read":      {runRead, "read ID [--json] — show one message by id"},
+		"sent":      {runSent, "sent [-n N] [--after ID] [--json] — your outbox, newest first, with each message's state"},
 		"status":    {runStatus, "status ID [--json] — what became of a message you sent"},
 		"ack":       {runAck, "ack ID [--json] — acknowledge a message you received"},
 		"list":      {runList, "list [--json] — registered agents, online now and last seen"},

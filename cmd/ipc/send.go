@@ -16,23 +16,61 @@ import (
 // idempotencyKeyDoc is the help of --idempotency-key.
 const idempotencyKeyDoc = "send at most once per `KEY`: a repeat within 2 minutes prints the first result and sends nothing"
 
-// payloadFlags is the flag set of send and broadcast, with its flags
-// --data, --idempotency-key and --json.
-func payloadFlags(name string) (fs *flag.FlagSet, data, key *string, asJSON *bool) {
-	fs = flags(name)
-	data = fs.String("data", "", "structured data (`JSON`, usually an object)")
-	key = fs.String("idempotency-key", "", idempotencyKeyDoc)
-	asJSON = fs.Bool("json", false, "print the result as JSON")
-	return fs, data, key, asJSON
+// payloadFlags are the flags of send, broadcast and reply that make the
+// payload: --data, --idempotency-key, --subject and --priority, with --ack
+// and --reply-to where the command takes them, and --json.
+type payloadFlags struct {
+	data, key, subject, priority, replyTo *string
+	ack, asJSON                           *bool
 }
 
-// runSend: ipc send [--data JSON] [--idempotency-key KEY] TO MESSAGE...
+// The conversation flags each command takes beyond --subject and --priority.
+const (
+	withAck     = 1 << iota // --ack
+	withReplyTo             // --reply-to
+)
+
+// newPayloadFlags declares the payload flags of the command name, with
+// the extras (withAck, withReplyTo) it takes.
+func newPayloadFlags(name string, extras int) (*flag.FlagSet, payloadFlags) {
+	fs := flags(name)
+	f := payloadFlags{
+		data:     fs.String("data", "", "structured data (`JSON`, usually an object)"),
+		key:      fs.String("idempotency-key", "", idempotencyKeyDoc),
+		subject:  fs.String("subject", "", "a one-line `SUBJECT` (replies default to the answered one's, with \"Re: \")"),
+		priority: fs.String("priority", "", "`PRIORITY`: normal, high or urgent (urgent mail is read first and counted in unread notices)"),
+		asJSON:   fs.Bool("json", false, "print the result as JSON"),
+		ack:      new(bool),
+		replyTo:  new(string),
+	}
+	if extras&withAck != 0 {
+		fs.BoolVar(f.ack, "ack", false, "ask the recipient to acknowledge it (ipc ack ID); ipc status ID then says acknowledged")
+	}
+	if extras&withReplyTo != 0 {
+		fs.StringVar(f.replyTo, "reply-to", "", "the `ID` of a message this answers: it joins that message's thread (ipc reply ID also picks the recipient)")
+	}
+	return fs, f
+}
+
+// payload is the payload of content with the flags' values. A priority
+// that is not one of the three is a usage mistake.
+func (f payloadFlags) payload(name, content string) (maildir.Payload, error) {
+	prio, err := maildir.ParsePriority(maildir.Op(name), *f.priority)
+	if err != nil {
+		return maildir.Payload{}, usageError("%s: --priority %q: want normal, high or urgent", name, *f.priority)
+	}
+	return maildir.Payload{Content: content, Data: json.RawMessage(*f.data), Key: *f.key,
+		Subject: *f.subject, Priority: prio, Ack: *f.ack, ReplyTo: strings.TrimSpace(*f.replyTo)}, nil
+}
+
+// runSend: ipc send [--data JSON] [--idempotency-key KEY] [--subject S]
+// [--priority P] [--ack] [--reply-to ID] TO MESSAGE...
 //
 // The original's loose forms work: no quotes needed, and a colon after the
 // recipient is optional ("ipc send bob: need help"). MESSAGE "-" reads the
 // body from stdin.
 func runSend(ctx context.Context, c *cli, args []string) error {
-	fs, data, key, asJSON := payloadFlags("send")
+	fs, f := newPayloadFlags("send", withAck|withReplyTo)
 	words, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -44,12 +82,16 @@ func runSend(ctx context.Context, c *cli, args []string) error {
 	if content, err = c.body(content); err != nil {
 		return err
 	}
+	p, err := f.payload("send", content)
+	if err != nil {
+		return err
+	}
 	return c.inSession(ctx, func(_ *maildir.Store, s *maildir.Session) error {
-		r, err := s.SendPayload(ctx, to, maildir.Payload{Content: content, Data: json.RawMessage(*data), Key: *key})
+		r, err := s.SendPayload(ctx, to, p)
 		if err != nil {
 			return err
 		}
-		return c.printSend(r, *asJSON)
+		return c.printSend(r, *f.asJSON)
 	})
 }
 
@@ -148,12 +190,13 @@ func readBody(r io.Reader, max int) (string, error) {
 // replayedNote follows the result of a call repeating an idempotency key.
 const replayedNote = "(repeated idempotency key: this is the first call's result; nothing was sent now)"
 
-// runBroadcast: ipc broadcast [--data JSON] [--idempotency-key KEY] [--json] MESSAGE...
+// runBroadcast: ipc broadcast [--data JSON] [--idempotency-key KEY]
+// [--subject S] [--priority P] [--json] MESSAGE...
 //
 // One line per recipient follows the summary. Exit status 3 (partialError)
 // when some recipients got no copy; 1 when none did.
 func runBroadcast(ctx context.Context, c *cli, args []string) error {
-	fs, data, key, asJSON := payloadFlags("broadcast")
+	fs, f := newPayloadFlags("broadcast", 0)
 	words, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -165,9 +208,13 @@ func runBroadcast(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	p, err := f.payload("broadcast", content)
+	if err != nil {
+		return err
+	}
 	return c.inSession(ctx, func(_ *maildir.Store, s *maildir.Session) error {
-		r, err := s.BroadcastPayload(ctx, maildir.Payload{Content: content, Data: json.RawMessage(*data), Key: *key})
-		return c.reportBroadcast(r, err, *asJSON)
+		r, err := s.BroadcastPayload(ctx, p)
+		return c.reportBroadcast(r, err, *f.asJSON)
 	})
 }
 

@@ -42,6 +42,15 @@ func printDelivery(w io.Writer, d maildir.Delivery) {
 	if !d.SentAt.IsZero() {
 		fmt.Fprintf(w, "Sent: %s\n", stamp(d.SentAt))
 	}
+	if d.Subject != "" {
+		fmt.Fprintf(w, "Subject: %s\n", d.Subject)
+	}
+	if d.Priority != maildir.PriorityNormal {
+		fmt.Fprintf(w, "Priority: %s\n", d.Priority)
+	}
+	if d.Thread != "" {
+		fmt.Fprintf(w, "Thread: %s\n", d.Thread)
+	}
 	for _, s := range d.Surfaced {
 		how := "shown"
 		if s.Read {
@@ -63,8 +72,9 @@ func printDelivery(w io.Writer, d maildir.Delivery) {
 	}
 }
 
-// runAck: ipc ack ID [--json] — acknowledge a message of your mailbox; its
-// sender's status then says acknowledged.
+// runAck: ipc ack ID [--json] — acknowledge a message of your mailbox (one
+// shown with "Acknowledgement requested" asks for it); its sender's status
+// then says acknowledged.
 func runAck(ctx context.Context, c *cli, args []string) error {
 	id, asJSON, err := parseID("ack", "print the result as JSON", args)
 	if err != nil {
