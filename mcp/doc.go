@@ -9,7 +9,7 @@
 //     check, list_instances, share_file, share_command, rename,
 //     auto_process), plus optional extras (check's wait_seconds,
 //     auto_process's send_receipts), and a tenth, mail
-//     (delivery.go), whose definition is kept tiny. tools.go is the table
+//     (mail.go), whose definition is kept tiny. tools.go is the table
 //     of the tools; each has a file with its argument struct, from which
 //     mcp-go derives its input schema, and its typed handler; call.go is
 //     the middleware around every call. Every tool states the annotation
