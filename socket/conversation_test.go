@@ -3,6 +3,7 @@ package socket
 import (
 	"encoding/json"
 	"fmt"
+	"os/exec"
 	"sort"
 	"strings"
 	"testing"
@@ -241,5 +242,62 @@ func TestReplyThreadSearchSent(t *testing.T) {
 	ds, _, err := bob.Sent(ctx, client.Page{})
 	if err != nil || len(ds) != 1 || ds[0].ID != answer || ds[0].State != string(maildir.StateRead) {
 		t.Fatalf("bob's outbox: %+v, %v", ds, err)
+	}
+}
+
+// TestPythonConversation: a Python script written from docs/socket.md
+// uses the new fields and actions over the legacy protocol, one request
+// per connection, with nothing but the standard library.
+func TestPythonConversation(t *testing.T) {
+	needPython(t)
+	srv, _ := newServer(t)
+	bob := register(t, srv, "bob")
+	host, port, _ := strings.Cut(tcpAddr(srv), ":")
+	script := `
+import json, socket, sys
+host, port, bob = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+def call(req):
+    s = socket.create_connection((host, port))
+    s.sendall(json.dumps(req).encode())
+    s.shutdown(socket.SHUT_WR)
+    b = b""
+    while True:
+        c = s.recv(65536)
+        if not c:
+            break
+        b += c
+    return json.loads(b)
+alice = call({"action": "register", "instance_id": "alice"})["session_token"]
+r = call({"action": "send", "to_id": "bob", "session_token": alice, "message": {"content": "auth?"},
+          "subject": "auth", "priority": "urgent", "ack": True})
+mid = r["message_id"]
+m = call({"action": "check", "session_token": bob})["messages"][0]
+print(m["subject"], m["priority"], m["ack_requested"], sorted(m["message"]))
+print(call({"action": "ack", "message_id": mid, "session_token": bob})["message"] == "Acknowledged " + mid)
+print(call({"action": "search", "query": "x", "since": "soon", "session_token": bob})["error_code"])
+r = call({"action": "reply", "message_id": mid, "session_token": bob, "message": {"content": "keyring"}})
+if r.get("error_code") == "internal":
+    print("unbuilt"); sys.exit(0)
+t = call({"action": "thread", "message_id": mid, "session_token": alice})["messages"]
+print([x["message"]["content"] for x in t], t[1]["subject"], t[1]["read"])
+s = call({"action": "search", "query": "keyring", "session_token": alice})["messages"]
+print([x["id"] for x in s] == [r["message_id"]])
+print([d["id"] for d in call({"action": "sent", "session_token": bob})["deliveries"]] == [r["message_id"]])
+`
+	ctx := testCtx(t)
+	out, err := exec.CommandContext(ctx, "python3", "-c", script, host, port, bob).CombinedOutput()
+	if err != nil {
+		t.Fatalf("python: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	want := []string{"auth urgent True ['content']", "True", "bad_request"}
+	if len(lines) < 4 || strings.Join(lines[:3], "\n") != strings.Join(want, "\n") {
+		t.Fatalf("python output:\n%s\nwant first\n%s", out, strings.Join(want, "\n"))
+	}
+	if lines[3] == "unbuilt" {
+		t.Skip("the core does not provide reply yet")
+	}
+	if got := strings.Join(lines[3:], "\n"); got != "['auth?', 'keyring'] Re: auth False\nTrue\nTrue" {
+		t.Fatalf("python output after the reply:\n%s", got)
 	}
 }
