@@ -34,8 +34,12 @@ func TestSendConversationMCP(t *testing.T) {
 	sentID(t, bob.ok("send", map[string]any{"from_id": "bob", "to_id": "alice", "content": "yes", "reply_to": id}))
 	bob.ok("broadcast", map[string]any{"from_id": "bob", "content": "all", "subject": "news", "priority": "high"})
 	frames = mustFrames(t, alice.ok("check", map[string]any{"instance_id": "alice"}))
-	if len(frames) != 2 || frames[0].Attrs["subject"] != "Re: the freeze" || frames[0].Attrs["re"] != id ||
-		frames[1].Attrs["subject"] != "news" || frames[1].Attrs["priority"] != "high" {
+	byBody := map[string]map[string]string{}
+	for _, f := range frames {
+		byBody[f.Body] = f.Attrs
+	}
+	if r, n := byBody["yes"], byBody["all"]; len(frames) != 2 || r["subject"] != "Re: the freeze" || r["re"] != id ||
+		n["subject"] != "news" || n["priority"] != "high" {
 		t.Fatalf("frames %+v", frames)
 	}
 
