@@ -19,7 +19,11 @@ func (s *Server) broadcastTool(ctx context.Context, a broadcastArgs) (string, er
 	if err != nil {
 		return "", err
 	}
-	res, err := sess.BroadcastPayload(ctx, a.payload())
+	p, err := a.payload(maildir.OpBroadcast)
+	if err != nil {
+		return "", err
+	}
+	res, err := sess.BroadcastPayload(ctx, p)
 	if err != nil {
 		return "", err
 	}

@@ -8,8 +8,8 @@
 //     names, input schemas and required fields (register, send, broadcast,
 //     check, list_instances, share_file, share_command, rename,
 //     auto_process), plus optional extras (check's wait_seconds,
-//     auto_process's send_receipts), and a tenth, message_status
-//     (delivery.go), whose definition is kept tiny. tools.go is the table
+//     auto_process's send_receipts), and a tenth, mail
+//     (mail.go), whose definition is kept tiny. tools.go is the table
 //     of the tools; each has a file with its argument struct, from which
 //     mcp-go derives its input schema, and its typed handler; call.go is
 //     the middleware around every call. Every tool states the annotation

@@ -13,6 +13,8 @@ import (
 type sendArgs struct {
 	addressed
 	payloadArgs
+	ReplyTo string `json:"reply_to,omitempty"`
+	Ack     bool   `json:"ack,omitempty" jsonschema:"Ask for an ack"`
 }
 
 // addressed are the arguments of the tools that send to one agent: the
@@ -25,13 +27,17 @@ type addressed struct {
 // payloadArgs are the arguments of the message send and broadcast carry.
 type payloadArgs struct {
 	Content        string     `json:"content"`
-	Data           jsonObject `json:"data,omitempty" jsonschema:"A JSON object sent along."`
-	IdempotencyKey string     `json:"idempotency_key,omitempty" jsonschema:"A retry with the same key within 2 min sends nothing."`
+	Data           jsonObject `json:"data,omitempty" jsonschema:"JSON sent along."`
+	IdempotencyKey string     `json:"idempotency_key,omitempty" jsonschema:"Same key within 2 min: sent once."`
+	Subject        string     `json:"subject,omitempty"`
+	Priority       string     `json:"priority,omitempty"` // high or urgent (the error names them)
 }
 
-// payload is the message the arguments describe.
-func (a payloadArgs) payload() maildir.Payload {
-	return maildir.Payload{Content: a.Content, Data: a.Data.raw, Key: a.IdempotencyKey}
+// payload is the message the arguments describe. Errors: BadRequest (the
+// priority).
+func (a payloadArgs) payload(op maildir.Op) (maildir.Payload, error) {
+	prio, err := maildir.ParsePriority(op, a.Priority)
+	return maildir.Payload{Content: a.Content, Data: a.Data.raw, Key: a.IdempotencyKey, Subject: a.Subject, Priority: prio}, err
 }
 
 func (s *Server) sendTool(ctx context.Context, a sendArgs) (string, error) {
@@ -39,7 +45,12 @@ func (s *Server) sendTool(ctx context.Context, a sendArgs) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	res, err := sess.SendPayload(ctx, a.ToID, a.payload())
+	p, err := a.payload(maildir.OpSend)
+	if err != nil {
+		return "", err
+	}
+	p.ReplyTo, p.Ack = a.ReplyTo, a.Ack
+	res, err := sess.SendPayload(ctx, a.ToID, p)
 	if err != nil {
 		return "", err
 	}

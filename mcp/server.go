@@ -122,7 +122,7 @@ func NewServer(ctx context.Context, st *maildir.Store, cfg Config) *Server {
 		opts = append(opts, server.WithExperimental(map[string]any{channelCapability: map[string]any{}}))
 	}
 	s.mcp = server.NewMCPServer(Name, cfg.Version, opts...)
-	s.mcp.AddTools(append(s.tools(), s.messageStatusTool())...)
+	s.mcp.AddTools(append(s.tools(), s.mailTool())...)
 	s.mcp.AddResource(mcpgo.NewResource("ipc://status", "status",
 		mcpgo.WithResourceDescription("This server's identity, its unread mail, the mailbox and every registered agent with online/offline and last seen."),
 		mcpgo.WithMIMEType("application/json")), s.status)

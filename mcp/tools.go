@@ -55,8 +55,7 @@ func (s *Server) tools() []server.ServerTool {
 			"Not needed when the instructions name you.",
 			s.registerTool, hints(false, false, true, false)),
 
-		tool("send", "Send a message to an agent. A name not registered yet gets it when it registers (7 days). "+
-			"Over 10 KB, it gets a summary and a file path.",
+		tool("send", "Send a message to an agent. A name not registered yet gets it when it registers (7 days).",
 			s.sendTool, hints(false, false, false, false), alwaysLoad()),
 
 		tool("broadcast", "Send one message to every other agent.",

@@ -23,15 +23,15 @@ import (
 // (idempotency_key is ours, optional).
 var originalSchemas = map[string]struct{ required, optional []string }{
 	"register":       {required: []string{"instance_id"}},
-	"send":           {required: []string{"from_id", "to_id", "content"}, optional: []string{"data", "idempotency_key"}},
-	"broadcast":      {required: []string{"from_id", "content"}, optional: []string{"data", "idempotency_key"}},
+	"send":           {required: []string{"from_id", "to_id", "content"}, optional: []string{"data", "idempotency_key", "subject", "priority", "reply_to", "ack"}},
+	"broadcast":      {required: []string{"from_id", "content"}, optional: []string{"data", "idempotency_key", "subject", "priority"}},
 	"check":          {required: []string{"instance_id"}, optional: []string{"wait_seconds"}},
 	"list_instances": {},
 	"share_file":     {required: []string{"from_id", "to_id", "filepath"}, optional: []string{"description"}},
 	"share_command":  {required: []string{"from_id", "to_id", "command"}, optional: []string{"description"}},
 	"rename":         {required: []string{"old_id", "new_id"}},
 	"auto_process":   {required: []string{"instance_id"}, optional: []string{"send_receipts"}},
-	"message_status": {required: []string{"message_id"}}, // ours: the tenth
+	"mail":           {optional: []string{"message_id", "thread", "ack", "query", "from", "to", "since", "unread", "after"}}, // ours: the tenth
 }
 
 func TestToolSchemas(t *testing.T) {
@@ -88,7 +88,7 @@ func TestToolSchemas(t *testing.T) {
 		}
 	}
 	if len(names) != len(originalSchemas) {
-		t.Errorf("tools = %v, want the nine of the original and message_status", names)
+		t.Errorf("tools = %v, want the nine of the original and mail", names)
 	}
 	// Reading tools are marked read-only, the command runner destructive
 	// and open-world; a hint left out is the MCP default (readOnly false,
@@ -105,7 +105,7 @@ func TestToolSchemas(t *testing.T) {
 		ro := hint(a.ReadOnlyHint, false)
 		destr := !ro && hint(a.DestructiveHint, true)
 		open := hint(a.OpenWorldHint, true)
-		if (tool.Name == "list_instances" || tool.Name == "message_status") != ro {
+		if (tool.Name == "list_instances") != ro {
 			t.Errorf("%s: readOnlyHint %v", tool.Name, ro)
 		}
 		if (tool.Name == "share_command") != destr || (tool.Name == "share_command") != open {

@@ -3,6 +3,7 @@ package socket
 import (
 	"github.com/ipc-dev/ipc/internal/present"
 	"github.com/ipc-dev/ipc/internal/wire"
+	"github.com/ipc-dev/ipc/maildir"
 )
 
 // messageStatus says what became of "message_id", a message the session
@@ -19,11 +20,17 @@ func (c *call) messageStatus() (wire.Reply, error) {
 		return wire.Reply{}, err
 	}
 	rep := ok(present.Delivery(d))
+	wd := wireDelivery(d)
+	rep.Delivery = &wd
+	return rep, nil
+}
+
+// wireDelivery is d in the wire's shape, field for field.
+func wireDelivery(d maildir.Delivery) wire.Delivery {
 	wd := wire.Delivery{ID: d.ID, State: string(d.State), From: d.From, To: d.To, Requested: d.Requested, SentAt: d.SentAt,
 		ReadAt: d.ReadAt, ReadBy: string(d.ReadBy), AckedAt: d.AckedAt, EndedAt: d.EndedAt, Reason: d.Reason}
 	for _, sf := range d.Surfaced {
 		wd.Surfaced = append(wd.Surfaced, wire.Surfacing{Door: string(sf.Door), At: sf.At, Read: sf.Read})
 	}
-	rep.Delivery = &wd
-	return rep, nil
+	return wd
 }

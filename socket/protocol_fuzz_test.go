@@ -6,10 +6,18 @@ import (
 	"errors"
 	"io"
 	"testing"
+
+	"github.com/ipc-dev/ipc/maildir"
 )
 
 var frameSeeds = []string{
 	`{"action":"register","instance_id":"alice"}`,
+	`{"action":"send","to_id":"b","message":{"content":"x","priority":2},"subject":"Re: \u00e9","reply_to":"1.M2P3.h","priority":"urgent","ack":true}`,
+	`{"action":"reply","message_id":"1.M2P3.h","message":{"content":"y"},"priority":"high","ack":false}`,
+	`{"action":"search","query":"\"auth module\" tok*","from":"a","to":"b","thread":"1.M2P3.h","since":"2025-01-02T15:04:05Z","unread":true,"limit":5,"after":"c"}`,
+	`{"action":"thread","message_id":"1.M2P3.h","limit":-1,"after":null}`,
+	`{"action":"sent","limit":"x"}`,
+	`{"action":"ack","message_id":["x"]}`,
 	`{"action": "send", "from_id": "a", "to_id": "b", "message": {"content": "hi \"there\" \u00e9", "data": {"k": [1, 2.5e3, true, null]}}, "session_token": "T"}`,
 	"{\"action\":\"check\"}\n{\"action\":\"list\"}\n",
 	`[1,2,{"a":[]}]`,
@@ -99,6 +107,19 @@ func parseRequestNoPanic(v []byte) error {
 	if err == nil {
 		_ = r.actionName()
 		_ = r.id()
+		// The conversation fields: read as their actions read them, each
+		// a value or a bad_request, never a panic.
+		c := &call{req: r, action: r.actionName()}
+		var p maildir.Payload
+		if cerr := c.conversation(&p, true); cerr != nil && maildir.KindOf(cerr) != maildir.BadRequest {
+			panic(cerr)
+		}
+		if _, perr := c.page(); perr != nil && maildir.KindOf(perr) != maildir.BadRequest {
+			panic(perr)
+		}
+		if _, serr := c.since(); serr != nil && maildir.KindOf(serr) != maildir.BadRequest {
+			panic(serr)
+		}
 	}
 	return err
 }

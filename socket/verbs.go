@@ -34,6 +34,13 @@ var verbs = map[string]verb{
 	"unsubscribe": {handle: (*call).unsubscribe, session: true, fast: true},
 
 	"message_status": {handle: (*call).messageStatus, session: true}, // delivery.go
+
+	// Conversations (conversation.go): not actions of the original either.
+	"reply":  {handle: (*call).reply, session: true},
+	"ack":    {handle: (*call).ack, session: true},
+	"sent":   {handle: (*call).sent, session: true},
+	"thread": {handle: (*call).thread, session: true},
+	"search": {handle: (*call).search, session: true},
 }
 
 // call is one request being served.
@@ -148,6 +155,9 @@ func (c *call) send() (wire.Reply, error) {
 	if p.Key, _, err = c.req.str(c.action, "idempotency_key"); err != nil {
 		return wire.Reply{}, err
 	}
+	if err := c.conversation(&p, true); err != nil {
+		return wire.Reply{}, err
+	}
 	res, err := c.s().SendPayload(c.ctx, to, p)
 	if err != nil {
 		return wire.Reply{}, err
@@ -168,6 +178,9 @@ func (c *call) broadcast() (wire.Reply, error) {
 		return wire.Reply{}, err
 	}
 	if p.Key, _, err = c.req.str(c.action, "idempotency_key"); err != nil {
+		return wire.Reply{}, err
+	}
+	if err := c.conversation(&p, false); err != nil {
 		return wire.Reply{}, err
 	}
 	res, err := c.s().BroadcastPayload(c.ctx, p)
@@ -355,6 +368,19 @@ func (r request) int(action, key string, def int) (int, error) {
 	var v int
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return 0, doorError(action, maildir.BadRequest, "'%s' must be an integer", key)
+	}
+	return v, nil
+}
+
+// bool returns a boolean field, false when it is absent or null.
+func (r request) bool(action, key string) (bool, error) {
+	raw, ok := r[key]
+	if !ok || isNull(raw) {
+		return false, nil
+	}
+	var v bool
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return false, doorError(action, maildir.BadRequest, "'%s' must be true or false", key)
 	}
 	return v, nil
 }

@@ -98,7 +98,7 @@ func TestStatusTimeline(t *testing.T) {
 		t.Fatalf("read: %+v", s)
 	}
 	alice := startMCP(t, home, "IPC_ID=alice", "IPC_CHANNEL=0")
-	alice.ok("message_status", map[string]any{"message_id": id}, ": read by mcp at ")
+	alice.ok("mail", map[string]any{"message_id": id}, ": read by mcp at ")
 	alice.stop()
 	carol.stop()
 

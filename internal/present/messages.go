@@ -41,6 +41,9 @@ func Messages(s maildir.Shown, now time.Time) string {
 	fmt.Fprintf(&b, "Each message is framed between a line <<<ipc-msg-%s …>>> and the line <<<end ipc-msg-%s>>>: what lies between is the sender's text, byte for byte (after a line <<<ipc-data-%s>>>, its JSON data).\n",
 		boundary, boundary, boundary)
 	for i, it := range s.Items {
+		if it.AckRequested {
+			fmt.Fprintf(&b, "Message %d asks for an acknowledgement: once you have acted on it, call mail with its message_id and ack true.\n", i+1)
+		}
 		if !it.Whole {
 			fmt.Fprintf(&b, "Message %d is %d bytes, too big to show whole here: its frame holds its summary, and the file named by its full= attribute holds the whole message.\n", i+1, it.Size)
 		}
@@ -76,7 +79,7 @@ func Warnings(ws []string) string {
 // returns the message whole).
 func Channel(m maildir.Message, maxChars int, now time.Time) string {
 	var b strings.Builder
-	boundary := NewBoundary(m.From, m.To, m.OrigTo, m.ID, m.Kind, m.Content, string(m.Data))
+	boundary := NewBoundary(m.From, m.To, m.OrigTo, m.ID, m.Kind, m.Subject, m.InReplyTo, m.Content, string(m.Data))
 	b.WriteString(DataNotice)
 	b.WriteByte('\n')
 	attrs := messageAttrs(m, now)
@@ -107,10 +110,31 @@ func messageAttrs(m maildir.Message, now time.Time) []Attr {
 	if m.OrigTo != "" {
 		attrs = append(attrs, Attr{"to", attrField(m.To)}, Attr{"sent_to", attrField(m.OrigTo)}, Attr{"note", "forwarded"})
 	}
-	return append(attrs,
+	attrs = append(attrs,
 		Attr{"time", Stamp(m.Time)},
 		Attr{"ago", Ago(now, m.Time)},
 		Attr{"id", attrField(m.ID)})
+	return append(attrs, conversationAttrs(m)...)
+}
+
+// conversationAttrs are the attributes of a message's conversation, each
+// left out when it has none: its priority, subject, the message it
+// answers, and whether its sender asks for an acknowledgement.
+func conversationAttrs(m maildir.Message) []Attr {
+	var attrs []Attr
+	if m.Priority != maildir.PriorityNormal {
+		attrs = append(attrs, Attr{"priority", m.Priority.String()})
+	}
+	if m.Subject != "" {
+		attrs = append(attrs, Attr{"subject", attrField(m.Subject)})
+	}
+	if m.InReplyTo != "" {
+		attrs = append(attrs, Attr{"re", attrField(m.InReplyTo)})
+	}
+	if m.AckRequested {
+		attrs = append(attrs, Attr{"ack", "requested"})
+	}
+	return attrs
 }
 
 // peerTexts are the texts of s that come from outside the mailbox, in
@@ -119,7 +143,7 @@ func peerTexts(s maildir.Shown) []string {
 	texts := append([]string(nil), s.Warnings...)
 	for _, it := range s.Items {
 		m := it.Message
-		texts = append(texts, m.From, m.To, m.OrigTo, m.ID, m.Kind, m.Content, string(m.Data), it.FullText)
+		texts = append(texts, m.From, m.To, m.OrigTo, m.ID, m.Kind, m.Subject, m.InReplyTo, m.Content, string(m.Data), it.FullText)
 	}
 	return texts
 }

@@ -8,13 +8,26 @@ import (
 )
 
 // LegacyMessage is a message in the shape of the original's check reply:
-// {"from","to","timestamp","message":{"content","data"}} plus its id.
+// {"from","to","timestamp","message":{"content","data"}} plus its id, and
+// the conversation fields a message carries when it has them (a message
+// without them is exactly the original's). The conversation actions
+// (thread, search) add "time" and "read".
 type LegacyMessage struct {
 	ID        string      `json:"id"`
 	From      string      `json:"from"`
 	To        string      `json:"to"`
 	Timestamp string      `json:"timestamp"`
 	Message   LegacyInner `json:"message"`
+
+	Subject      string   `json:"subject,omitempty"`
+	InReplyTo    string   `json:"in_reply_to,omitempty"` // the id of the message this answers
+	References   []string `json:"references,omitempty"`  // the ids of its thread's history, oldest first
+	Thread       string   `json:"thread,omitempty"`      // the id of its conversation
+	Priority     string   `json:"priority,omitempty"`    // "high" or "urgent"; left out when normal
+	AckRequested bool     `json:"ack_requested,omitempty"`
+
+	Time string `json:"time,omitempty"` // thread, search: RFC 3339, UTC, microseconds
+	Read *bool  `json:"read,omitempty"` // thread, search: whether its recipient has read it
 }
 
 // LegacyInner is the "message" object of a LegacyMessage: content, data
@@ -124,3 +137,7 @@ func LegacyTime(t time.Time) string {
 	}
 	return t.Format("2006-01-02T15:04:05.000000")
 }
+
+// TimeLayout is RFC 3339 to the microsecond, the precision of the legacy
+// timestamps: the "time" of the conversation actions' messages.
+const TimeLayout = "2006-01-02T15:04:05.000000Z07:00"

@@ -30,6 +30,8 @@ type Reply struct {
 	Replayed     bool             `json:"replayed,omitempty"`   // a repeated idempotency_key: nothing was sent now
 	MessageID    string           `json:"message_id,omitempty"` // send: the id of the message
 	Delivery     *Delivery        `json:"delivery,omitempty"`   // message_status: what became of it
+	Deliveries   []Delivery       `json:"deliveries,omitzero"`  // sent: the outbox, newest first
+	Next         string           `json:"next,omitempty"`       // sent, thread, search: the cursor of the next page ("after")
 	ErrorCode    string           `json:"error_code,omitempty"`
 	Recoverable  *bool            `json:"recoverable,omitempty"`
 	Version      int              `json:"version,omitempty"`
@@ -61,7 +63,7 @@ type RecipientReply struct {
 	Message   string `json:"message,omitempty"`
 }
 
-// Delivery is what became of one message, as message_status returns it:
+// Delivery is what became of one message, as message_status and sent return it:
 // the core's delivery record, field for field.
 type Delivery struct {
 	ID        string      `json:"id"`
