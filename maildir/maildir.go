@@ -151,6 +151,8 @@ type Store struct {
 	watcher   atomic.Pointer[watch.Watcher] // set on first use, under watchOnce
 	unreads   unreadCache                   // summaries of new/ directories (unread.go)
 
+	searchMu sync.Mutex // one use of the search index at a time (indexsearch.go)
+
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
