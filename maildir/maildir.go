@@ -24,6 +24,8 @@
 //	  index/sessions.json     session token hashes (sha256), never tokens
 //	  index/rename.json       a rename under way (settled if its process died)
 //	  index/gc.stamp          when retention last ran (RFC 3339)
+//	  index/search.db         the search index, a cache of the message files
+//	                          (indexsearch.go)
 //	  index/*.lock            the locks guarding those files; identity.lock
 //	                          serialises renames, registrations, forgets
 //	  index/*.corrupt-<time>  an index or rename.json that could not be read,
