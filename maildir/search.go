@@ -153,6 +153,7 @@ func (st *Store) searchIndexed(ctx context.Context, p searchPlan) (SearchResult,
 			})
 			if next != 0 {
 				res.Next = formatCursor(next)
+				res.Messages = res.Messages[:p.limit] // without the one that told there is more
 			}
 			return err
 		})

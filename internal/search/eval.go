@@ -13,7 +13,8 @@ type Search struct {
 }
 
 // Search returns the documents matching s, newest first, and the cursor of
-// the next page (0 when there is none). Errors: ErrQuery for a prefix that
+// the next page (0 when there is none). It looks for one hit more than
+// s.Limit to know whether there is a next page: Accept sees it. Errors: ErrQuery for a prefix that
 // stands for too many terms.
 func (t *Tx) Search(s Search) (hits []Doc, next uint64, err error) {
 	it, err := t.plan(s)
@@ -34,8 +35,8 @@ func (t *Tx) Search(s Search) (hits []Doc, next uint64, err error) {
 			continue
 		}
 		hits = append(hits, d)
-		if s.Limit > 0 && len(hits) == s.Limit {
-			return hits, k, nil
+		if s.Limit > 0 && len(hits) > s.Limit { // one more: there is a next page
+			return hits[:s.Limit], hits[s.Limit-1].Key, nil
 		}
 	}
 	return hits, 0, nil
