@@ -235,6 +235,6 @@ func (st *Store) indexEntry(tx *search.Tx, box, sub, name string, stats *IndexSt
 	stats.Added++
 	return tx.Add(search.Doc{
 		ID: id, Folder: folder, Name: name,
-		From: m.From, To: box, Thread: m.ThreadID(), Time: m.Time,
+		From: m.From, To: box, Thread: m.ThreadID(), Time: sortTime(&m),
 	}, st.searchText(&m))
 }

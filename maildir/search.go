@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ipc-dev/ipc/internal/search"
 	"github.com/ipc-dev/ipc/internal/text"
@@ -251,7 +253,7 @@ func (st *Store) scanMine(ctx context.Context, me string, keep func(box string, 
 		}
 		m.Read = read
 		if keep(box, &m) {
-			out = append(out, scanned{search.KeyOf(m.Time), m})
+			out = append(out, scanned{search.KeyOf(sortTime(&m)), m})
 		}
 	}
 	for _, sub := range []string{dirNew, dirCur} {
@@ -293,7 +295,7 @@ func (st *Store) searchScan(ctx context.Context, p searchPlan) (SearchResult, er
 	q := p.q
 	all, err := st.scanMine(ctx, p.me, func(box string, m *Message) bool {
 		return (q.From == "" || m.From == q.From) && (q.To == "" || box == q.To) &&
-			(q.Thread == "" || m.ThreadID() == q.Thread) && (q.Since.IsZero() || !m.Time.Before(q.Since)) &&
+			(q.Thread == "" || m.ThreadID() == q.Thread) && (q.Since.IsZero() || !sortTime(m).Before(q.Since)) &&
 			st.inScope(p, box, m) && st.matchesText(q, m)
 	})
 	if err != nil {
@@ -306,12 +308,26 @@ func (st *Store) searchScan(ctx context.Context, p searchPlan) (SearchResult, er
 			continue
 		}
 		if len(res.Messages) == p.limit {
-			res.Next = formatCursor(search.KeyOf(res.Messages[len(res.Messages)-1].Time))
+			res.Next = formatCursor(search.KeyOf(sortTime(&res.Messages[len(res.Messages)-1])))
 			break
 		}
 		res.Messages = append(res.Messages, h.msg)
 	}
 	return res, nil
+}
+
+// sortTime is the time that orders a message in search and threads: its
+// time, made precise by its file name's microseconds when the header gave
+// whole seconds only (a Date header, from other tools), so that fewer
+// messages tie.
+func sortTime(m *Message) time.Time {
+	if m.Time.Nanosecond() != 0 {
+		return m.Time
+	}
+	if us := nameTime(filepath.Base(m.Path)); us/1e6 == m.Time.Unix() {
+		return timeFromMicros(us)
+	}
+	return m.Time
 }
 
 // cmpKey orders by key, then id.

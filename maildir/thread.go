@@ -96,7 +96,7 @@ func (st *Store) threadScan(ctx context.Context, p searchPlan) (MessagePage, err
 			continue
 		}
 		if len(page.Messages) == p.limit {
-			page.Next = formatCursor(search.KeyOf(page.Messages[len(page.Messages)-1].Time))
+			page.Next = formatCursor(search.KeyOf(sortTime(&page.Messages[len(page.Messages)-1])))
 			break
 		}
 		page.Messages = append(page.Messages, h.msg)
