@@ -2,8 +2,8 @@ package maildir
 
 import (
 	"bytes"
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"

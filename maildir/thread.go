@@ -103,4 +103,3 @@ func (st *Store) threadScan(ctx context.Context, p searchPlan) (MessagePage, err
 	}
 	return page, nil
 }
-

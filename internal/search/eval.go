@@ -96,7 +96,3 @@ func (t *Tx) plan(s Search) (iterator, error) {
 	its = append(its, newOr(newTermIter(t.post, toTerm(s.Me)), newTermIter(t.post, fromTerm(s.Me))))
 	return its, nil
 }
-
-
-
-
