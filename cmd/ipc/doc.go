@@ -29,6 +29,11 @@ Messaging:
   watch [--json]           print mail as it lands, until Ctrl-C
   history [-n N] [--json]  your read mail, newest last
   read ID [--json]         one message again, by id
+  search QUERY... [--from A] [--to B] [--thread ID] [--since 2h] [--unread]
+                           your mail holding every term, newest first:
+                           "a phrase", prefix*, -n N, --after CURSOR, --json
+  thread ID [-n N] [--json]
+                           a conversation, oldest first, read and unread
   status ID [--json]       what became of a message you sent
   ack ID                   acknowledge a message you received
   list [--json]            registered agents: online now, last seen
