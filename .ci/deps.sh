@@ -10,10 +10,11 @@ M=github.com/ipc-dev/ipc
 
 # package            may import (space-separated, relative to the module)
 arrows=$(cat <<'TABLE'
-maildir              internal/durable internal/watch internal/text
+maildir              internal/durable internal/watch internal/text internal/search
 internal/durable     -
 internal/watch       -
 internal/text        -
+internal/search      -
 internal/wire        -
 internal/readcount   -
 internal/rootfile    internal/wire

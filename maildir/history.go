@@ -82,18 +82,12 @@ func (st *Store) readHistory(ctx context.Context, op Op, id string, names []stri
 
 // pageLimit checks the cursor and limit of pg, giving def for no limit.
 func pageLimit(op Op, id string, pg Page, def int) (int, error) {
-	if pg.Limit < 0 {
-		return 0, errorf(op, BadRequest, id, "the page limit must not be negative (got %d)", pg.Limit)
-	}
 	if pg.After != "" {
 		if err := checkMsgID(op, id, pg.After); err != nil {
 			return 0, errorf(op, BadRequest, id, "the cursor %q is not a message id: pass the next of a previous page", text.Cut(pg.After, 80))
 		}
 	}
-	if pg.Limit == 0 {
-		return def, nil
-	}
-	return pg.Limit, nil
+	return pageSize(op, id, pg.Limit, def, 0)
 }
 
 // pageOlder returns the limit newest of names (maildir names, with or

@@ -24,6 +24,8 @@
 //	  index/sessions.json     session token hashes (sha256), never tokens
 //	  index/rename.json       a rename under way (settled if its process died)
 //	  index/gc.stamp          when retention last ran (RFC 3339)
+//	  index/search.db         the search index, a cache of the message files
+//	                          (indexsearch.go)
 //	  index/*.lock            the locks guarding those files; identity.lock
 //	                          serialises renames, registrations, forgets
 //	  index/*.corrupt-<time>  an index or rename.json that could not be read,
@@ -150,6 +152,8 @@ type Store struct {
 	watchOnce sync.Once
 	watcher   atomic.Pointer[watch.Watcher] // set on first use, under watchOnce
 	unreads   unreadCache                   // summaries of new/ directories (unread.go)
+
+	searchMu sync.Mutex // one use of the search index at a time (indexsearch.go)
 
 	ctx    context.Context
 	cancel context.CancelFunc

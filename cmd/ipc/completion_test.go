@@ -23,7 +23,7 @@ var completionCases = []struct {
 	exact bool
 }{
 	{[]string{""}, []string{"send", "broadcast", "check", "completion", "help"}, false},
-	{[]string{"se"}, []string{"send", "sent", "serve"}, true},
+	{[]string{"se"}, []string{"search", "send", "sent", "serve"}, true},
 	{[]string{"send", ""}, []string{"alice", "bob"}, true},
 	{[]string{"send", "b"}, []string{"bob"}, true},
 	{[]string{"send", "bob", ""}, nil, true}, // message text

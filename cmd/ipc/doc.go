@@ -37,6 +37,11 @@ Messaging:
   read ID [--json]         one message again, by id
   sent [-n N] [--after ID] your outbox, newest first: id, time, to, state,
                            subject
+  search QUERY... [--from A] [--to B] [--thread ID] [--since 2h] [--unread]
+                           your mail holding every term, newest first:
+                           "a phrase", prefix*, -n N, --after CURSOR, --json
+  thread ID [-n N] [--json]
+                           a conversation, oldest first, read and unread
   status ID [--json]       what became of a message you sent
   ack ID                   acknowledge a message you received (one shown
                            with "Acknowledgement requested" asks for it)

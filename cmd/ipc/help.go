@@ -97,6 +97,14 @@ var commandDocs = map[string]commandDoc{
 			"and ipc sent then say acknowledged.",
 		env: sessionEnv, settings: true, examples: []string{"ipc ack ID", "ipc ack --json ID"},
 	},
+	"search": {
+		about: "Terms all match; \"a phrase\" matches in order; auth* is a prefix; from:A to:B\n" +
+			"thread:ID since:2h work inline too. Nothing is marked read. The index\n" +
+			"(index/search.db) is a cache of the files, rebuilt when missing or damaged.",
+		env: sessionEnv, settings: true,
+		examples: []string{"ipc search auth module", `ipc search "freeze the branch" --from alice`, "ipc search deploy* --since 3d --json"},
+	},
+	"thread": {about: "Nothing is marked read.", env: sessionEnv, settings: true, examples: []string{"ipc thread ID", "ipc thread ID --json"}},
 	"list":   {about: "Needs no identity.", env: mailboxEnv, settings: true, examples: []string{"ipc list", "ipc list --json"}},
 	"rename": {about: "The old name forwards to the new one for 2 hours.", env: sessionEnv, settings: true, examples: []string{"ipc --as bob rename robert"}},
 	"gc":     {about: "Servers apply retention on their own; this applies it now.", env: mailboxEnv, settings: true, examples: []string{"ipc gc", "IPC_RETENTION=7d ipc gc"}},

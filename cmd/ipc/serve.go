@@ -71,6 +71,17 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer st.Close()
+	// The search index is kept current as mail lands, so that searches
+	// through this server find it so; the loop ends before the store closes.
+	indexCtx, stopIndexing := context.WithCancel(ctx)
+	indexing := make(chan struct{})
+	go func() {
+		defer close(indexing)
+		if err := st.KeepIndexed(indexCtx); err != nil {
+			logf("ipc serve: keeping the search index: %v", err)
+		}
+	}()
+	defer func() { stopIndexing(); <-indexing }()
 	err = socket.Run(ctx, st, cfg, *grace, func(srv *socket.Server, rs socket.RunState) {
 		if rs.Notice != "" {
 			logf("ipc serve: WARNING: %s", rs.Notice)

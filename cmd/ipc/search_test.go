@@ -1,0 +1,105 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// cliSearch runs ipc search --json as who and returns the contents found.
+func cliSearch(t *testing.T, home, who string, args ...string) ([]string, jsonSearch) {
+	t.Helper()
+	out := mustIPC(t, home, who, "", append([]string{"search", "--json"}, args...)...)
+	var res jsonSearch
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("search --json: %v\n%s", err, out)
+	}
+	var got []string
+	for _, m := range res.Results {
+		got = append(got, m.Message.Content)
+	}
+	return got, res
+}
+
+func TestSearchCommand(t *testing.T) {
+	home := t.TempDir()
+	mustIPC(t, home, "alice", "", "send", "bob", "the auth module is ready")
+	mustIPC(t, home, "carol", "", "send", "bob", "lunch at noon")
+	mustIPC(t, home, "carol", "", "send", "dave", "dave's auth secret")
+
+	out := mustIPC(t, home, "bob", "", "search", "auth")
+	if !strings.Contains(out, "alice -> bob  [unread]") || !strings.Contains(out, "the auth module is ready") || strings.Contains(out, "secret") {
+		t.Fatalf("search auth as bob:\n%s", out)
+	}
+	if got, _ := cliSearch(t, home, "bob", "--from", "carol"); !slices.Equal(got, []string{"lunch at noon"}) {
+		t.Fatalf("--from carol: %q", got)
+	}
+	if got, _ := cliSearch(t, home, "bob", `"module is"`, "--since", "1h"); len(got) != 1 {
+		t.Fatalf("phrase since 1h: %q", got)
+	}
+	if got, res := cliSearch(t, home, "bob", "au*", "--unread"); len(got) != 1 || !res.Results[0].Unread || res.Results[0].Time == "" {
+		t.Fatalf("prefix unread: %+v", res)
+	}
+	mustIPC(t, home, "bob", "", "check")
+	if got, _ := cliSearch(t, home, "bob", "auth", "--unread"); len(got) != 0 {
+		t.Fatalf("unread after check: %q", got)
+	}
+	// Paging: one a page, newest first, to the end.
+	first, res := cliSearch(t, home, "bob", "--from", "alice", "--to", "bob", "-n", "1")
+	if len(first) != 1 || res.Next != "" {
+		t.Fatalf("one hit, no next: %+v", res)
+	}
+	all, res := cliSearch(t, home, "bob", "--to", "bob", "-n", "1")
+	if len(all) != 1 || res.Next == "" {
+		t.Fatalf("page 1: %+v", res)
+	}
+	more, res := cliSearch(t, home, "bob", "--to", "bob", "-n", "1", "--after", res.Next)
+	if len(more) != 1 || more[0] == all[0] {
+		t.Fatalf("page 2: %q after %q", more, all)
+	}
+	for _, bad := range [][]string{{"search"}, {"search", `"open`}, {"search", "a*"}, {"search", "x", "--since", "yesterday"}, {"search", "x", "--after", "nope"}} {
+		r := ipc(t, home, "bob", "", bad...)
+		if r.code == 0 || !strings.Contains(r.stderr, "bad_request") && !strings.Contains(r.stderr, "usage") {
+			t.Errorf("ipc %q: exit %d, %s", bad, r.code, r.stderr)
+		}
+	}
+}
+
+func TestThreadCommand(t *testing.T) {
+	home := t.TempDir()
+	var sent struct {
+		ID string `json:"id"`
+	}
+	out := mustIPC(t, home, "alice", "", "send", "--json", "bob", "ship on friday?")
+	if err := json.Unmarshal([]byte(out), &sent); err != nil || sent.ID == "" {
+		t.Fatalf("send --json: %v %s", err, out)
+	}
+	mustIPC(t, home, "alice", "", "send", "bob", "unrelated")
+	// A reply in the thread, as a mail reader would write it.
+	reply := "From: carol\nTo: bob\nX-IPC-Time: 2099-01-01T00:00:00Z\nIn-Reply-To: <" + sent.ID + "@ipc>\n" +
+		"References: <" + sent.ID + "@ipc>\nSubject: Re: ship\n\nyes, friday\n"
+	if err := os.WriteFile(filepath.Join(home, "mail", "bob", "new", "4070908800.M1P1Q1.reply"), []byte(reply), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var th jsonThread
+	if err := json.Unmarshal([]byte(mustIPC(t, home, "bob", "", "thread", "--json", sent.ID)), &th); err != nil {
+		t.Fatal(err)
+	}
+	if len(th.Messages) != 2 || th.Messages[0].Message.Content != "ship on friday?" || th.Messages[1].InReplyTo != sent.ID || !th.Messages[1].Unread {
+		t.Fatalf("thread --json: %+v", th)
+	}
+	text := mustIPC(t, home, "bob", "", "thread", "4070908800.M1P1Q1.reply")
+	if !strings.Contains(text, "↳ re: "+sent.ID) || !strings.Contains(text, "[unread]  Re: ship") || strings.Contains(text, "unrelated") {
+		t.Fatalf("thread as bob:\n%s", text)
+	}
+	if r := ipc(t, home, "carol", "", "thread", sent.ID); r.code == 0 || !strings.Contains(r.stderr, "not_found") {
+		t.Fatalf("carol's thread of mail she never had: exit %d %s", r.code, r.stderr)
+	}
+	// Reading a thread marks nothing read.
+	if got := checkJSON(t, home, "bob"); len(got.Messages) != 3 {
+		t.Fatalf("bob's unread after thread: %d", len(got.Messages))
+	}
+}

@@ -1,0 +1,266 @@
+package maildir
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/ipc-dev/ipc/internal/search"
+)
+
+// The search index (index/search.db, package internal/search) is a cache of
+// the message files: senders never touch it, and whoever searches first
+// catches it up with the files (indexcatchup.go). It is opened for one
+// operation at a time, so that the CLI's searches and a server's share it
+// through bbolt's file lock, and a Store uses it one operation at a time.
+// An index that is missing or damaged is rebuilt from the files; one that
+// cannot be written (a full disk, a read-only mailbox) is passed by: the
+// search scans the files instead.
+
+// searchIndexFile is the index's name under index/.
+const searchIndexFile = "search.db"
+
+// indexLockWait bounds the wait for another process's use of the index;
+// past it a search scans the files.
+const indexLockWait = 5 * time.Second
+
+// IndexStats describes an index after catching it up or rebuilding it.
+type IndexStats struct {
+	Docs    int64         // messages indexed
+	Added   int           // messages indexed by this call
+	Moved   int           // messages found in a new place (read, renamed)
+	Dropped int           // messages gone from the files
+	Size    int64         // the index file's bytes
+	Took    time.Duration // how long the call took
+	Rebuilt bool          // the index was missing, damaged or full of garbage and was built anew
+}
+
+func (st *Store) searchIndexPath() string { return filepath.Join(st.root, indexDir, searchIndexFile) }
+
+// withIndex opens the index, runs fn on it and closes it. A damaged index
+// is removed and fn runs again on a new one (rebuilt reports it).
+func (st *Store) withIndex(fn func(*search.Index) error) (rebuilt bool, err error) {
+	st.searchMu.Lock()
+	defer st.searchMu.Unlock()
+	path := st.searchIndexPath()
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		rebuilt = true // built from nothing: a first use, or one removed
+	}
+	for attempt := 1; ; attempt++ {
+		err = st.useIndex(path, fn)
+		if !errors.Is(err, search.ErrCorrupt) || attempt == 2 {
+			return rebuilt, err
+		}
+		st.opts.Logf("maildir: the search index %s is damaged (%v): rebuilding it from the files", path, err)
+		if rerr := os.Remove(path); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+			return rebuilt, rerr
+		}
+		rebuilt = true
+	}
+}
+
+func (st *Store) useIndex(path string, fn func(*search.Index) error) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	ix, err := search.Open(path, indexLockWait)
+	if err != nil {
+		return err
+	}
+	err = fn(ix)
+	if cerr := ix.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// CatchUpIndex brings the search index up to date with the files: a few
+// stats when nothing changed, a listing of each directory that did. It
+// builds the index when there is none and rebuilds a damaged one.
+func (st *Store) CatchUpIndex(ctx context.Context) (IndexStats, error) {
+	start := time.Now()
+	var stats IndexStats
+	rebuilt, err := st.withIndex(func(ix *search.Index) error {
+		var err error
+		stats, err = st.catchUp(ctx, ix)
+		return err
+	})
+	stats.Rebuilt = stats.Rebuilt || rebuilt
+	stats.Took = time.Since(start)
+	return stats, err
+}
+
+// RebuildIndex builds the search index anew from the files.
+func (st *Store) RebuildIndex(ctx context.Context) (IndexStats, error) {
+	st.searchMu.Lock()
+	err := os.Remove(st.searchIndexPath())
+	st.searchMu.Unlock()
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return IndexStats{}, err
+	}
+	stats, err := st.CatchUpIndex(ctx)
+	stats.Rebuilt = true
+	return stats, err
+}
+
+// indexDebounce gathers the wake-ups of a burst of deliveries into one
+// catch-up; indexEvery catches up even without one (a missed event).
+const (
+	indexDebounce = 100 * time.Millisecond
+	indexEvery    = time.Minute
+)
+
+// KeepIndexed keeps the search index current until ctx ends: it catches up
+// when the watcher says mail landed in or left a mailbox (debounced), and
+// once a minute regardless, so that searches through a long-running server
+// find it current. It returns nil when ctx ends.
+func (st *Store) KeepIndexed(ctx context.Context) error {
+	wake, stop, err := st.watchMailboxes(ctx)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	tick := time.NewTicker(indexEvery)
+	defer tick.Stop()
+	for {
+		if _, err := st.CatchUpIndex(ctx); err != nil && ctx.Err() == nil {
+			st.opts.Logf("maildir: catching up the search index: %v", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-wake:
+		case <-tick.C:
+		}
+		select { // let a burst of deliveries land
+		case <-ctx.Done():
+			return nil
+		case <-time.After(indexDebounce):
+		}
+		drain(wake)
+	}
+}
+
+func drain(ch <-chan struct{}) {
+	for {
+		select {
+		case <-ch:
+		default:
+			return
+		}
+	}
+}
+
+// watchMailboxes sends on wake when a mailbox's new/ or cur/ changes or a
+// mailbox appears. Its goroutine ends with stop (or ctx).
+func (st *Store) watchMailboxes(ctx context.Context) (<-chan struct{}, func(), error) {
+	mail := filepath.Join(st.root, mailDir)
+	rootCh, cancelRoot, err := st.subscribe(mail)
+	if err != nil {
+		return nil, nil, err
+	}
+	wake := make(chan struct{}, 1)
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer cancelRoot()
+		var relays sync.WaitGroup
+		defer relays.Wait() // after the subscriptions are cancelled: ctx has ended
+		subs := map[string]func(){}
+		defer func() {
+			for _, c := range subs {
+				c()
+			}
+		}()
+		merged := make(chan struct{}, 1)
+		forward := func(ch <-chan struct{}) {
+			// Each subscription's channel is drained by its own relay,
+			// which ends when ctx does.
+			relays.Go(func() {
+				for {
+					select {
+					case <-ctx.Done():
+						return
+					case <-ch:
+						select {
+						case merged <- struct{}{}:
+						default:
+						}
+					}
+				}
+			})
+		}
+		resubscribe := func() {
+			boxes, _ := listDir(mail)
+			for _, b := range boxes {
+				for _, sub := range []string{dirNew, dirCur} {
+					dir := st.boxPath(b, sub)
+					if _, ok := subs[dir]; ok {
+						continue
+					}
+					if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+						continue
+					}
+					ch, c, err := st.watcher.Load().Subscribe(dir)
+					if err == nil {
+						subs[dir] = c
+						forward(ch)
+					}
+				}
+			}
+		}
+		resubscribe()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-rootCh:
+				resubscribe()
+			case <-merged:
+			}
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	return wake, func() { cancel(); <-done }, nil
+}
+
+// largeFileOf is the path of the file holding a large message's text, or "".
+func largeFileOf(m *Message) string {
+	if len(m.Data) == 0 || !bytes.Contains(m.Data, []byte("large_message_file")) {
+		return ""
+	}
+	var d struct {
+		File string `json:"large_message_file"`
+	}
+	if json.Unmarshal(m.Data, &d) != nil {
+		return ""
+	}
+	return d.File
+}
+
+// maxIndexedLarge bounds the text of a large message's file that is indexed.
+const maxIndexedLarge = 1 << 20
+
+// searchText is the text of a message that search matches: its subject, its
+// content and, for a large message, the start of its file's text.
+func (st *Store) searchText(m *Message) string {
+	t := m.Subject + "\n" + m.Content
+	if path := largeFileOf(m); path != "" && filepath.Dir(path) == filepath.Join(st.root, largeDir) {
+		if f, err := os.Open(path); err == nil {
+			b, _ := io.ReadAll(io.LimitReader(f, maxIndexedLarge))
+			f.Close()
+			t += "\n" + string(b)
+		}
+	}
+	return t
+}
