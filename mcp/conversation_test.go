@@ -5,15 +5,6 @@ import (
 	"testing"
 )
 
-// skipUnbuilt skips a test of an operation the core does not provide yet
-// (its placeholder answers internal "... is not built yet").
-func skipUnbuilt(t *testing.T, p *peer, name string, args map[string]any) {
-	t.Helper()
-	if text, isErr := p.call(name, args); isErr && strings.Contains(text, "not built yet") {
-		t.Skipf("the core does not provide this yet: %s", text)
-	}
-}
-
 // TestSendConversationMCP: subject, priority, ack and reply_to on send and
 // subject and priority on broadcast reach check's frames, with the
 // acknowledgement asked for in words; bad values are bad_request and an id
@@ -60,7 +51,6 @@ func TestMailThreadAndSearch(t *testing.T) {
 	alice := newPeer(t, root, Config{ID: "alice"})
 	bob := newPeer(t, root, Config{ID: "bob"})
 	first := sentID(t, alice.ok("send", map[string]any{"from_id": "alice", "to_id": "bob", "content": "what about the auth module?", "subject": "auth"}))
-	skipUnbuilt(t, bob, "mail", map[string]any{"message_id": first, "thread": true})
 
 	// Unread by bob: listed, its text not shown.
 	th := bob.ok("mail", map[string]any{"message_id": first, "thread": true})
