@@ -50,6 +50,20 @@ func (s *Session) Search(ctx context.Context, q SearchQuery) (SearchResult, erro
 	return s.st.searchScan(ctx, p)
 }
 
+// ParseSince reads a time bound as every door takes it: a duration before
+// now ("90m", "2h", "3d", "1w"), an RFC 3339 time, or a date (YYYY-MM-DD,
+// midnight local time); "" is no bound. Errors: BadRequest.
+func ParseSince(op Op, s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := search.ParseSince(s, now)
+	if err != nil {
+		return time.Time{}, errorf(op, BadRequest, "", "%s", queryMsg(err))
+	}
+	return t, nil
+}
+
 // queryMsg is an engine's query error as a sentence.
 func queryMsg(err error) string {
 	return strings.TrimPrefix(err.Error(), search.ErrQuery.Error()+": ")

@@ -69,7 +69,7 @@ func (s *Server) mail(ctx context.Context, a mailArgs) (string, error) {
 		if a.Thread || a.MessageID != "" {
 			q.Thread = a.MessageID
 		}
-		since, err := parseSince(a.Since, time.Now())
+		since, err := maildir.ParseSince("mail", a.Since, time.Now())
 		if err != nil {
 			return "", err
 		}
@@ -93,30 +93,6 @@ func (s *Server) mail(ctx context.Context, a mailArgs) (string, error) {
 		return present.Delivery(d), nil
 	}
 	return s.sent(ctx, sess, a.After)
-}
-
-// parseSince reads since: an RFC 3339 time, or a duration ("24h") back
-// from now. Errors: BadRequest.
-func parseSince(since string, now time.Time) (time.Time, error) {
-	if since == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse(time.RFC3339, since); err == nil {
-		return t, nil
-	}
-	if d, err := time.ParseDuration(since); err == nil && d > 0 {
-		return now.Add(-d), nil
-	}
-	return time.Time{}, &maildir.Error{Op: "mail", Kind: maildir.BadRequest,
-		Msg: fmt.Sprintf("since %q is neither an RFC 3339 time (2025-01-02T15:04:05Z) nor a duration (24h)", present.Field(cutArg(since)))}
-}
-
-// cutArg bounds an argument quoted in an error.
-func cutArg(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }
 
 // mailPage is how many messages a thread or search result asks for: the

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ipc-dev/ipc/internal/search"
 	"github.com/ipc-dev/ipc/internal/text"
 	"github.com/ipc-dev/ipc/maildir"
 )
@@ -35,10 +34,12 @@ func runSearch(ctx context.Context, c *cli, args []string) error {
 		Text: strings.Join(pos, " "), From: *from, To: *to, Thread: *thread, Unread: *unread,
 		Page: maildir.Page{Limit: *limit, After: *after}, Scan: *scan,
 	}
-	if *since != "" {
-		if q.Since, err = search.ParseSince(*since, time.Now()); err != nil {
-			return usageError("--since: %s", strings.TrimPrefix(err.Error(), search.ErrQuery.Error()+": "))
+	if q.Since, err = maildir.ParseSince(maildir.OpSearch, *since, time.Now()); err != nil {
+		msg := err.Error()
+		if e, ok := err.(*maildir.Error); ok {
+			msg = e.Msg
 		}
+		return usageError("--since: %s", msg)
 	}
 	if q.Text == "" && q.From == "" && q.To == "" && q.Thread == "" && q.Since.IsZero() && !q.Unread {
 		return usageError("search: want a query: ipc search WORDS, \"a phrase\", prefix*, or a filter such as --from")
