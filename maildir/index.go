@@ -154,9 +154,9 @@ func (ix *index[T]) update(fn func(*T) error) error {
 		if !errors.As(err, &ce) {
 			return err
 		}
-		aside := fmt.Sprintf("%s.corrupt-%s", ix.path, time.Now().UTC().Format("20060102T150405.000000000"))
-		if rerr := os.Rename(ix.path, aside); rerr != nil {
-			return fmt.Errorf("quarantine %s: %w", ix.path, rerr)
+		aside, rerr := setAside(ix.path)
+		if rerr != nil {
+			return rerr
 		}
 		ix.st.opts.Logf("maildir: %v; moved aside to %s and rebuilt", err, aside)
 		v, write = ix.rebuilt(), true
@@ -215,3 +215,13 @@ func sameStamp(a, b fs.FileInfo) bool {
 // maxIndexSize bounds what is read from an index file (a guard against a
 // file replaced by something huge).
 const maxIndexSize = 64 << 20
+
+// setAside moves the index file at path that cannot be used to
+// <path>.corrupt-<time>, where a human can look at it, and returns that name.
+func setAside(path string) (string, error) {
+	aside := fmt.Sprintf("%s.corrupt-%s", path, time.Now().UTC().Format("20060102T150405.000000000"))
+	if err := os.Rename(path, aside); err != nil {
+		return "", fmt.Errorf("quarantine %s: %w", path, err)
+	}
+	return aside, nil
+}

@@ -8,9 +8,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/ipc-dev/ipc/internal/durable"
 	"github.com/ipc-dev/ipc/internal/search"
 )
 
@@ -68,6 +70,15 @@ func (st *Store) withIndex(fn func(*search.Index) error) (rebuilt bool, err erro
 func (st *Store) useIndex(path string, fn func(*search.Index) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
+	}
+	// Opening follows a link and blocks reading a FIFO: anything but a
+	// regular file is set aside first, and a new index built.
+	if info, err := os.Lstat(path); err == nil && !info.Mode().IsRegular() {
+		aside, err := setAside(path)
+		if err != nil {
+			return err
+		}
+		st.opts.Logf("maildir: the search index %s is not a regular file (%s): moved aside to %s, rebuilding it", path, info.Mode().Type(), aside)
 	}
 	ix, err := search.Open(path, indexLockWait)
 	if err != nil {
@@ -256,10 +267,14 @@ const maxIndexedLarge = 1 << 20
 func (st *Store) searchText(m *Message) string {
 	t := m.Subject + "\n" + m.Content
 	if path := largeFileOf(m); path != "" && filepath.Dir(path) == filepath.Join(st.root, largeDir) {
-		if f, err := os.Open(path); err == nil {
-			b, _ := io.ReadAll(io.LimitReader(f, maxIndexedLarge))
+		// The path comes from the sender's data: only a regular file of
+		// large/, opened without following a link or blocking on a FIFO.
+		if f, err := durable.OpenNoFollow(path); err == nil {
+			if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
+				b, _ := io.ReadAll(io.LimitReader(f, maxIndexedLarge))
+				t += "\n" + strings.ToValidUTF8(string(b), "\uFFFD")
+			}
 			f.Close()
-			t += "\n" + string(b)
 		}
 	}
 	return t

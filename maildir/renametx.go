@@ -242,9 +242,12 @@ func (st *Store) settleRename() error {
 	}
 	tx := &renameTx{}
 	if err := json.Unmarshal(b, &tx.renameIntent); err != nil || !ValidID(tx.Old) || !ValidID(tx.New) {
-		aside := fmt.Sprintf("%s.corrupt-%s", st.intentPath(), time.Now().UTC().Format("20060102T150405.000000000"))
+		aside, rerr := setAside(st.intentPath())
+		if rerr != nil {
+			return rerr
+		}
 		st.opts.Logf("maildir: %s is corrupt (%v); moved aside to %s", st.intentPath(), err, aside)
-		return os.Rename(st.intentPath(), aside)
+		return nil
 	}
 	committed, err := st.renameCommitted(tx)
 	if err != nil {
