@@ -14,6 +14,9 @@ type Agent struct {
 	Registered time.Time
 	LastSeen   time.Time // last activity or heartbeat
 	Online     bool      // a live process acts as it now
+	Unread     int       // messages in its new/
+	Doing      string    // what it says it is doing (SetDoing), or ""
+	DoingAt    time.Time // when it said so
 }
 
 // Agents lists every registered agent, sorted by id, with its last-seen
