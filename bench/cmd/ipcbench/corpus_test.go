@@ -71,3 +71,42 @@ func TestWriteCorpus(t *testing.T) {
 		t.Errorf("the coordinator read %d of %d, want %d", leadRead, toLead, want)
 	}
 }
+
+// TestSearchMix checks that every query of the mix asks for words the
+// corpus holds, and that the rare one is rare.
+func TestSearchMix(t *testing.T) {
+	c, err := writeCorpus(context.Background(), t.TempDir(), 2000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mix := searchMix(c)
+	if len(mix) != 8 {
+		t.Fatalf("%d queries, want 8", len(mix))
+	}
+	for _, sc := range mix {
+		if prefix, ok := strings.CutSuffix(sc.q.Text, "*"); ok {
+			var holding int
+			for r, w := range vocabulary() {
+				if strings.HasPrefix(w, prefix) && c.df[r] > 0 {
+					holding++
+				}
+			}
+			if holding < 2 {
+				t.Errorf("%s: %d words in the corpus start with %q", sc.name, holding, prefix)
+			}
+			continue
+		}
+		for _, w := range strings.Fields(strings.Trim(sc.q.Text, `"`)) {
+			r, ok := rankOf[w]
+			if !ok || c.df[r] == 0 {
+				t.Errorf("%s: %q is in no message", sc.name, w)
+			}
+			if sc.name == "rare term" && (c.df[r] < 2 || c.df[r] > 10) {
+				t.Errorf("the rare term %q is in %d messages", w, c.df[r])
+			}
+		}
+	}
+	if d := describeMix(mix, c); !strings.Contains(d, "--unread") || !strings.Contains(d, "--from worker3") {
+		t.Errorf("describeMix: %s", d)
+	}
+}
