@@ -251,7 +251,7 @@ func (b *bench) quantiles(prefix string, samples []time.Duration, qs ...float64)
 // sent before it, and stops the loop once it has caught up with its own:
 // neither catch-up is timed, the loop's work during the sends is.
 func benchSendIndexed(ctx context.Context, b *bench, st *maildir.Store, lead *maildir.Session) error {
-	rounds, per := b.n(6, 10), b.n(50, 200)
+	rounds, per := b.n(4, 10), b.n(250, 1000)
 	body := strings.Repeat("deploy the auth module after review ", 6)[:200]
 	var on, off sendRound
 	send := func(into *sendRound) error {
