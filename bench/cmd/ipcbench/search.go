@@ -76,26 +76,32 @@ func benchSearch(ctx context.Context, b *bench) error {
 	}
 	reps, scanReps := b.n(30, 30), b.n(10, 3)
 	b.stage("search: %d queries × %d with the index, × %d scanning", len(mix), reps, scanReps)
-	var indexed, scanned []time.Duration
+	indexed := make([][]time.Duration, len(mix)) // per query
+	scanned := make([][]time.Duration, len(mix))
 	for r := 0; r < reps; r++ {
-		for _, sc := range mix {
+		for i, sc := range mix {
 			d, err := timeSearch(ctx, lead, sc.q)
 			if err != nil {
 				return fmt.Errorf("%s: %w", sc.name, err)
 			}
-			indexed = append(indexed, d)
+			indexed[i] = append(indexed[i], d)
 			if r < scanReps {
 				q := sc.q
 				q.Scan = true
 				if d, err = timeSearch(ctx, lead, q); err != nil {
 					return fmt.Errorf("%s, scanning: %w", sc.name, err)
 				}
-				scanned = append(scanned, d)
+				scanned[i] = append(scanned[i], d)
 			}
 		}
 	}
-	b.quantiles("search_index", indexed, 0.5, 0.95)
-	b.quantiles("search_scan", scanned, 0.5, 0.95)
+	b.quantiles("search_index", slices.Concat(indexed...), 0.5, 0.95)
+	b.quantiles("search_scan", slices.Concat(scanned...), 0.5, 0.95)
+	perQuery := make([]string, len(mix))
+	for i, sc := range mix {
+		perQuery[i] = fmt.Sprintf("%s %.3f / %.0f", sc.name, medianMS(indexed[i]), medianMS(scanned[i]))
+	}
+	b.notes = append(b.notes, "search p50 per query, index / scan (ms): "+strings.Join(perQuery, "; "))
 	b.notes = append(b.notes, searchReference)
 
 	return benchSendIndexed(ctx, b, st, lead)
@@ -188,14 +194,16 @@ func searchMix(c *corpus) []searchCase {
 	}
 }
 
-// rareWord is the rarest made-up word found in 2 to 10 messages.
+// rareWord is the made-up word found in the fewest messages, two or
+// more.
 func rareWord(c *corpus, words []string) string {
+	best := words[len(words)-1]
 	for r := len(words) - 1; r >= len(commonWords); r-- {
-		if d := c.df[r]; d >= 2 && d <= 10 {
-			return words[r]
+		if d := c.df[r]; d >= 2 && (c.df[rankOf[best]] < 2 || d < c.df[rankOf[best]]) {
+			best = words[r]
 		}
 	}
-	return words[len(words)-1]
+	return best
 }
 
 // phraseOf is two neighbouring words of a sentence, the first pair of
@@ -297,8 +305,8 @@ func benchSendIndexed(ctx context.Context, b *bench, st *maildir.Store, lead *ma
 			}
 		}
 	}
-	b.value("send_index_on_p50_ms", "ms", medianMS(on.samples))
-	b.value("send_index_off_p50_ms", "ms", medianMS(off.samples))
+	b.latency("send_index_on", on.samples)
+	b.latency("send_index_off", off.samples)
 	b.rate("send_index_on_msgs_per_s", "msgs/s", len(on.samples), on.took)
 	b.rate("send_index_off_msgs_per_s", "msgs/s", len(off.samples), off.took)
 	return nil
