@@ -23,6 +23,11 @@ type disagreement struct{ msg string }
 
 func (e disagreement) Error() string { return e.msg }
 
+// searcher is what a search is made through: a session of the core.
+type searcher interface {
+	Search(ctx context.Context, q maildir.SearchQuery) (maildir.SearchResult, error)
+}
+
 // searchCase is one query of the fixed mix.
 type searchCase struct {
 	name string
@@ -114,7 +119,7 @@ func (b *bench) stage(format string, args ...any) {
 
 // timeSearch runs one search and times it. A search that had to rebuild
 // the index is an error: the timed searches must find it in place.
-func timeSearch(ctx context.Context, s *maildir.Session, q maildir.SearchQuery) (time.Duration, error) {
+func timeSearch(ctx context.Context, s searcher, q maildir.SearchQuery) (time.Duration, error) {
 	t0 := time.Now()
 	r, err := s.Search(ctx, q)
 	d := time.Since(t0)
@@ -126,7 +131,7 @@ func timeSearch(ctx context.Context, s *maildir.Session, q maildir.SearchQuery) 
 
 // compareSearches runs every query with the index and with a scan and
 // fails when their first pages differ (the same ids in the same order).
-func compareSearches(ctx context.Context, s *maildir.Session, mix []searchCase) error {
+func compareSearches(ctx context.Context, s searcher, mix []searchCase) error {
 	var bad []string
 	for _, sc := range mix {
 		q := sc.q
