@@ -122,15 +122,21 @@ func (st *Store) RebuildIndex(ctx context.Context) (IndexStats, error) {
 
 // indexDebounce gathers the wake-ups of a burst of deliveries into one
 // catch-up; indexEvery catches up even without one (a missed event).
+// indexShare bounds the time the loop spends catching up: after a catch-up
+// that took d it rests at least d*(indexShare-1), so that while mail pours
+// in it takes at most 1/indexShare of one core from the deliveries.
 const (
 	indexDebounce = 100 * time.Millisecond
 	indexEvery    = time.Minute
+	indexShare    = 20
 )
 
 // KeepIndexed keeps the search index current until ctx ends: it catches up
-// when the watcher says mail landed in or left a mailbox (debounced), and
+// when the watcher says mail landed in or left a mailbox (debounced, and
+// resting in proportion to the last catch-up's cost: see indexShare), and
 // once a minute regardless, so that searches through a long-running server
-// find it current. It returns nil when ctx ends.
+// find it current. A search never waits for it: it catches up what is left
+// itself. It returns nil when ctx ends.
 func (st *Store) KeepIndexed(ctx context.Context) error {
 	wake, stop, err := st.watchMailboxes(ctx)
 	if err != nil {
@@ -140,9 +146,11 @@ func (st *Store) KeepIndexed(ctx context.Context) error {
 	tick := time.NewTicker(indexEvery)
 	defer tick.Stop()
 	for {
+		began := time.Now()
 		if _, err := st.CatchUpIndex(ctx); err != nil && ctx.Err() == nil {
 			st.opts.Logf("maildir: catching up the search index: %v", err)
 		}
+		rest := max(indexDebounce, time.Since(began)*(indexShare-1))
 		select {
 		case <-ctx.Done():
 			return nil
@@ -152,7 +160,7 @@ func (st *Store) KeepIndexed(ctx context.Context) error {
 		select { // let a burst of deliveries land
 		case <-ctx.Done():
 			return nil
-		case <-time.After(indexDebounce):
+		case <-time.After(rest):
 		}
 		drain(wake)
 	}

@@ -318,18 +318,25 @@ func (st *Store) searchScan(ctx context.Context, p searchPlan) (SearchResult, er
 		return SearchResult{}, ioError(p.op, p.me, err)
 	}
 	slices.SortFunc(all, func(a, b scanned) int { return cmpKey(a.key, b.key, a.msg.ID, b.msg.ID) })
-	var res SearchResult
+	return SearchResult{MessagePage: scannedPage(all, p.limit, func(k uint64) bool { return k <= p.after })}, nil
+}
+
+// scannedPage is the page of a scan's messages, sorted in the page's order:
+// the first limit not skipped (those of earlier pages), and the cursor of
+// the next page when more are left.
+func scannedPage(all []scanned, limit int, skip func(key uint64) bool) MessagePage {
+	var page MessagePage
 	for _, h := range all {
-		if h.key <= p.after {
+		if skip(h.key) {
 			continue
 		}
-		if len(res.Messages) == p.limit {
-			res.Next = formatCursor(search.KeyOf(sortTime(&res.Messages[len(res.Messages)-1])))
+		if len(page.Messages) == limit {
+			page.Next = formatCursor(search.KeyOf(sortTime(&page.Messages[len(page.Messages)-1])))
 			break
 		}
-		res.Messages = append(res.Messages, h.msg)
+		page.Messages = append(page.Messages, h.msg)
 	}
-	return res, nil
+	return page
 }
 
 // sortTime is the time that orders a message in search and threads: its

@@ -90,16 +90,5 @@ func (st *Store) threadScan(ctx context.Context, p searchPlan) (MessagePage, err
 		return MessagePage{}, ioError(p.op, p.me, err)
 	}
 	slices.SortFunc(all, func(a, b scanned) int { return -cmpKey(a.key, b.key, a.msg.ID, b.msg.ID) })
-	var page MessagePage
-	for _, h := range all {
-		if p.after != 0 && h.key >= p.after {
-			continue
-		}
-		if len(page.Messages) == p.limit {
-			page.Next = formatCursor(search.KeyOf(sortTime(&page.Messages[len(page.Messages)-1])))
-			break
-		}
-		page.Messages = append(page.Messages, h.msg)
-	}
-	return page, nil
+	return scannedPage(all, p.limit, func(k uint64) bool { return p.after != 0 && k >= p.after }), nil
 }

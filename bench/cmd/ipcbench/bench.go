@@ -91,16 +91,27 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 			fmt.Fprintf(b.progress, "\r\033[Kbench: %s (trial %d/%d, %s elapsed)", sc.name, t+1, trials, time.Since(start).Round(time.Second))
 			if err := sc.run(ctx, b); err != nil {
+				var d disagreement
+				if errors.As(err, &d) {
+					b.failures = append(b.failures, d.Error())
+				}
 				b.notes = append(b.notes, fmt.Sprintf("%s: %v", sc.name, err))
 				break
 			}
 		}
 	}
 	fmt.Fprintf(b.progress, "\r\033[Kbench: done in %s\n", time.Since(start).Round(time.Second))
+	write := b.writeTable
 	if *asJSON {
-		return b.writeJSON(stdout)
+		write = b.writeJSON
 	}
-	return b.writeTable(stdout)
+	if err := write(stdout); err != nil {
+		return err
+	}
+	if len(b.failures) > 0 {
+		return fmt.Errorf("FAILED: %s", strings.Join(b.failures, "; "))
+	}
+	return nil
 }
 
 // ipcBinary is the absolute path of the ipc binary to measure: bin, or ipc
@@ -138,6 +149,7 @@ type bench struct {
 	figures  map[string]*figure
 	order    []string
 	notes    []string
+	failures []string // wrong answers, not slow ones: they fail the run
 }
 
 // figure is one named measurement: per-trial values, and for latencies
@@ -244,13 +256,14 @@ func (b *bench) writeJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(map[string]any{
-		"figures": b.values(),
-		"ranges":  ranges,
-		"ratios":  b.ratios(),
-		"targets": targets,
-		"trials":  b.trials,
-		"quick":   b.quick,
-		"notes":   b.notes,
+		"figures":  b.values(),
+		"ranges":   ranges,
+		"ratios":   b.ratios(),
+		"targets":  targets,
+		"trials":   b.trials,
+		"quick":    b.quick,
+		"notes":    b.notes,
+		"failures": b.failures,
 	})
 }
 
@@ -315,6 +328,10 @@ var targets = map[string]string{
 	"check_after_backlog_1k / check_history_0":     "(no target)",
 	"e2e_fs_p50 - raw_limit_publish_p50 (ms)":      "(no target)",
 	"e2e_socket_p50 - raw_limit_publish_p50 (ms)":  "(no target)",
+	"search_scan_p50 / search_index_p50":           ">= 50",
+	"search_index_p50_ms (absolute)":               "<= 10 at 100,000 messages",
+	"send_index_on_p50 / send_index_off_p50":       "<= 1.1",
+	"send_index_off / send_index_on (msgs/s)":      "<= 1.1",
 }
 
 // ratios computes the target ratios from the figures present.
@@ -354,6 +371,10 @@ func (b *bench) ratios() map[string]float64 {
 	if x, ok := v["send_ms_history_100k"]; ok && v["direct_send_msgs_per_s"] > 0 {
 		out["send_history_100k / direct send latency (ms)"] = round3(x / (1000 / v["direct_send_msgs_per_s"]))
 	}
+	div("search_scan_p50 / search_index_p50", "search_scan_p50_ms", "search_index_p50_ms")
+	div("send_index_on_p50 / send_index_off_p50", "send_index_on_p50_ms", "send_index_off_p50_ms")
+	div("send_index_off / send_index_on (msgs/s)", "send_index_off_msgs_per_s", "send_index_on_msgs_per_s")
+	abs("search_index_p50_ms (absolute)", "search_index_p50_ms")
 	abs("legacy_pairs_per_s_1 (absolute)", "legacy_pairs_per_s_1")
 	abs("mcp_start_ms (absolute)", "mcp_start_ms")
 	abs("mcp_idle_rss_mb (absolute)", "mcp_idle_rss_mb")

@@ -33,7 +33,8 @@ func TestUsage(t *testing.T) {
 
 // TestQuickRun builds the ipc binary of this tree and runs a few scenarios
 // of the quick suite against it, through the filesystem, the MCP door and
-// the socket's fast path.
+// the socket's fast path, and the search index against a scan (whose
+// answers must agree, or the run fails).
 func TestQuickRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
@@ -45,7 +46,7 @@ func TestQuickRun(t *testing.T) {
 		t.Fatalf("go build ./cmd/ipc: %v\n%s", err, out)
 	}
 	var out, errb bytes.Buffer
-	args := []string{"--ipc", bin, "--quick", "--json", "--only", "raw_limit,direct_send,e2e_fs,mcp_prompt,fast_send"}
+	args := []string{"--ipc", bin, "--quick", "--json", "--only", "raw_limit,direct_send,e2e_fs,mcp_prompt,search,fast_send"}
 	if code := run(context.Background(), args, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s\n%s", code, out.String(), errb.String())
 	}
@@ -59,7 +60,8 @@ func TestQuickRun(t *testing.T) {
 	}
 	for _, k := range []string{"raw_limit_p50_ms", "raw_limit_msgs_per_s", "raw_limit_publish_p50_ms",
 		"direct_send_msgs_per_s", "e2e_fs_p50_ms", "e2e_fs_p99_ms", "mcp_prompt_chars_claude",
-		"mcp_tools_chars_codex", "fast_send_msgs_per_s_8"} {
+		"mcp_tools_chars_codex", "fast_send_msgs_per_s_8", "search_index_p50_ms", "search_scan_p95_ms",
+		"search_rebuild_s", "search_index_mb", "send_index_on_p50_ms", "send_index_off_msgs_per_s"} {
 		if !(rep.Figures[k] > 0) {
 			t.Errorf("%s = %v, want > 0 (notes: %q)", k, rep.Figures[k], rep.Notes)
 		}

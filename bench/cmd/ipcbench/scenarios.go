@@ -27,6 +27,7 @@ func (b *bench) scenarios(withPeers bool) []scenario {
 		{name: "history", once: true, run: benchHistory},
 		{name: "mcp_start", run: benchMCPStart},
 		{name: "mcp_prompt", once: true, run: benchMCPPrompt},
+		{name: "search", once: true, run: benchSearch},
 	}
 	s = append(s, b.socketScenarios()...)
 	if withPeers {
