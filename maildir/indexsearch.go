@@ -254,6 +254,10 @@ func (st *Store) watchMailboxes(ctx context.Context) (<-chan struct{}, func(), e
 	return wake, func() { cancel(); <-done }, nil
 }
 
+// LargeFile is the path of the file holding the text of a large message
+// (its Content is then a summary), or "" for a message that is whole.
+func (m *Message) LargeFile() string { return largeFileOf(m) }
+
 // largeFileOf is the path of the file holding a large message's text, or "".
 func largeFileOf(m *Message) string {
 	if len(m.Data) == 0 || !bytes.Contains(m.Data, []byte("large_message_file")) {

@@ -296,7 +296,7 @@ func TestTrafficForgets(t *testing.T) {
 	for i := range 1000 {
 		fl.seen[fmt.Sprint("1.M", i)] = 1 // long gone
 	}
-	fl.floor -= 2e6 // the follower began a while ago (2 s, in µs)
+	fl.floor -= 2e6                   // the follower began a while ago (2 s, in µs)
 	old := "1000000000.M1P1Q1R1.host" // lands late with a name from 2001
 	if err := os.WriteFile(st.boxPath("alice", dirNew, old), []byte("From: x\n\nold\n"), 0o600); err != nil {
 		t.Fatal(err)
