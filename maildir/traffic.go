@@ -347,6 +347,8 @@ func (f *follower) round(ctx context.Context, fn func(Message) error) error {
 		m, ok, done := f.read(c)
 		if done {
 			f.seen[c.id] = c.t
+		} else {
+			delete(f.listed, f.st.boxPath(c.box, c.sub)) // list it again on the next wake
 		}
 		if ok && f.wanted(&m) {
 			if err := fn(m); err != nil {
