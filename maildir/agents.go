@@ -22,7 +22,8 @@ type Agent struct {
 // Agents lists every registered agent, sorted by id, with its last-seen
 // time and whether it is online now: its presence lock is held by a live
 // process, or, where locks do not cross an OS boundary, its heartbeat is
-// fresh.
+// fresh; with how many messages wait in its new/ (counted from the
+// listing) and what it says it is doing (SetDoing).
 func (st *Store) Agents(ctx context.Context) ([]Agent, error) {
 	const op = OpList
 	ix, err := st.agents.load()
@@ -34,7 +35,8 @@ func (st *Store) Agents(ctx context.Context) ([]Agent, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		a := Agent{ID: id, Registered: reg}
+		a := Agent{ID: id, Registered: reg, Unread: st.unreadCount(id)}
+		a.Doing, a.DoingAt = st.readDoing(id)
 		rec, seen, ok, err := st.readRecord(id)
 		if err != nil {
 			return nil, ioError(op, id, err)

@@ -77,6 +77,7 @@ const (
 	OpThread       Op = "thread"
 	OpSearch       Op = "search"
 	OpList         Op = "list"
+	OpDoing        Op = "doing"
 	OpRename       Op = "rename"
 	OpForget       Op = "forget"
 	OpGC           Op = "gc"

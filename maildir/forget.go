@@ -181,6 +181,7 @@ func (st *Store) forget(op Op, id string, opt ForgetOptions) (ForgetResult, erro
 	if err := removeIfExists(st.recordPath(id)); err != nil {
 		return res, err
 	}
+	_ = removeIfExists(st.doingPath(id))
 	if opt.RemoveMail && hasBox {
 		st.forgetBox(id)
 		if err := os.RemoveAll(res.Mailbox); err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -177,7 +177,9 @@ func drain(ch <-chan struct{}) {
 }
 
 // watchMailboxes sends on wake when a mailbox's new/ or cur/ changes or a
-// mailbox appears. Its goroutine ends with stop (or ctx).
+// mailbox appears. A mailbox's own directory is watched too, so that its
+// new/ and cur/ are watched as soon as they are made (a mailbox appears
+// before its subdirectories). Its goroutine ends with stop (or ctx).
 func (st *Store) watchMailboxes(ctx context.Context) (<-chan struct{}, func(), error) {
 	mail := filepath.Join(st.root, mailDir)
 	rootCh, cancelRoot, err := st.subscribe(mail)
@@ -198,8 +200,9 @@ func (st *Store) watchMailboxes(ctx context.Context) (<-chan struct{}, func(), e
 				c()
 			}
 		}()
-		merged := make(chan struct{}, 1)
-		forward := func(ch <-chan struct{}) {
+		merged := make(chan struct{}, 1) // mail landed or left
+		grew := make(chan struct{}, 1)   // a mailbox's directory changed
+		forward := func(ch <-chan struct{}, to chan struct{}) {
 			// Each subscription's channel is drained by its own relay,
 			// which ends when ctx does.
 			relays.Go(func() {
@@ -209,7 +212,7 @@ func (st *Store) watchMailboxes(ctx context.Context) (<-chan struct{}, func(), e
 						return
 					case <-ch:
 						select {
-						case merged <- struct{}{}:
+						case to <- struct{}{}:
 						default:
 						}
 					}
@@ -219,7 +222,7 @@ func (st *Store) watchMailboxes(ctx context.Context) (<-chan struct{}, func(), e
 		resubscribe := func() {
 			boxes, _ := listDir(mail)
 			for _, b := range boxes {
-				for _, sub := range []string{dirNew, dirCur} {
+				for _, sub := range []string{"", dirNew, dirCur} {
 					dir := st.boxPath(b, sub)
 					if _, ok := subs[dir]; ok {
 						continue
@@ -230,7 +233,11 @@ func (st *Store) watchMailboxes(ctx context.Context) (<-chan struct{}, func(), e
 					ch, c, err := st.watcher.Load().Subscribe(dir)
 					if err == nil {
 						subs[dir] = c
-						forward(ch)
+						if sub == "" {
+							forward(ch, grew)
+						} else {
+							forward(ch, merged)
+						}
 					}
 				}
 			}
@@ -242,6 +249,8 @@ func (st *Store) watchMailboxes(ctx context.Context) (<-chan struct{}, func(), e
 				return
 			case <-rootCh:
 				resubscribe()
+			case <-grew:
+				resubscribe()
 			case <-merged:
 			}
 			select {
@@ -252,6 +261,10 @@ func (st *Store) watchMailboxes(ctx context.Context) (<-chan struct{}, func(), e
 	}()
 	return wake, func() { cancel(); <-done }, nil
 }
+
+// LargeFile is the path of the file holding the text of a large message
+// (its Content is then a summary), or "" for a message that is whole.
+func (m *Message) LargeFile() string { return largeFileOf(m) }
 
 // largeFileOf is the path of the file holding a large message's text, or "".
 func largeFileOf(m *Message) string {

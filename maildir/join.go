@@ -39,7 +39,12 @@ import (
 // this OS user on this machine holds id, it returns a shared session
 // instead of InUse (see above). Errors: as LoginLocal.
 func (st *Store) JoinLocal(ctx context.Context, id string) (*Session, error) {
-	s, err := st.login(id, Proof(id, st.opts.Secret), true)
+	return st.joinLocal(ctx, id, false)
+}
+
+// joinLocal is JoinLocal; human lets the reserved HumanID in (Store.Human).
+func (st *Store) joinLocal(ctx context.Context, id string, human bool) (*Session, error) {
+	s, err := st.loginAs(id, Proof(id, st.opts.Secret), true, human)
 	if KindOf(err) != InUse {
 		return s, err
 	}

@@ -19,6 +19,7 @@
 //	                          <hash>.json, and their lock-<n> files (dedupe.go)
 //	  presence/<id>.json      an agent's record: registration, rename, holder
 //	  presence/<id>.lock      flock held by the process acting as <id>
+//	  presence/<id>.doing     what <id> says it is doing (doing.go)
 //	  index/agents.json       cache of the registered agents (from presence/)
 //	  index/forward.json      cache of forwarding old -> new (from presence/)
 //	  index/sessions.json     session token hashes (sha256), never tokens

@@ -2,60 +2,126 @@ package maildir
 
 import (
 	"context"
-	"time"
+	"errors"
+	"path/filepath"
+	"slices"
+
+	"github.com/ipc-dev/ipc/internal/search"
+	"github.com/ipc-dev/ipc/internal/text"
 )
 
 // The overseer's view: what the human watching the agents sees in ipc web
 // and ipc tail --all. It reads every mailbox and never claims, marks or
 // moves a message: reading through it is never reading on an agent's
-// behalf.
+// behalf. Its parts: the human's identity (human.go), the live traffic
+// (traffic.go), a message's timeline (timeline.go), what each agent says
+// it is doing (doing.go), and here search and threads of every mailbox.
 
-// HumanID is the reserved identity of the human at the console: it sends
-// from the web console's compose form, agents reply to it like to any
-// agent, and no agent may register it.
-const HumanID = "human"
-
-// Human is a session acting as HumanID, shared by every console of this
-// OS user (several may be open at once).
-func (st *Store) Human(ctx context.Context) (*Session, error) {
-	return nil, errorf(OpRegister, Internal, HumanID, "the human identity is not built yet")
-}
-
-// TrafficQuery selects the traffic a follower sees.
-type TrafficQuery struct {
-	Boxes   []string  // the mailboxes whose mail (received and sent) is followed; nil: every mailbox
-	From    string    // only mail from this agent
-	Thread  string    // only this conversation (any message id of it)
-	Since   time.Time // the backlog starts here; zero: Backlog decides
-	Backlog int       // how many of the latest messages come first (0: none)
-}
-
-// Traffic calls fn with each message of the backlog, oldest first, then
-// with every message as it lands, until ctx ends or fn returns an error.
-// It is woken by the watcher, never claims, and sees each message once
-// even when a reader claims it at once.
-func (st *Store) Traffic(ctx context.Context, q TrafficQuery, fn func(Message) error) error {
-	return errorf(OpWait, Internal, "", "traffic is not built yet")
-}
-
-// Timeline says what became of any message of the mailbox, by id, for the
-// overseer: the same Delivery its sender's status gives.
-func (st *Store) Timeline(ctx context.Context, msgID string) (Delivery, Message, error) {
-	return Delivery{}, Message{}, errorf(OpStatus, Internal, "", "timeline is not built yet")
-}
-
-// SearchAll is Search over every mailbox, for the overseer.
+// SearchAll is Search over every mailbox, for the overseer: the same
+// query language, paging and index, without the agent's scope. q.Unread
+// keeps the mail still in its recipient's new/. Errors: as Search;
+// NotFound when q.Thread names no message of any mailbox.
 func (st *Store) SearchAll(ctx context.Context, q SearchQuery) (SearchResult, error) {
-	return SearchResult{}, errorf(OpSearch, Internal, "", "search of every mailbox is not built yet")
+	const op = OpSearch
+	p, err := st.planSearch(op, "", q)
+	if err != nil {
+		return SearchResult{}, err
+	}
+	if !q.Scan {
+		res, err := st.searchIndexed(ctx, p)
+		switch {
+		case err == nil:
+			return res, nil
+		case errors.Is(err, search.ErrQuery):
+			return SearchResult{}, errorf(op, BadRequest, "", "%s", queryMsg(err))
+		case ctx.Err() != nil:
+			return SearchResult{}, ctx.Err()
+		}
+		st.opts.Logf("maildir: searching by a scan of the files, the index cannot be used: %v", err)
+	}
+	return st.searchScan(ctx, p)
 }
 
-// ThreadAll is Thread over every mailbox, for the overseer.
+// ThreadAll is Thread over every mailbox, for the overseer: the
+// conversation msgID (any message of any mailbox) belongs to, oldest
+// first. Errors: BadRequest (a malformed id or cursor), NotFound.
 func (st *Store) ThreadAll(ctx context.Context, msgID string, pg Page) (MessagePage, error) {
-	return MessagePage{}, errorf(OpThread, Internal, "", "thread of every mailbox is not built yet")
+	const op = OpThread
+	m, err := st.anywhere(op, msgID)
+	if err != nil {
+		return MessagePage{}, err
+	}
+	p := searchPlan{op: op, all: true, q: search.Query{Thread: m.ThreadID()}}
+	if p.limit, err = pageSize(op, "", pg.Limit, DefaultThreadLimit, MaxThreadLimit); err != nil {
+		return MessagePage{}, err
+	}
+	if p.after, err = parseCursor(op, "", pg.After); err != nil {
+		return MessagePage{}, err
+	}
+	page, err := st.threadIndexed(ctx, p)
+	if err == nil {
+		return page, nil
+	}
+	if ctx.Err() != nil {
+		return MessagePage{}, ctx.Err()
+	}
+	st.opts.Logf("maildir: reading a thread by a scan of the files, the index cannot be used: %v", err)
+	return st.threadScan(ctx, p)
 }
 
-// SetDoing records what the session's agent says it is doing (one line,
-// shown beside it in ipc list and the console); "" clears it.
-func (s *Session) SetDoing(ctx context.Context, doing string) error {
-	return errorf(OpList, Internal, s.ID(), "doing is not built yet")
+// mineOrAny is mine for an agent's search, and anywhere for the
+// overseer's (me "").
+func (st *Store) mineOrAny(op Op, me, msgID string) (Message, error) {
+	if me == "" {
+		return st.anywhere(op, msgID)
+	}
+	return st.mine(op, me, msgID)
+}
+
+// anywhere reads message msgID from whichever mailbox holds it. Errors:
+// BadRequest (a malformed id), NotFound.
+func (st *Store) anywhere(op Op, msgID string) (Message, error) {
+	if err := checkMsgID(op, "", msgID); err != nil {
+		return Message{}, err
+	}
+	if _, path, read, found := st.locateAnywhere(msgID); found {
+		if m, err := st.readMessage(path); err == nil {
+			m.Read = read
+			return m, nil
+		}
+	}
+	return Message{}, errorf(op, NotFound, "", "no message %s in any mailbox", text.Cut(msgID, 80))
+}
+
+// scanAll reads every message of every mailbox, in no order, keeping
+// those keep accepts: the scan behind SearchAll and ThreadAll.
+func (st *Store) scanAll(ctx context.Context, keep func(box string, m *Message) bool) ([]scanned, error) {
+	boxes, err := listDir(filepath.Join(st.root, mailDir))
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(boxes)
+	var out []scanned
+	for _, box := range boxes {
+		for _, sub := range []string{dirNew, dirCur} {
+			names, err := listDir(st.boxPath(box, sub))
+			if err != nil {
+				continue // not a maildir (a stray file under mail/)
+			}
+			for _, n := range names {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				m, err := st.readMessage(st.boxPath(box, sub, n))
+				if err != nil {
+					continue
+				}
+				m.Read = sub == dirCur
+				if keep(box, &m) {
+					out = append(out, scanned{search.KeyOf(sortTime(&m)), m})
+				}
+			}
+		}
+	}
+	return out, nil
 }

@@ -63,8 +63,11 @@ func (s *Session) Rename(ctx context.Context, newID string) (RenameResult, error
 	if err := checkID(op, "new instance id", newID); err != nil {
 		return RenameResult{}, err
 	}
-	if newID == SystemID {
-		return RenameResult{}, errorf(op, InvalidID, newID, "%q is reserved for notices from the mailbox itself", newID)
+	if err := reservedName(op, newID); err != nil {
+		return RenameResult{}, err
+	}
+	if old == HumanID {
+		return RenameResult{}, errorf(op, BadRequest, old, "%q is the person at the console: it keeps its name", old)
 	}
 	if newID == old {
 		return RenameResult{}, errorf(op, BadRequest, old, "you are already %s", old)

@@ -73,7 +73,8 @@ func queryMsg(err error) string {
 // which page.
 type searchPlan struct {
 	op     Op
-	me     string
+	me     string // whose mail; "" with all
+	all    bool   // every mailbox's mail, for the overseer (SearchAll)
 	q      search.Query
 	unread bool
 	limit  int
@@ -83,7 +84,7 @@ type searchPlan struct {
 // planSearch parses q's text and merges its fields with the query's
 // inline ones (from:, to:, thread:, since:).
 func (st *Store) planSearch(op Op, me string, q SearchQuery) (searchPlan, error) {
-	p := searchPlan{op: op, me: me, unread: q.Unread}
+	p := searchPlan{op: op, me: me, all: me == "", unread: q.Unread}
 	parsed, err := search.ParseQuery(q.Text, st.now())
 	if err != nil {
 		return p, errorf(op, BadRequest, me, "%s", queryMsg(err))
@@ -103,7 +104,7 @@ func (st *Store) planSearch(op Op, me string, q SearchQuery) (searchPlan, error)
 	}
 	if parsed.Thread != "" {
 		// Any message of the conversation names it, if it is the agent's.
-		m, err := st.mine(op, me, parsed.Thread)
+		m, err := st.mineOrAny(op, me, parsed.Thread)
 		if err != nil {
 			return p, err
 		}
@@ -160,7 +161,7 @@ func (st *Store) searchIndexed(ctx context.Context, p searchPlan) (SearchResult,
 		}
 		return ix.View(func(tx *search.Tx) error {
 			_, next, err := tx.Search(search.Search{
-				Query: p.q, Me: p.me, After: p.after, Limit: p.limit,
+				Query: p.q, Me: p.me, All: p.all, After: p.after, Limit: p.limit,
 				Accept: func(d search.Doc) bool {
 					m, ok := st.hit(p, d)
 					if ok {
@@ -206,6 +207,9 @@ func (st *Store) hit(p searchPlan, d search.Doc) (Message, bool) {
 // or sent by its own record) and passes the unread filter, which reads only
 // received mail: unread is the file in the agent's new/ now.
 func (st *Store) inScope(p searchPlan, box string, m *Message) bool {
+	if p.all {
+		return !p.unread || !m.Read
+	}
 	if box != p.me {
 		if rec, ok := st.readSent(p.me, m.ID); !ok || m.From != p.me || rec.ID != m.ID {
 			return false
@@ -259,8 +263,11 @@ type scanned struct {
 }
 
 // scanMine reads every message the agent me received or sent, in no order,
-// keeping those keep accepts.
+// keeping those keep accepts; with me "", every message of every mailbox.
 func (st *Store) scanMine(ctx context.Context, me string, keep func(box string, m *Message) bool) ([]scanned, error) {
+	if me == "" {
+		return st.scanAll(ctx, keep)
+	}
 	var out []scanned
 	add := func(box, path string, read bool) {
 		m, err := st.readMessage(path)

@@ -38,12 +38,17 @@ func (st *Store) Login(ctx context.Context, id, proof string) (*Session, error) 
 // login is Login; joinable records that a command of a person holds the
 // name, which another such command may join (join.go).
 func (st *Store) login(id, proof string, joinable bool) (*Session, error) {
+	return st.loginAs(id, proof, joinable, false)
+}
+
+// loginAs is login; human lets the reserved HumanID in (Store.Human only).
+func (st *Store) loginAs(id, proof string, joinable, human bool) (*Session, error) {
 	const op = OpRegister
 	if err := checkID(op, "instance id", id); err != nil {
 		return nil, err
 	}
-	if id == SystemID {
-		return nil, errorf(op, InvalidID, id, "%q is reserved for notices from the mailbox itself: choose another name", id)
+	if err := reservedName(op, id); err != nil && !(human && id == HumanID) {
+		return nil, err
 	}
 	if !st.allowRegister(id, st.now()) {
 		return nil, errorf(op, RateLimited, id, "too many registration attempts for %s: wait a minute", id)

@@ -56,7 +56,7 @@ func (st *Store) threadIndexed(ctx context.Context, p searchPlan) (MessagePage, 
 		}
 		return ix.View(func(tx *search.Tx) error {
 			var err error
-			docs, _, err = tx.Search(search.Search{Query: p.q, Me: p.me})
+			docs, _, err = tx.Search(search.Search{Query: p.q, Me: p.me, All: p.all})
 			return err
 		})
 	})

@@ -293,3 +293,28 @@ print([d["id"] for d in call({"action": "sent", "session_token": bob})["deliveri
 		t.Fatalf("python output after the reply:\n%s", got)
 	}
 }
+
+// TestDoingAction: doing records one line the list of agents shows, ""
+// clears it, and what is not one short line is refused with its kind.
+func TestDoingAction(t *testing.T) {
+	srv, st := newServer(t)
+	alice := register(t, srv, "alice")
+	wantOK(t, legacy(t, srv, map[string]any{"action": "doing", "session_token": alice, "text": "fixing the parser"}))
+	doing := func() string {
+		agents, err := st.Agents(testCtx(t))
+		if err != nil || len(agents) != 1 {
+			t.Fatalf("Agents = %+v, %v", agents, err)
+		}
+		return agents[0].Doing
+	}
+	if got := doing(); got != "fixing the parser" {
+		t.Fatalf("doing = %q", got)
+	}
+	wantCode(t, legacy(t, srv, map[string]any{"action": "doing", "session_token": alice, "text": "two\nlines"}), maildir.BadRequest)
+	wantCode(t, legacy(t, srv, map[string]any{"action": "doing", "session_token": alice, "text": strings.Repeat("x", 121)}), maildir.TooLarge)
+	wantCode(t, legacy(t, srv, map[string]any{"action": "doing", "session_token": alice, "text": 3}), maildir.BadRequest)
+	wantOK(t, legacy(t, srv, map[string]any{"action": "doing", "session_token": alice}))
+	if got := doing(); got != "" {
+		t.Fatalf("doing after clearing = %q", got)
+	}
+}

@@ -64,6 +64,7 @@
 //	check      session_token, instance_id (optional)
 //	list       session_token (instance_id, from_id: ignored, as by the original)
 //	rename     session_token, new_id, old_id (optional)
+//	doing      session_token, text: one line of what the session is doing ("" clears it)
 //	ping       (nothing)
 //	release    instance_id: let go of a name held only for legacy clients (below)
 //	hello      version: opens protocol 2 on this connection (below)

@@ -34,6 +34,7 @@ var verbs = map[string]verb{
 	"unsubscribe": {handle: (*call).unsubscribe, session: true, fast: true},
 
 	"message_status": {handle: (*call).messageStatus, session: true}, // delivery.go
+	"doing":          {handle: (*call).doing, session: true},         // doing.go
 
 	// Conversations (conversation.go): not actions of the original either.
 	"reply":  {handle: (*call).reply, session: true},

@@ -16,6 +16,9 @@ Identity: --as NAME or $IPC_ID. A command acts as that identity directly,
 registering it when needed. Mailbox: --home DIR or $IPC_HOME
 (default ~/.claude-ipc). Flags, --as and --home too, go anywhere before
 --; every word after -- is message text (ipc send bob -- -1 is the answer).
+Reserved names: "system" sends the mailbox's own notices, and "human" is the
+person at the console (ipc web, ipc tail): agents send to human like to
+anyone, and none may register either name.
 
 Messaging:
   send TO MESSAGE...       send (quotes and the colon after TO are optional;
@@ -32,6 +35,10 @@ Messaging:
   check [--wait 30s] [--max N] [--json]
                            read unread mail (marked read, kept on disk)
   watch [--json]           print mail as it lands, until Ctrl-C
+  tail [--all] [--thread ID] [--from A] [-n 10] [--json]
+                           follow mail as it lands, one line each, never
+                           marking it read: yours (sent and received), or
+                           every mailbox's with --all
   history [-n N] [--before ID] [--json]
                            your read mail, a page at a time, newest last
   read ID [--json]         one message again, by id
@@ -45,7 +52,9 @@ Messaging:
   status ID [--json]       what became of a message you sent
   ack ID                   acknowledge a message you received (one shown
                            with "Acknowledgement requested" asks for it)
-  list [--json]            registered agents: online now, last seen
+  list [--json]            registered agents: online now, last seen,
+                           unread, what each is doing
+  doing TEXT... | --clear  say in one line what you are doing (ipc list)
   rename NEW               change your own name (once per hour; the old
                            name forwards for 2 hours)
   forget NAME [--mail]     remove an agent that will not come back (its

@@ -84,6 +84,20 @@ var commandDocs = map[string]commandDoc{
 		env:   sessionEnv, settings: true,
 		examples: []string{"ipc watch", "ipc watch --json | jq .message.content"},
 	},
+	"tail": {
+		about: "By default the mail you receive and send (--as NAME or IPC_ID); --all follows every\n" +
+			"mailbox. Starts with the latest -n messages, then each one as it lands, until\n" +
+			"Ctrl-C. Nothing is marked read and no name is registered. Colour on a terminal\n" +
+			"unless NO_COLOR is set; --json prints one message per line, as ipc watch --json.",
+		env: []string{envID, envHome, "NO_COLOR"}, settings: true,
+		examples: []string{"ipc tail", "ipc tail --all -n 50", "ipc tail --all --from alice", "ipc tail --all --thread ID --json | jq .subject"},
+	},
+	"doing": {
+		about: "One line of at most 120 characters, shown beside your name in ipc list and the\n" +
+			"console; --clear removes it.",
+		env: sessionEnv, settings: true,
+		examples: []string{"ipc doing reviewing the parser", "ipc doing --clear"},
+	},
 	"history": {
 		about: "Pages back from the newest: each page ends with the command that shows the one\n" +
 			"before it (\"next\" in --json). Only the page's messages are read.",

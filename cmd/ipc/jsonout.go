@@ -63,16 +63,21 @@ func jsonMessages(ms []maildir.Message) []jsonMessage {
 	return out
 }
 
-// jsonAgent is an agent in the CLI's JSON: the legacy list shape and its
-// two times in RFC 3339 ("" when unknown).
+// jsonAgent is an agent in the CLI's JSON: the legacy list shape, its
+// two times in RFC 3339 ("" when unknown), its unread count and what it
+// says it is doing.
 type jsonAgent struct {
 	wire.LegacyAgent
 	LastSeenTime   string `json:"last_seen_time"`
 	RegisteredTime string `json:"registered_time"`
+	Unread         int    `json:"unread"`
+	Doing          string `json:"doing,omitempty"`      // what it says it is doing (ipc doing)
+	DoingTime      string `json:"doing_time,omitempty"` // when it said so
 }
 
 func newJSONAgent(a maildir.Agent) jsonAgent {
-	return jsonAgent{LegacyAgent: present.LegacyAgent(a), LastSeenTime: jsonTime(a.LastSeen), RegisteredTime: jsonTime(a.Registered)}
+	return jsonAgent{LegacyAgent: present.LegacyAgent(a), LastSeenTime: jsonTime(a.LastSeen), RegisteredTime: jsonTime(a.Registered),
+		Unread: a.Unread, Doing: a.Doing, DoingTime: jsonTime(a.DoingAt)}
 }
 
 // writeJSON writes v as one line of JSON, without HTML escaping.

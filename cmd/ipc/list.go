@@ -10,7 +10,8 @@ import (
 	"github.com/ipc-dev/ipc/maildir"
 )
 
-// runList: ipc list [--json] — needs no identity.
+// runList: ipc list [--json] — needs no identity. The human at the
+// console (maildir.HumanID) is listed as the console once one has opened.
 func runList(ctx context.Context, c *cli, args []string) error {
 	fs := flags("list")
 	asJSON := fs.Bool("json", false, "print the legacy JSON reply")
@@ -42,13 +43,17 @@ func (c *cli) printAgents(agents []maildir.Agent, asJSON bool) error {
 	}
 	now := time.Now()
 	tw := tabwriter.NewWriter(c.screen(), 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATUS\tLAST SEEN\tREGISTERED")
+	fmt.Fprintln(tw, "ID\tSTATUS\tLAST SEEN\tREGISTERED\tUNREAD\tDOING")
 	for _, a := range agents {
 		status := "offline"
 		if a.Online {
 			status = "online"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.ID, status, present.Ago(now, a.LastSeen), localMinute(a.Registered))
+		id := a.ID
+		if id == maildir.HumanID {
+			id += " (the console)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", id, status, present.Ago(now, a.LastSeen), localMinute(a.Registered), a.Unread, a.Doing)
 	}
 	return tw.Flush()
 }

@@ -1,9 +1,16 @@
 package search
 
+import (
+	"encoding/binary"
+
+	bolt "go.etcd.io/bbolt"
+)
+
 // Search is one search of an index.
 type Search struct {
 	Query Query
 	Me    string // only documents to Me or from Me
+	All   bool   // every document, whoever it is to or from (Me is ignored)
 	After uint64 // a cursor: only documents after this key (older); 0 starts at the newest
 	Limit int    // at most this many hits; 0 means no limit
 	// Accept is the caller's last word on a candidate that matches in the
@@ -46,7 +53,7 @@ func (t *Tx) Search(s Search) (hits []Doc, next uint64, err error) {
 // where a posting is stale (a document moved to another mailbox).
 func (s Search) matches(d Doc) bool {
 	q := s.Query
-	return (d.To == s.Me || d.From == s.Me) &&
+	return (s.All || d.To == s.Me || d.From == s.Me) &&
 		(q.From == "" || d.From == q.From) && (q.To == "" || d.To == q.To) &&
 		(q.Thread == "" || d.Thread == q.Thread) &&
 		(q.Since.IsZero() || !d.Time.Before(q.Since))
@@ -90,9 +97,27 @@ func (t *Tx) plan(s Search) (iterator, error) {
 		}
 		its = append(its, newOr(or...))
 	}
+	if s.All {
+		if len(its) == 0 {
+			return docsIter{t.docs.Cursor()}, nil
+		}
+		return its, nil
+	}
 	if s.Me == "" {
 		return nil, nil
 	}
 	its = append(its, newOr(newTermIter(t.post, toTerm(s.Me)), newTermIter(t.post, fromTerm(s.Me))))
 	return its, nil
+}
+
+// docsIter is every document's key, in order: the scope of a search of
+// every mailbox with no term to narrow it.
+type docsIter struct{ c *bolt.Cursor }
+
+func (d docsIter) seek(k uint64) (uint64, bool) {
+	key, _ := d.c.Seek(keyBytes(k))
+	if len(key) != 8 {
+		return 0, false
+	}
+	return binary.BigEndian.Uint64(key), true
 }
