@@ -230,4 +230,3 @@ func (s *stream) until(t *testing.T, name string, match func(event) bool) event 
 		}
 	}
 }
-
