@@ -24,6 +24,7 @@ client               internal/wire internal/rootfile
 mcp                  maildir internal/present internal/sharecmd internal/text internal/wire
 socket               maildir client internal/durable internal/present internal/rootfile internal/text internal/wire
 hook                 maildir internal/present internal/text
+web                  maildir
 cmd/ipc              *
 internal/ipctest     -
 internal/ipcchild    -

@@ -67,6 +67,11 @@ Servers:
   serve                    TCP 127.0.0.1:9876 + Unix socket server
   stop                     stop this mailbox's server
   hook                     Claude Code hook (inject unread mail)
+  web [--addr PORT] [--no-open]
+                           the console for the human watching the agents:
+                           agents, live traffic, threads, search, what
+                           became of each message, compose as "human";
+                           prints the URL with its token (loopback only)
 
 Upkeep:
   gc                       apply retention now

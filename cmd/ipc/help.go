@@ -132,7 +132,14 @@ var commandDocs = map[string]commandDoc{
 			"mail/NAME/ unless --mail; a later registration of NAME finds it there.",
 		env: mailboxEnv, settings: true, examples: []string{"ipc forget bbo", "ipc forget --mail old-agent"},
 	},
-	"whoami":  {about: "Registers nothing and starts no server.", env: sessionEnv, settings: true, examples: []string{"ipc whoami", "IPC_ID=bob ipc whoami --json"}},
+	"whoami": {about: "Registers nothing and starts no server.", env: sessionEnv, settings: true, examples: []string{"ipc whoami", "IPC_ID=bob ipc whoami --json"}},
+	"web": {about: "Prints the URL to open, with its token, on stdout (as Jupyter does): every page,\n" +
+		"asset and API call needs it (a cookie keeps it after the first visit). Listens on\n" +
+		"loopback only; the Host and Origin of each request must be the console's own.\n" +
+		"The console writes as \"human\", a reserved name agents answer like any other;\n" +
+		"reading through it never marks mail read. Routes and page: docs/web.md.",
+		env: mailboxEnv, settings: true,
+		examples: []string{"ipc web", "ipc web --addr 8765 --no-open"}},
 	"hook":    {about: "Reads the hook's JSON on stdin; its errors exit 1, never 2.", env: []string{envID, envHome, present.EnvBudget}, settings: true, examples: []string{"ipc hook --event SessionStart", "ipc hook --wait 55m"}},
 	"version": {examples: []string{"ipc version", "ipc --version"}},
 	"completion": {

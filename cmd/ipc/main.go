@@ -91,6 +91,7 @@ func commands() map[string]command {
 		"serve":     {runServe, "serve — the socket server (TCP 127.0.0.1:9876 and a Unix socket)"},
 		"stop":      {runStop, "stop [--json] — stop this mailbox's server (ipc serve), if one runs"},
 		"hook":      {runHook, "hook — Claude Code hook: inject unread mail into the conversation"},
+		"web":       {runWeb, "web [--addr PORT] [--no-open] — the console in a browser: agents, live traffic, threads, search, timelines, compose as human"},
 		"version":   {runVersion, "version [--json] — print the version"},
 
 		// Shells.
