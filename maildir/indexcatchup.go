@@ -16,9 +16,12 @@ import (
 // Catching up is a diff of the directories against what the index knows
 // of them. The index records each folder's (box/new, box/cur) mtime and
 // size when it was last listed; a folder whose stamp is unchanged is not
-// listed again. A folder changed within indexRacyWindow of its listing may
-// have changed again within the same timestamp (git's racy-index rule):
-// its stamp is marked racy and it is listed again next time.
+// listed again. A folder changed shortly before its listing may have
+// changed again within the same timestamp (git's racy-index rule): its
+// stamp is marked racy and it is listed again next time. How shortly
+// depends on the filesystem's times: within indexRacyWindow where they
+// have whole seconds, within indexRacyFine where they have more (a time
+// whose nanoseconds are not zero says so).
 //
 // A name the index does not know is a message to index, or a known id in
 // a new place (read: new/ -> cur/; a rename moved it between mailboxes);
@@ -27,9 +30,10 @@ import (
 // and more than the live documents, the index is rebuilt.
 
 const (
-	indexRacyWindow = 2 * time.Second
-	indexBatch      = 4000   // messages indexed per committed transaction
-	garbageRebuild  = 20_000 // dropped documents that make a rebuild worth it
+	indexRacyWindow = 2 * time.Second        // on a filesystem whose times have whole seconds (FAT: 2 s)
+	indexRacyFine   = 100 * time.Millisecond // on one with sub-second times (the kernel's clock ticks, ~10 ms)
+	indexBatch      = 4000                   // messages indexed per committed transaction
+	garbageRebuild  = 20_000                 // dropped documents that make a rebuild worth it
 )
 
 // folderOf names a directory of a mailbox as the index knows it.
@@ -48,8 +52,12 @@ func splitFolder(folder string) (box, sub string) {
 func folderStamp(info fs.FileInfo, listed time.Time) []byte {
 	b := binary.BigEndian.AppendUint64(nil, uint64(info.ModTime().UnixNano()))
 	b = binary.BigEndian.AppendUint64(b, uint64(info.Size()))
+	window := indexRacyWindow
+	if info.ModTime().Nanosecond() != 0 {
+		window = indexRacyFine
+	}
 	racy := byte(0)
-	if !info.ModTime().Before(listed.Add(-indexRacyWindow)) {
+	if !info.ModTime().Before(listed.Add(-window)) {
 		racy = 1
 	}
 	return append(b, racy)

@@ -128,7 +128,7 @@ func (st *Store) RebuildIndex(ctx context.Context) (IndexStats, error) {
 const (
 	indexDebounce = 100 * time.Millisecond
 	indexEvery    = time.Minute
-	indexShare    = 20
+	indexShare    = 50
 )
 
 // KeepIndexed keeps the search index current until ctx ends: it catches up
