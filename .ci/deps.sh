@@ -17,14 +17,15 @@ internal/text        -
 internal/search      -
 internal/wire        -
 internal/readcount   -
+internal/peercred    -
 internal/rootfile    internal/wire
 internal/present     maildir internal/text internal/wire
 internal/sharecmd    maildir
 client               internal/wire internal/rootfile
 mcp                  maildir internal/present internal/sharecmd internal/text internal/wire
-socket               maildir client internal/durable internal/present internal/rootfile internal/text internal/wire
+socket               maildir client internal/durable internal/peercred internal/present internal/rootfile internal/text internal/wire
 hook                 maildir internal/present internal/text
-web                  maildir
+web                  maildir internal/peercred
 cmd/ipc              *
 internal/ipctest     -
 internal/ipcchild    -

@@ -1,6 +1,6 @@
 //go:build linux
 
-package socket
+package peercred
 
 import (
 	"bufio"
@@ -16,7 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// peerUID returns the uid of the process at the other end of nc. A Unix
+// UID returns the uid of the process at the other end of nc. A Unix
 // socket carries it (SO_PEERCRED). For TCP, the kernel knows who owns the
 // other end of a connection between two sockets of this machine: the
 // client's socket is looked up by its exact address pair through the
@@ -24,8 +24,8 @@ import (
 // hash table, whatever the number of sockets), or, where that interface
 // is missing, in /proc/net/tcp{,6}. A peer on another host, in another
 // network namespace or behind a relay (a Windows program reaching WSL)
-// has no socket here: errPeerUnknown.
-func peerUID(nc net.Conn) (int, error) {
+// has no socket here: ErrUnknown.
+func UID(nc net.Conn) (int, error) {
 	switch c := nc.(type) {
 	case *net.UnixConn:
 		return unixPeerUID(c)
@@ -33,7 +33,7 @@ func peerUID(nc net.Conn) (int, error) {
 		local, lok := c.LocalAddr().(*net.TCPAddr)
 		remote, rok := c.RemoteAddr().(*net.TCPAddr)
 		if !lok || !rok {
-			return 0, errPeerUnknown
+			return 0, ErrUnknown
 		}
 		uid, err := diagUID(remote, local)
 		if errors.Is(err, errDiagUnavailable) {
@@ -41,7 +41,7 @@ func peerUID(nc net.Conn) (int, error) {
 		}
 		return uid, err
 	}
-	return 0, errPeerUnsupported
+	return 0, ErrUnsupported
 }
 
 func unixPeerUID(c *net.UnixConn) (int, error) {
@@ -79,7 +79,7 @@ const (
 func diagUID(src, dst *net.TCPAddr) (int, error) {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
 	if err != nil {
-		if outOfResources(err) {
+		if OutOfResources(err) {
 			return 0, fmt.Errorf("sock_diag: %w", err)
 		}
 		return 0, fmt.Errorf("%w: %v", errDiagUnavailable, err)
@@ -93,10 +93,10 @@ func diagUID(src, dst *net.TCPAddr) (int, error) {
 	if src.IP.To4() != nil && dst.IP.To4() != nil {
 		families = []int{unix.AF_INET, unix.AF_INET6}
 	}
-	err = errPeerUnknown
+	err = ErrUnknown
 	for _, fam := range families {
 		var uid int
-		if uid, err = diagLookup(fd, fam, src, dst); err == nil || !errors.Is(err, errPeerUnknown) {
+		if uid, err = diagLookup(fd, fam, src, dst); err == nil || !errors.Is(err, ErrUnknown) {
 			return uid, err
 		}
 	}
@@ -141,7 +141,7 @@ func diagLookup(fd, family int, src, dst *net.TCPAddr) (int, error) {
 		}
 		switch errno := unix.Errno(-int32(ne.Uint32(m.Data))); errno {
 		case unix.ENOENT:
-			return 0, errPeerUnknown
+			return 0, ErrUnknown
 		case unix.EINVAL, unix.EOPNOTSUPP, unix.EPROTONOSUPPORT, unix.ENOSYS:
 			return 0, fmt.Errorf("%w: %v", errDiagUnavailable, errno)
 		default:
@@ -152,7 +152,7 @@ func diagLookup(fd, family int, src, dst *net.TCPAddr) (int, error) {
 			return 0, errors.New("sock_diag: short answer")
 		}
 		if m.Data[1] == tcpTimeWait {
-			return 0, errPeerUnknown // the client is gone
+			return 0, ErrUnknown // the client is gone
 		}
 		return int(ne.Uint32(m.Data[diagUIDOffset:])), nil
 	}
@@ -186,14 +186,14 @@ func procUID(src, dst *net.TCPAddr) (int, error) {
 		if err == nil {
 			return uid, nil
 		}
-		if !errors.Is(err, errPeerUnknown) && firstErr == nil {
+		if !errors.Is(err, ErrUnknown) && firstErr == nil {
 			firstErr = err
 		}
 	}
 	if firstErr != nil {
 		return 0, firstErr
 	}
-	return 0, errPeerUnknown
+	return 0, ErrUnknown
 }
 
 func procLookup(path, local, remote string) (int, error) {
@@ -210,7 +210,7 @@ func procLookup(path, local, remote string) (int, error) {
 			continue
 		}
 		if st, _ := strconv.ParseUint(fields[3], 16, 8); st == tcpTimeWait {
-			return 0, errPeerUnknown
+			return 0, ErrUnknown
 		}
 		uid, err := strconv.Atoi(fields[7])
 		if err != nil {
@@ -221,7 +221,7 @@ func procLookup(path, local, remote string) (int, error) {
 	if err := sc.Err(); err != nil {
 		return 0, err
 	}
-	return 0, errPeerUnknown
+	return 0, ErrUnknown
 }
 
 // procAddr formats an address as /proc/net/tcp does: each 32-bit word of
@@ -235,9 +235,9 @@ func procAddr(ip net.IP, port int) string {
 	return b.String()
 }
 
-// outOfResources reports an error that says the process or the machine is
+// OutOfResources reports an error that says the process or the machine is
 // short of descriptors or memory for now, not that peers cannot be
 // identified.
-func outOfResources(err error) bool {
+func OutOfResources(err error) bool {
 	return errors.Is(err, unix.EMFILE) || errors.Is(err, unix.ENFILE) || errors.Is(err, unix.ENOBUFS) || errors.Is(err, unix.ENOMEM)
 }
