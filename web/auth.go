@@ -11,6 +11,7 @@ import (
 
 // The checks every request passes before any route sees it, in order:
 //
+//  0. The connection does not come from another OS user (peer.go).
 //  1. Host is the address the console listens on (127.0.0.1:PORT,
 //     [::1]:PORT, localhost:PORT): a page of another name that resolves
 //     to loopback (DNS rebinding) gets nothing.
@@ -66,6 +67,10 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cache-Control", "no-store")
+		if uid, other := otherUser(r); other {
+			refuseOtherUser(w, uid)
+			return
+		}
 		if !s.hostAllowed(r.Host) {
 			refuse(w, http.StatusForbidden, "forbidden", "this console answers only to the address it listens on")
 			return

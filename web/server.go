@@ -5,11 +5,13 @@
 // Agents), which never claim, move or mark a message, and it sends as the
 // human (maildir.HumanID) through the human's own session. Every request
 // needs the console's token and the loopback Host and Origin it listens on
-// (auth.go). The routes and the page's hooks are in docs/web.md.
+// (auth.go), and comes from a process of the console's own OS user when
+// the kernel can tell (peer.go). The routes and the page's hooks are in docs/web.md.
 //
 // One file per concept: server.go (listen, serve, shut down), auth.go
 // (the token, Host and Origin), api.go (the JSON routes and the errors),
-// events.go (the server-sent event stream), assets.go (the embedded page).
+// events.go (the server-sent event stream), assets.go (the embedded page),
+// peer.go (refusing another OS user).
 package web
 
 import (
@@ -98,6 +100,7 @@ func Listen(st *maildir.Store, cfg Config) (*Server, error) {
 	s.http = &http.Server{
 		Handler:           s.guard(s.routes()),
 		BaseContext:       func(net.Listener) context.Context { return base },
+		ConnContext:       connContext,
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          nil,
