@@ -248,8 +248,9 @@ func trimReferences(refs []string) []string {
 
 // converse checks the conversation fields of p and sets them on tmpl, the
 // message being sent. A reply (p.ReplyTo) joins the thread of the message
-// it answers, which must be one the session's agent received or sent, and
-// takes its subject with "Re: " when p gives none. It returns the message
+// it answers, which must be one the session's agent received or sent (for
+// the human at the console, any message of the mailbox: mine), and takes
+// its subject with "Re: " when p gives none. It returns the message
 // answered, or nil. Errors: BadRequest, TooLarge, NotFound.
 func (s *Session) converse(op Op, p Payload, tmpl *Message) (*Message, error) {
 	me := s.ID()
@@ -292,7 +293,14 @@ func replySubject(s string) string {
 
 // mine reads message msgID that agent me received (in its mailbox) or sent
 // (through its sent record, in its recipient's mailbox). Anything else is
-// NotFound, as for an id that never existed. Errors: BadRequest, NotFound.
+// NotFound, as for an id that never existed: an agent answers, threads and
+// replies only within its own conversations.
+//
+// The human at the console (HumanID) watches every conversation and may
+// step into any: for it, msgID may also be any message of any mailbox
+// (found as Store.Timeline finds it). Its reply then joins that message's
+// thread and goes to whom the human addresses; Session.Reply answers the
+// message's sender. Errors: BadRequest, NotFound.
 func (st *Store) mine(op Op, me, msgID string) (Message, error) {
 	if err := checkMsgID(op, me, msgID); err != nil {
 		return Message{}, err
@@ -307,6 +315,9 @@ func (st *Store) mine(op Op, me, msgID string) (Message, error) {
 			m.Read = read
 			return m, nil
 		}
+	}
+	if me == HumanID {
+		return st.anywhere(op, msgID)
 	}
 	return Message{}, errorf(op, NotFound, me, "no message %s sent by or to %s", text.Cut(msgID, 80), me)
 }

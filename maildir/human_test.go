@@ -80,3 +80,46 @@ func TestHumanJoinable(t *testing.T) {
 		t.Fatalf("Agents = %+v, want the human online with 1 unread", agents)
 	}
 }
+
+// TestHumanStepsIntoAnyConversation: the human at the console may answer
+// mail between two agents it neither sent nor received. A send with
+// ReplyTo goes to whom the human addresses, Reply to the original's
+// sender, and both join the original's thread; an agent still gets
+// NotFound for mail that is not its own.
+func TestHumanStepsIntoAnyConversation(t *testing.T) {
+	ctx := context.Background()
+	st := mustOpen(t, Options{})
+	alice, bob, carol := mustLogin(t, st, "alice"), mustLogin(t, st, "bob"), mustLogin(t, st, "carol")
+	orig, err := alice.SendPayload(ctx, "bob", Payload{Content: "drop the users table?", Subject: "migration"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := st.Human(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	toBob, err := h.SendPayload(ctx, "bob", Payload{Content: "no: wait for the backup", ReplyTo: orig.ID})
+	if err != nil || toBob.To != "bob" {
+		t.Fatalf("the human's send in alice's thread to bob: %+v, %v", toBob, err)
+	}
+	toAlice, err := h.Reply(ctx, orig.ID, Payload{Content: "ask me first next time"})
+	if err != nil || toAlice.To != "alice" {
+		t.Fatalf("the human's Reply to alice->bob mail: %+v, %v, want it to go to alice", toAlice, err)
+	}
+	got := mustCheck(t, bob)
+	if len(got) != 2 || got[0].ID != orig.ID || got[1].ID != toBob.ID {
+		t.Fatalf("bob got %+v, want alice's message, then the human's", got)
+	}
+	for _, m := range append(got[1:], mustCheck(t, alice)...) {
+		if m.From != HumanID || m.InReplyTo != orig.ID || m.ThreadID() != orig.ID ||
+			len(m.References) != 1 || m.References[0] != orig.ID || m.Subject != "Re: migration" {
+			t.Errorf("the human's answer = %+v, want it in alice's thread", m)
+		}
+	}
+	_, err = carol.SendPayload(ctx, "bob", Payload{Content: "me too", ReplyTo: orig.ID})
+	wantKind(t, err, NotFound)
+	_, err = carol.Reply(ctx, orig.ID, Payload{Content: "me too"})
+	wantKind(t, err, NotFound)
+	_, err = h.SendPayload(ctx, "bob", Payload{Content: "x", ReplyTo: "1712000000.nowhere"})
+	wantKind(t, err, NotFound)
+}

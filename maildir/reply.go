@@ -7,12 +7,14 @@ import (
 )
 
 // Reply sends p as an answer to message msgID, one the session's agent
-// received or sent, in that message's thread (converse: In-Reply-To,
+// received or sent (for the human, any message: Store.mine), in that
+// message's thread (converse: In-Reply-To,
 // References, X-IPC-Thread, and its subject with "Re: " when p gives
 // none). Who gets it is the rule every door shares:
 //
 //   - a message the agent received is answered to its sender; a broadcast
-//     too, to its sender only;
+//     too, to its sender only; so is mail between two agents the human
+//     answers;
 //   - a message the agent sent is answered to its recipient, at the
 //     address the agent used (forwarding takes it on from there);
 //   - a notice of the mailbox itself (from SystemID) has nobody to answer:

@@ -146,6 +146,42 @@ func TestThreadOfEveryMailbox(t *testing.T) {
 	}
 }
 
+// TestComposeIntoAgentsConversation: the console's compose with reply_to
+// of mail between two agents (alice to bob) is sent to whom the human
+// addresses and lands in that thread; an agent replying to mail not its
+// own still gets not_found.
+func TestComposeIntoAgentsConversation(t *testing.T) {
+	c := startConsole(t)
+	alice, bob, carol := c.login("alice"), c.login("bob"), c.login("carol")
+	first := send(t, alice, "bob", "drop the users table?", maildir.Payload{Subject: "migration"})
+
+	var ans sendAnswer
+	c.postJSON("/api/send", map[string]any{"to": []string{"alice", "bob"}, "content": "no: wait for the backup", "reply_to": first}, 200, &ans)
+	if len(ans.Receipts) != 2 || ans.Receipts[0].To != "alice" || ans.Receipts[1].To != "bob" || ans.Receipts[0].Error != nil || ans.Receipts[1].Error != nil {
+		t.Fatalf("the human's answer in alice's thread: %+v", ans)
+	}
+	var th page
+	c.getJSON("/api/thread?id="+first, 200, &th)
+	if len(th.Messages) != 3 || th.Messages[0].ID != first {
+		t.Fatalf("the thread after the human stepped in: %+v", th)
+	}
+	for _, m := range th.Messages[1:] {
+		if m.From != maildir.HumanID || m.InReplyTo != first || m.Thread != first || m.Subject != "Re: migration" {
+			t.Errorf("the human's answer in the thread: %+v", m)
+		}
+	}
+	for _, s := range []*maildir.Session{alice, bob} {
+		res, err := s.Check(context.Background(), maildir.CheckOptions{})
+		if err != nil || len(res.Messages) == 0 || res.Messages[len(res.Messages)-1].InReplyTo != first {
+			t.Errorf("%s's mail: %+v %v, want the human's answer last", s.ID(), res.Messages, err)
+		}
+	}
+	_, err := carol.SendPayload(context.Background(), "bob", maildir.Payload{Content: "me too", ReplyTo: first})
+	if maildir.KindOf(err) != maildir.NotFound {
+		t.Errorf("carol's reply to alice->bob mail: %v, want not_found", err)
+	}
+}
+
 // timeline is GET /api/message of id.
 func (c *console) timeline(id string) (message, maildir.Delivery) {
 	c.t.Helper()
