@@ -138,7 +138,7 @@ const (
 // find it current. A search never waits for it: it catches up what is left
 // itself. It returns nil when ctx ends.
 func (st *Store) KeepIndexed(ctx context.Context) error {
-	wake, stop, err := st.watchMailboxes(ctx)
+	wake, stop, err := st.watchMailboxes(ctx, dirNew, dirCur)
 	if err != nil {
 		return err
 	}
@@ -176,11 +176,14 @@ func drain(ch <-chan struct{}) {
 	}
 }
 
-// watchMailboxes sends on wake when a mailbox's new/ or cur/ changes or a
-// mailbox appears. A mailbox's own directory is watched too, so that its
-// new/ and cur/ are watched as soon as they are made (a mailbox appears
-// before its subdirectories). Its goroutine ends with stop (or ctx).
-func (st *Store) watchMailboxes(ctx context.Context) (<-chan struct{}, func(), error) {
+// watchMailboxes sends on wake when one of sub (dirNew, dirCur, dirState)
+// of a mailbox changes or a mailbox appears, and once at start, when the
+// watches are in place (each subscription's rescan at start). A mailbox's
+// own directory is watched too, so that its subdirectories are watched as
+// soon as they are made (a mailbox appears before its new/ and cur/, and
+// its state/ is made at its first record). Its goroutine ends with stop
+// (or ctx).
+func (st *Store) watchMailboxes(ctx context.Context, sub ...string) (<-chan struct{}, func(), error) {
 	mail := filepath.Join(st.root, mailDir)
 	rootCh, cancelRoot, err := st.subscribe(mail)
 	if err != nil {
@@ -222,8 +225,8 @@ func (st *Store) watchMailboxes(ctx context.Context) (<-chan struct{}, func(), e
 		resubscribe := func() {
 			boxes, _ := listDir(mail)
 			for _, b := range boxes {
-				for _, sub := range []string{"", dirNew, dirCur} {
-					dir := st.boxPath(b, sub)
+				for _, d := range append([]string{""}, sub...) {
+					dir := st.boxPath(b, d)
 					if _, ok := subs[dir]; ok {
 						continue
 					}
@@ -233,7 +236,7 @@ func (st *Store) watchMailboxes(ctx context.Context) (<-chan struct{}, func(), e
 					ch, c, err := st.watcher.Load().Subscribe(dir)
 					if err == nil {
 						subs[dir] = c
-						if sub == "" {
+						if d == "" {
 							forward(ch, grew)
 						} else {
 							forward(ch, merged)

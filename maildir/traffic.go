@@ -141,7 +141,7 @@ func (f *follower) dirs() []candidate {
 // every mailbox, when a mailbox appears).
 func (f *follower) watch(ctx context.Context) (<-chan struct{}, func(), error) {
 	if f.q.Boxes == nil {
-		return f.st.watchMailboxes(ctx)
+		return f.st.watchMailboxes(ctx, dirNew, dirCur)
 	}
 	var chans []<-chan struct{}
 	var cancels []func()

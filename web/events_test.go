@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"testing"
@@ -92,6 +95,49 @@ func TestEventsChangeWhenTheRecipientReads(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestEventsChangeWhenTheRecipientAcknowledges: an acknowledgement is a
+// record in the recipient's state/, no move of the message; it wakes the
+// stream, the first one (which makes state/) as well as the later ones.
+// The watch's start wakes the stream a few times (a rescan at start per
+// directory, coalesced): each of acks acknowledgements, more than those,
+// waits for a change of its own, so that the last ones cannot be answered
+// by a wake of the start.
+func TestEventsChangeWhenTheRecipientAcknowledges(t *testing.T) {
+	const acks = 8
+	c := startConsole(t)
+	ctx := context.Background()
+	bob := c.login("bob")
+	var ids []string
+	for i := range acks {
+		var sent sendAnswer
+		c.postJSON("/api/send", map[string]any{"to": []string{"bob"}, "content": fmt.Sprintf("ack me, %d", i), "ack": true}, 200, &sent)
+		ids = append(ids, sent.Receipts[0].ID)
+	}
+	if _, err := os.Stat(filepath.Join(c.root, "mail", "bob", "state")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("bob's state/ before any record: %v, want none yet", err)
+	}
+
+	s := c.openEvents("?backlog=0")
+	ipctest.Within(t, "the stream watching", bound, func() {
+		s.until(t, "change", nil) // the first: the mailboxes are watched
+	})
+	for _, id := range ids {
+		if err := bob.Ack(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		ipctest.Within(t, "a change event after which the receipt says acknowledged", bound, func() {
+			for {
+				s.until(t, "change", nil)
+				var ds struct{ Deliveries []maildir.Delivery }
+				c.getJSON("/api/deliveries?id="+id, 200, &ds)
+				if d := ds.Deliveries[0]; d.State == maildir.StateAcknowledged && !d.AckedAt.IsZero() {
+					return
+				}
+			}
+		})
+	}
 }
 
 func TestEventsBadBacklog(t *testing.T) {
