@@ -17,7 +17,8 @@ import (
 
 // What an agent says it is doing: one line beside its name in ipc list and
 // the console, kept in presence/<id>.doing ({"doing": ..., "at": ...}),
-// replaced atomically, removed when cleared or when the name is forgotten.
+// replaced atomically, moved to the new name by a rename (renametx.go),
+// removed when cleared or when the name is forgotten.
 
 // MaxDoing is the longest line SetDoing takes, in characters.
 const MaxDoing = 120

@@ -40,8 +40,9 @@ func (r RenameResult) Warning() string {
 // the new one for ForwardFor (persisted; every forwarding to the old name
 // now points at the new one, so chains end at their final target), unread
 // and future mail follows, every other registered agent gets a notice from
-// SystemID, and tokens of the session keep working under the new name. A
-// name may be renamed once per RenameCooldown.
+// SystemID, tokens of the session keep working under the new name, and
+// what the agent said it was doing (SetDoing) is the new name's. A name
+// may be renamed once per RenameCooldown.
 //
 // A rename is one transaction against other renames and registrations (see
 // renameTx): of two renames onto one name, or a rename and a registration

@@ -259,6 +259,9 @@ func newRenameFixture(t *testing.T) renameFixture {
 	root := t.TempDir()
 	st := mustOpenAt(t, root, Options{Now: clk.Now})
 	zed, ivy := mustLogin(t, st, "zed"), mustLogin(t, st, "ivy")
+	if err := zed.SetDoing(ctx, fixtureDoing); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := zed.Rename(ctx, "hank"); err != nil {
 		t.Fatal(err)
 	}
@@ -278,10 +281,14 @@ func newRenameFixture(t *testing.T) renameFixture {
 	return f
 }
 
+// fixtureDoing is what the agent of the rename fixture says it is doing,
+// set as zed before its rename to hank.
+const fixtureDoing = "reviewing the auth change"
+
 // wantRenameState checks that the mailbox shows hank either renamed to
-// hank2 completely (renamed) or not at all: records, indices, forwarding
-// and mail agree, every message is in the maildir of the agent exactly
-// once, and no rename is left under way.
+// hank2 completely (renamed) or not at all: records, indices, forwarding,
+// what the agent says it is doing and mail agree, every message is in the
+// maildir of the agent exactly once, and no rename is left under way.
 func wantRenameState(t *testing.T, st *Store, renamed bool, mail []string) {
 	t.Helper()
 	holder, gone := "hank", "hank2"
@@ -300,6 +307,12 @@ func wantRenameState(t *testing.T, st *Store, renamed bool, mail []string) {
 	}
 	if _, ok := agents[gone]; ok {
 		t.Errorf("agents %v lists %s", agents, gone)
+	}
+	for _, id := range []string{"zed", "hank", "hank2"} {
+		want := map[bool]string{true: fixtureDoing}[id == holder]
+		if doing, _ := st.readDoing(id); doing != want {
+			t.Errorf("%s says it is doing %q, want %q", id, doing, want)
+		}
 	}
 	rec, _, ok, _ := st.readRecord(holder)
 	if !ok || rec.RenamedTo != "" {

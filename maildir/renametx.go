@@ -26,6 +26,7 @@ import (
 //	agents      agents.json lists new instead of old
 //	mailbox     the maildir of old moves to new
 //	sessions    tokens of old act as new
+//	doing       presence/<old>.doing becomes presence/<new>.doing
 //	done        the intent is removed
 //
 // A failure or a crash before forward leaves the old identity as it was
@@ -70,6 +71,7 @@ var (
 		{"agents", (*Store).renameAgent},
 		{"mailbox", func(st *Store, tx *renameTx) error { return st.moveBox(tx.Old, tx.New) }},
 		{"sessions", (*Store).renameSessions},
+		{"doing", (*Store).moveDoing},
 		{"done", func(st *Store, tx *renameTx) error { return removeIfExists(st.intentPath()) }},
 	}
 )
@@ -203,6 +205,18 @@ func (st *Store) renameSessions(tx *renameTx) error {
 		}
 		return nil
 	})
+}
+
+// moveDoing gives what old said it was doing to the new name, in one
+// rename of the file (replacing what a former holder of the new name left):
+// a crash leaves it under one name or the other, never lost. It is
+// idempotent: once moved, old has none and the new name's stays.
+func (st *Store) moveDoing(tx *renameTx) error {
+	err := os.Rename(st.doingPath(tx.Old), st.doingPath(tx.New))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // finishRename runs every step after the commit.
