@@ -98,6 +98,12 @@ func newPage(t testing.TB, width, height int64) *page {
 		t.Skip(noBrowser)
 	}
 	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	// The first run opens the tab and binds its life to the context it
+	// gets: the tab's own, not one of do's bounded ones.
+	if err := chromedp.Do(ctx); err != nil {
+		cancel()
+		t.Fatalf("open a tab: %v", err)
+	}
 	p := &page{t: t, ctx: ctx}
 	p.do(chromedp.EmulateViewport(width, height))
 	messages := chromedp.Console(ctx)
@@ -163,15 +169,17 @@ func eval[T any](p *page, expr string) T {
 }
 
 // waitFor waits until the JavaScript expression cond is truthy in the
-// page, checking it on every frame; what names the condition when it
-// never holds.
+// page, checking it on every frame (an exception counts as false, as an
+// element not there yet does); what names the condition when it never
+// holds.
 func (p *page) waitFor(what, cond string) {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, bound+5*time.Second)
 	defer cancel()
-	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingTimeout(bound)))
+	safe := `(() => { try { return (` + cond + `); } catch (e) { return false; } })()`
+	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](safe, chromedp.WithPollingTimeout(bound)))
 	if err != nil {
-		p.t.Fatalf("waiting for %s (%s): %v\npage text:\n%s", what, cond, err, p.text())
+		p.t.Fatalf("waiting for %s (%s): %v\nthe page shows:\n%.2000s", what, cond, err, p.text())
 	}
 }
 

@@ -2,6 +2,14 @@
 
 package console
 
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
 // conversation is the mail of a small team that the screen tests seed:
 // a thread with a reply, an urgent unread message, and one message read
 // and acknowledged, so that every screen has real content.
@@ -20,6 +28,7 @@ const (
 	replyText  = "Freezing now. I parked my branch and will rebase after the migration."
 	lunchText  = "Lunch at one? The usual place."
 	reviewText = "Please review PR 42 before the release cut: the cache eviction change."
+	bobDoing   = "rebasing the auth branch onto main"
 )
 
 // seed writes the conversation into m with the CLI, as the agents would.
@@ -32,7 +41,54 @@ func seed(m *mailbox) conversation {
 	c.reply = m.send("bob", "alice", replyText, "--reply-to", c.freeze)
 	m.check("carol")
 	m.ipc("carol", "ack", c.review)
+	m.doing("bob", bobDoing)
 	c.texts = []string{freezeText, replyText, lunchText, reviewText}
 	c.unread = map[string]int{"alice": 1, "bob": 2, "carol": 0}
 	return c
+}
+
+// doing records what id says it is doing, in the file the core keeps it
+// in (presence/<id>.doing, as maildir.Session.SetDoing writes it): an
+// agent says so through its door, and no CLI command does.
+func (m *mailbox) doing(id, text string) {
+	m.t.Helper()
+	body, err := json.Marshal(map[string]any{"doing": text, "at": time.Now().UTC()})
+	if err != nil {
+		m.t.Fatal(err)
+	}
+	dir := filepath.Join(m.home, "presence")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		m.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, id+".doing"), append(body, '\n'), 0o600); err != nil {
+		m.t.Fatal(err)
+	}
+}
+
+// land delivers n messages from one agent to another straight into the
+// maildir, as n sends would leave them but without a process each: each
+// is written in tmp/ and renamed into new/, under a name made now (the
+// live stream takes names far older than now for mail it has seen).
+func (m *mailbox) land(from, to string, n int) {
+	m.t.Helper()
+	box := filepath.Join(m.home, "mail", to)
+	for _, d := range []string{"tmp", "new", "cur"} {
+		if err := os.MkdirAll(filepath.Join(box, d), 0o700); err != nil {
+			m.t.Fatal(err)
+		}
+	}
+	pid := os.Getpid()
+	for i := range n {
+		at := time.Now()
+		us := at.UnixMicro()
+		name := fmt.Sprintf("%d.M%dP%dQ%dR%016x.landtest", us/1e6, us%1e6, pid, i, i)
+		body := fmt.Sprintf("From: %s\nTo: %s\nDate: %s\nSubject: burst\n\nmessage %d of a burst of %d\n", from, to, at.Format(time.RFC1123Z), i, n)
+		tmp := filepath.Join(box, "tmp", name)
+		if err := os.WriteFile(tmp, []byte(body), 0o600); err != nil {
+			m.t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(box, "new", name)); err != nil {
+			m.t.Fatal(err)
+		}
+	}
 }

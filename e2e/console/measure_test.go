@@ -14,8 +14,6 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/performance"
 	"github.com/chromedp/chromedp"
-
-	"github.com/ipc-dev/ipc/internal/ipctest"
 )
 
 // arrivals is installed in the stream: a MutationObserver that stamps each
@@ -69,7 +67,7 @@ func TestMeasureLiveArrivalAndLoad(t *testing.T) {
 	before := p.metrics()
 	total := 1 + sends + burst
 	start := time.Now()
-	ipctest.FillUnread(t, m.home, "bob", burst, func(i int) string { return "alice" })
+	m.land("alice", "bob", burst)
 	p.waitFor(strconv.Itoa(total)+" messages in the stream", fmt.Sprintf(`document.querySelectorAll('#stream-list li.msg').length === %d`, total))
 	took := time.Since(start)
 	loaded := p.metrics()

@@ -26,6 +26,9 @@ func TestScreensShowTheMailbox(t *testing.T) {
 		p.waitFor(id+"'s unread count", fmt.Sprintf(
 			`(e => e && e.dataset.count === "%d")(document.querySelector('li.agent[data-agent=%s] [data-field=unread]'))`, n, id))
 	}
+	if got := eval[string](p, `document.querySelector('li.agent[data-agent=bob] [data-field=doing]').textContent`); !strings.Contains(got, bobDoing) {
+		t.Errorf("bob's row says he is doing %q, want %q", got, bobDoing)
+	}
 	if eval[bool](p, `!!document.querySelector('li.agent[data-agent=human]')`) {
 		t.Errorf("the agents screen lists the human as an agent")
 	}

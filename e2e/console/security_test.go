@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
@@ -22,6 +23,9 @@ import (
 // secretText is mail that a page without the token, or from another
 // origin, must never see.
 const secretText = "the staging database password rotates on Friday"
+
+// forgedSend is what a page of another origin posts to /api/send.
+const forgedSend = `{"to": ["bob"], "content": "sent from another origin"}`
 
 // TestTokenRequired opens the console without its token and with a wrong
 // one: the page answers 401 and 403 and shows nothing of the mailbox, and
@@ -103,7 +107,7 @@ func TestOtherOriginGetsNothing(t *testing.T) {
 	p := newPage(t, 1280, 800)
 	p.open(c.url)
 	p.waitFor("the console to load with its cookie", `document.body.dataset.screen === "agents"`)
-	wire := p.recordResponses(c.base + "/api/")
+	wire := p.recordWire(c.base + "/api/")
 	p.open(other.URL)
 
 	api := js(c.base)
@@ -118,7 +122,7 @@ func TestOtherOriginGetsNothing(t *testing.T) {
 		catch (e) { out.opaque = "refused: " + e.name; }
 		try {
 			out.post = await read(await fetch(api + "/api/send", {method: "POST", credentials: "include", mode: "no-cors",
-				headers: {"Content-Type": "text/plain"}, body: JSON.stringify({to: ["bob"], content: "sent from another origin"})}));
+				headers: {"Content-Type": "text/plain"}, body: `+js(forgedSend)+`}));
 		} catch (e) { out.post = "refused: " + e.name; }
 		out.events = await new Promise(resolve => {
 			const es = new EventSource(api + "/api/events", {withCredentials: true});
@@ -145,16 +149,28 @@ func TestOtherOriginGetsNothing(t *testing.T) {
 		t.Errorf("the event stream from the other origin gave %.300q, want it closed with no event", results["events"])
 	}
 
-	seen := wire.wait(p, 5)
-	for _, r := range seen {
-		if r.status != http.StatusForbidden {
-			t.Errorf("%s from the other origin got %d on the wire, want 403", r.url, r.status)
+	for _, x := range wire.wait(p, 5) {
+		if x.status != http.StatusForbidden {
+			t.Errorf("%s %s from the other origin got %d on the wire, want 403", x.method, x.url, x.status)
 		}
-		if r.cors != "" {
-			t.Errorf("%s answered the other origin with Access-Control-Allow-Origin %q", r.url, r.cors)
+		if x.cors != "" {
+			t.Errorf("%s answered the other origin with Access-Control-Allow-Origin %q", x.url, x.cors)
 		}
-		if strings.Contains(r.body, secretText) || strings.Contains(r.body, "alice") {
-			t.Errorf("%s sent the other origin mail: %.300q", r.url, r.body)
+		// The browser carries the console's cookie to it from the other
+		// port (the same site), and names the other origin, except on a
+		// no-cors GET, which has no Origin (Sec-Fetch-Site says same-site).
+		if !strings.Contains(x.header("Cookie"), c.token) {
+			t.Errorf("%s %s went without the console's cookie: the test proves nothing", x.method, x.url)
+		}
+		if o := x.header("Origin"); o != "" && o != other.URL {
+			t.Errorf("%s %s went with Origin %q, want %s", x.method, x.url, o, other.URL)
+		}
+		if x.method == "POST" {
+			x.body = forgedSend
+		}
+		status, body := x.replay(t)
+		if status != http.StatusForbidden || strings.Contains(body, secretText) || strings.Contains(body, "alice") {
+			t.Errorf("%s %s, sent again with the browser's headers, got %d %.300q: want 403 and no mail", x.method, x.url, status, body)
 		}
 	}
 	if n := m.unreadFiles("bob"); n != 1 {
@@ -162,78 +178,125 @@ func TestOtherOriginGetsNothing(t *testing.T) {
 	}
 }
 
-// response is what the browser received for one request, on the wire,
-// whatever the page was allowed to read of it.
-type response struct {
-	url, cors, body string
-	status          int64
+// exchange is one request of a tab and its response as they went over
+// the wire, whatever the page was allowed to read of them.
+type exchange struct {
+	method, url string
+	body        string          // what a POST sent
+	sent        network.Headers // the request's headers, cookies and all
+	status      int64           // 0 until the response's head arrived
+	cors        string          // its Access-Control-Allow-Origin
+	done        bool            // loading finished or failed
 }
 
-// responses records the responses of a tab to the URLs under a prefix.
-type responses struct {
-	mu       sync.Mutex
-	prefix   string
-	got      map[network.RequestID]*response
-	finished map[network.RequestID]bool
+// header is the value of the request header name as the browser sent it.
+func (x *exchange) header(name string) string {
+	for k, v := range x.sent {
+		if strings.EqualFold(k, name) {
+			s, _ := v.(string)
+			return s
+		}
+	}
+	return ""
 }
 
-// recordResponses records from now on the responses of the tab to URLs
-// that start with prefix.
-func (p *page) recordResponses(prefix string) *responses {
+// replay sends the request again from Go with the browser's headers, and
+// returns what the console answers: its status and up to 64 KiB of body.
+func (x *exchange) replay(t *testing.T) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, x.method, x.url, strings.NewReader(x.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range x.sent {
+		switch strings.ToLower(k) {
+		case "host", "connection", "content-length", "accept-encoding": // the client's own; a plain body
+			continue
+		}
+		if s, ok := v.(string); ok && !strings.HasPrefix(k, ":") {
+			req.Header.Set(k, s)
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("replay %s %s: %v", x.method, x.url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return resp.StatusCode, string(b)
+}
+
+// wire records the exchanges of a tab with the URLs under a prefix.
+type wire struct {
+	mu     sync.Mutex
+	prefix string
+	ex     map[network.RequestID]*exchange
+}
+
+// recordWire records from now on the exchanges of the tab with URLs that
+// start with prefix. The browser reports the head of a response it
+// refused to the page (a CORS failure) only in the extra-info events.
+func (p *page) recordWire(prefix string) *wire {
 	p.t.Helper()
-	rs := &responses{prefix: prefix, got: map[network.RequestID]*response{}, finished: map[network.RequestID]bool{}}
+	w := &wire{prefix: prefix, ex: map[network.RequestID]*exchange{}}
 	p.do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{})
 		return err
 	}))
+	of := func(id network.RequestID) *exchange {
+		x := w.ex[id]
+		if x == nil {
+			x = &exchange{}
+			w.ex[id] = x
+		}
+		return x
+	}
 	if err := chromedp.Listen(p.ctx, func(ev any) {
-		rs.mu.Lock()
-		defer rs.mu.Unlock()
+		w.mu.Lock()
+		defer w.mu.Unlock()
 		switch ev := ev.(type) {
-		case *network.EventResponseReceived:
-			if strings.HasPrefix(ev.Response.URL, prefix) {
-				cors, _ := ev.Response.Headers["Access-Control-Allow-Origin"].(string)
-				rs.got[ev.RequestID] = &response{url: ev.Response.URL, status: ev.Response.Status, cors: cors}
+		case *network.EventRequestWillBeSent:
+			x := of(ev.RequestID)
+			x.method, x.url = ev.Request.Method, ev.Request.URL
+		case *network.EventRequestWillBeSentExtraInfo:
+			of(ev.RequestID).sent = ev.Headers
+		case *network.EventResponseReceivedExtraInfo:
+			x := of(ev.RequestID)
+			x.status = ev.StatusCode
+			for k, v := range ev.Headers {
+				if strings.EqualFold(k, "Access-Control-Allow-Origin") {
+					x.cors, _ = v.(string)
+				}
 			}
 		case *network.EventLoadingFinished:
-			rs.finished[ev.RequestID] = true
+			of(ev.RequestID).done = true
 		case *network.EventLoadingFailed:
-			rs.finished[ev.RequestID] = true
+			of(ev.RequestID).done = true
 		}
 	}); err != nil {
 		p.t.Fatal(err)
 	}
-	return rs
+	return w
 }
 
-// wait waits until at least n recorded responses have finished loading,
-// reads their bodies from the browser, and returns them.
-func (rs *responses) wait(p *page, n int) []*response {
+// wait waits until n exchanges under the prefix have ended with a
+// response head and their request headers known, and returns them.
+func (w *wire) wait(p *page, n int) []exchange {
 	p.t.Helper()
-	var ids []network.RequestID
-	ipctest.WaitFor(p.t, fmt.Sprintf("%d responses under %s", n, rs.prefix), func() bool {
-		rs.mu.Lock()
-		defer rs.mu.Unlock()
-		ids = ids[:0]
-		for id := range rs.got {
-			if rs.finished[id] {
-				ids = append(ids, id)
+	var out []exchange
+	ipctest.WaitFor(p.t, fmt.Sprintf("%d exchanges with %s", n, w.prefix), func() bool {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		out = out[:0]
+		for _, x := range w.ex {
+			if strings.HasPrefix(x.url, w.prefix) && x.done && x.status != 0 && x.sent != nil {
+				out = append(out, *x)
 			}
 		}
-		return len(ids) >= n
+		return len(out) >= n
 	})
-	var out []*response
-	for _, id := range ids {
-		rs.mu.Lock()
-		r := rs.got[id]
-		rs.mu.Unlock()
-		res, err := chromedp.Call(p.ctx, network.GetResponseBody, network.GetResponseBodyParams{RequestID: id})
-		if err != nil {
-			p.t.Fatalf("the body the browser received from %s: %v", r.url, err)
-		}
-		r.body = string(res.Body)
-		out = append(out, r)
-	}
 	return out
 }
 
