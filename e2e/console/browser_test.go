@@ -14,7 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // bound only turns a hang into a failure: every wait ends on a condition,
@@ -194,10 +197,39 @@ func (p *page) text() string {
 	return s
 }
 
-// key types keys as a person would, into whatever has the focus.
+// key presses keys in turn as a keyboard does, on whatever has the focus:
+// a key's keydown carries its text, so a page that takes the keydown
+// (preventDefault) keeps the character out of a field, as in a real
+// browser. (chromedp.KeyEvent types the character in a separate event,
+// which such a page cannot stop.)
 func (p *page) key(keys string) {
 	p.t.Helper()
-	p.do(chromedp.KeyEvent(keys))
+	p.do(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		for _, r := range keys {
+			var down, up *input.DispatchKeyEventParams
+			text := ""
+			for _, ev := range kb.Encode(r) {
+				switch ev.Type {
+				case input.DispatchKeyEventTypeKeyDown:
+					down = ev
+				case input.DispatchKeyEventTypeChar:
+					text = ev.Text
+				case input.DispatchKeyEventTypeKeyUp:
+					up = ev
+				}
+			}
+			if down == nil || up == nil {
+				return fmt.Errorf("no key for %q", r)
+			}
+			down.Text, down.UnmodifiedText = text, text
+			for _, ev := range []*input.DispatchKeyEventParams{down, up} {
+				if _, err := cdp.Call(ctx, tg, input.DispatchKeyEvent, *ev); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}))
 }
 
 // screenshot saves the viewport as name.png in $IPC_SCREENSHOTS, when it

@@ -69,7 +69,8 @@ func (m *mailbox) doing(id, text string) {
 // maildir, as n sends would leave them but without a process each: each
 // is written in tmp/ and renamed into new/, under a name made now (the
 // live stream takes names far older than now for mail it has seen).
-func (m *mailbox) land(from, to string, n int) {
+// It returns the last message's id.
+func (m *mailbox) land(from, to string, n int) (last string) {
 	m.t.Helper()
 	box := filepath.Join(m.home, "mail", to)
 	for _, d := range []string{"tmp", "new", "cur"} {
@@ -90,5 +91,7 @@ func (m *mailbox) land(from, to string, n int) {
 		if err := os.Rename(tmp, filepath.Join(box, "new", name)); err != nil {
 			m.t.Fatal(err)
 		}
+		last = name
 	}
+	return last
 }

@@ -105,12 +105,12 @@ type console struct {
 // printedURL is the line ipc web prints: the URL to open.
 var printedURL = regexp.MustCompile(`https?://\S+`)
 
-// web starts ipc web on the mailbox (as the human watching it) and reads
-// the URL it prints. The server is interrupted, and waited for, when the
+// web starts ipc web on the mailbox (as the human watching it), opening
+// no browser of its own, and reads the URL it prints. The server is interrupted, and waited for, when the
 // test ends.
 func (m *mailbox) web(args ...string) *console {
 	m.t.Helper()
-	cmd := m.cmd("", append([]string{"web"}, args...)...)
+	cmd := m.cmd("", append([]string{"web", "--no-open"}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
