@@ -23,9 +23,10 @@ func TestComposeToOneAgent(t *testing.T) {
 	p.waitFor("the compose form", `document.body.dataset.screen === "compose"`)
 
 	const text = "Stop the deploy: the migration has not finished on the replicas."
-	compose(p, "bob", "deploy", "urgent", text)
-	id := receiptOf(p, "bob")
+	fill(p, "bob", "deploy", "urgent", text)
 	p.screenshot("compose")
+	p.do(clickCSS("#compose-send"))
+	id := receiptOf(p, "bob")
 
 	var read struct {
 		From, Subject, Priority string
@@ -49,6 +50,13 @@ func TestComposeToOneAgent(t *testing.T) {
 // compose fills the compose form in view for one recipient and sends it.
 func compose(p *page, to, subject, priority, body string) {
 	p.t.Helper()
+	fill(p, to, subject, priority, body)
+	p.do(clickCSS("#compose-send"))
+}
+
+// fill fills the compose form in view for one recipient.
+func fill(p *page, to, subject, priority, body string) {
+	p.t.Helper()
 	p.do(
 		clickCSS("#compose-mode-one"),
 		chromedp.Clear(chromedp.CSS("#compose-to")),
@@ -56,7 +64,6 @@ func compose(p *page, to, subject, priority, body string) {
 		typeInto("#compose-subject", subject),
 		chromedp.SetValue(chromedp.CSS("#compose-priority"), priority),
 		typeInto("#compose-body", body),
-		clickCSS("#compose-send"),
 	)
 }
 

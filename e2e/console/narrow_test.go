@@ -24,7 +24,6 @@ func TestNarrowScreen(t *testing.T) {
 	if !eval[bool](p, noOverflow) {
 		t.Errorf("the agents screen is %d px wide on a 360 px screen", eval[int](p, `document.scrollingElement.scrollWidth`))
 	}
-	p.screenshot("narrow-agents")
 
 	p.do(clickCSS("a#nav-stream"))
 	p.waitFor("the stream", `document.querySelectorAll('#stream-list li.msg').length === 4`)
@@ -48,5 +47,4 @@ func TestNarrowScreen(t *testing.T) {
 	if len(got) != 1 || got[0].ID != id || got[0].From != "human" {
 		t.Errorf("carol's ipc check got %+v, want the message %s composed on the narrow screen", got, id)
 	}
-	p.screenshot("narrow-compose")
 }
