@@ -44,7 +44,6 @@ func TestComposeToOneAgent(t *testing.T) {
 	}
 	p.waitFor("the receipt to say read", fmt.Sprintf(
 		`(li => li && li.dataset.state === "read")(document.querySelector('li.receipt[data-to=bob]'))`))
-	p.screenshot("receipt")
 }
 
 // compose fills the compose form in view for one recipient and sends it.
