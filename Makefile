@@ -4,7 +4,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 FUZZTIME  ?= 10s
 PKGS      := ./...
 
-.PHONY: all build test test-nocgo vet fmt deps fuzz check bench clean cross reliability soak clients
+.PHONY: all build test test-nocgo vet fmt deps fuzz check bench clean cross reliability soak clients screenshots measure-web
 
 all: build
 
@@ -125,6 +125,21 @@ clients:
 	@eval "$$(.ci/clients.sh --env)"; \
 	IPC_CLIENTS=1 $(GO) test -count=1 -timeout 15m -v ./e2e >clients.log 2>&1; \
 	status=$$?; grep -E '^(--- |FAIL|ok |panic)|figures:|is not installed' clients.log; exit $$status
+
+# The web console's screens, photographed by its browser tests (e2e/console,
+# headless Chromium) on a seeded mailbox: docs/screenshots/*.png, which
+# README.md and docs/web.md show.
+SCREENS := Screens|Compose|Narrow
+screenshots:
+	IPC_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '$(SCREENS)' ./e2e/console
+
+# What the web console costs in the browser: the time from ipc send to the
+# row in the open stream (median and p95 of 100 sends), and the page's heap,
+# DOM and main-thread time with 10,000 messages in view (docs/web.md,
+# "Measured").
+measure-web:
+	@IPC_MEASURE=1 $(GO) test -count=1 -timeout 15m -v -run Measure ./e2e/console >measure-web.log 2>&1; \
+	status=$$?; grep -E '^(--- |FAIL|ok |panic)|figures:' measure-web.log; exit $$status
 
 # The benchmark suite (bench/cmd/ipcbench, its own module) against bin/ipc:
 # make bench for the full run, make bench ARGS=--quick for the short one.

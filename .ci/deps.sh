@@ -31,6 +31,7 @@ internal/ipctest     -
 internal/ipcchild    -
 internal/fakemodel   -
 e2e                  *
+e2e/console          *
 TABLE
 )
 
@@ -56,6 +57,9 @@ done < <($GO list -f '{{.ImportPath}} {{join .Imports " "}}' ./...)
 # the Go client drags in neither fsnotify nor flock.
 if $GO list -deps ./maildir | grep -xE 'os/exec|github.com/mark3labs/.*'; then
   echo "deps: maildir must not run programs (internal/sharecmd does) or import the MCP library"; fail=1
+fi
+if $GO list -deps ./cmd/ipc | grep -E 'chromedp'; then
+  echo "deps: the ipc binary must not import the browser driver (the e2e/console tests use it)"; fail=1
 fi
 if $GO list -deps ./client | grep -E 'fsnotify|gofrs/flock'; then
   echo "deps: the Go client must not import fsnotify or flock"; fail=1
