@@ -263,7 +263,7 @@ func (s *Server) deliveries(w http.ResponseWriter, r *http.Request) {
 			out[i] = deliveryOrError{ID: id, Error: string(maildir.KindOf(err)), Message: err.Error()}
 			continue
 		}
-		out[i] = deliveryOrError{Delivery: &d}
+		out[i] = deliveryOrError{Delivery: &d, ID: d.ID} // the outer id hides the embedded one
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"deliveries": out})
 }

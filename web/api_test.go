@@ -244,7 +244,8 @@ func TestTimelineOfEachState(t *testing.T) {
 		Deliveries []struct{ ID, State, Error string }
 	}
 	c.getJSON("/api/deliveries?id="+queued+"&id="+unread+"&id=1700000000.M1P1Q1.nowhere", 200, &raw)
-	if len(raw.Deliveries) != 3 || raw.Deliveries[0].State != "queued" || raw.Deliveries[1].State != "acknowledged" || raw.Deliveries[2].Error != "not_found" {
+	if len(raw.Deliveries) != 3 || raw.Deliveries[0].State != "queued" || raw.Deliveries[1].State != "acknowledged" || raw.Deliveries[2].Error != "not_found" ||
+		raw.Deliveries[0].ID != queued || raw.Deliveries[1].ID != unread {
 		t.Errorf("deliveries: %+v", raw)
 	}
 	c.getJSON("/api/deliveries", http.StatusBadRequest, &ds)

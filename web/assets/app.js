@@ -103,10 +103,12 @@ IPC.msgRow = function (m, extra) {
   return li;
 };
 
-// The router: #/NAME[/ARG][?QUERY] shows section#screen-NAME.
+// The router: #/NAME[/ARG][?QUERY] shows section#screen-NAME. go renders
+// at once (a key that moves and then focuses a field finds it shown);
+// back and forward come as hashchange.
 IPC.go = function (hash) {
-  if (location.hash === hash) IPC.render();
-  else location.hash = hash;
+  if (location.hash !== hash) history.pushState(null, "", hash);
+  IPC.render();
 };
 IPC.render = function () {
   const raw = location.hash.replace(/^#\/?/, "");
