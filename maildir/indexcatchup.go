@@ -39,6 +39,22 @@ const (
 // folderOf names a directory of a mailbox as the index knows it.
 func folderOf(box, sub string) string { return box + "/" + sub }
 
+// knownFolder reports whether f names a folder the index may hold: the
+// new/ or cur/ of a mailbox with a valid id. The index is a file anyone of
+// this user can write; a folder it names otherwise is never listed or read.
+func knownFolder(f string) bool {
+	box, sub := splitFolder(f)
+	return ValidID(box) && (sub == dirNew || sub == dirCur)
+}
+
+// knownEntry reports whether an index document names a file of a known
+// folder by a bare name, and an id that could be a message file's: what
+// search reads for it is then a file of the mailbox, never one elsewhere.
+func knownEntry(d search.Doc) bool {
+	return knownFolder(d.Folder) && validMsgID(d.ID) &&
+		d.Name != "" && d.Name != "." && d.Name != ".." && !strings.ContainsAny(d.Name, "/\\\x00")
+}
+
 // splitFolder undoes folderOf.
 func splitFolder(folder string) (box, sub string) {
 	i := strings.LastIndexByte(folder, '/')
@@ -121,7 +137,9 @@ func (st *Store) diffFolders(ix *search.Index) ([]folderDiff, error) {
 	var diffs []folderDiff
 	err = ix.View(func(tx *search.Tx) error {
 		for _, f := range tx.Folders() {
-			folders[f] = true // a folder gone since: its documents go too
+			if knownFolder(f) {
+				folders[f] = true // a folder gone since: its documents go too
+			}
 		}
 		for f := range folders {
 			d, changed, err := st.diffFolder(tx, f)

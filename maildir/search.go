@@ -186,6 +186,9 @@ func (st *Store) searchIndexed(ctx context.Context, p searchPlan) (SearchResult,
 // by the files (the recipient's box, or the sender's own record), unread,
 // and the query's text. An index entry never stands in for the file.
 func (st *Store) hit(p searchPlan, d search.Doc) (Message, bool) {
+	if !knownEntry(d) {
+		return Message{}, false
+	}
 	box, sub := splitFolder(d.Folder)
 	m, err := st.readMessage(st.boxPath(box, sub, d.Name))
 	read := sub == dirCur
