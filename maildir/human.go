@@ -2,6 +2,7 @@ package maildir
 
 import (
 	"context"
+	"strings"
 )
 
 // HumanID is the reserved identity of the human at the console: it sends
@@ -12,12 +13,14 @@ const HumanID = "human"
 
 // reservedName refuses the names no agent may register or be renamed to:
 // SystemID, the mailbox's own notice sender, and HumanID, the person at
-// the console.
+// the console, in any case: "Human" would pass for the person to other
+// agents, and on a filesystem that ignores case (macOS, Windows, /mnt/c)
+// mail/Human is the human's own mailbox.
 func reservedName(op Op, id string) error {
-	switch id {
-	case SystemID:
+	switch {
+	case strings.EqualFold(id, SystemID):
 		return errorf(op, InvalidID, id, "%q is reserved for notices from the mailbox itself: choose another name", id)
-	case HumanID:
+	case strings.EqualFold(id, HumanID):
 		return errorf(op, InvalidID, id, "%q is reserved for the person at the console (ipc web, ipc tail): choose another name", id)
 	}
 	return nil

@@ -22,9 +22,22 @@ func TestHumanReserved(t *testing.T) {
 			t.Errorf("%s(human) = %v: the refusal should name the console", name, err)
 		}
 	}
+	// Any case of a reserved name is refused: it would pass for the person
+	// or the mailbox to other agents, and names the same mailbox where the
+	// filesystem ignores case.
+	for _, id := range []string{"Human", "HUMAN", "System", "SYSTEM"} {
+		_, err := st.Login(ctx, id, "")
+		wantKind(t, err, InvalidID)
+	}
 	alice := mustLogin(t, st, "alice")
-	_, err := alice.Rename(ctx, HumanID)
-	wantKind(t, err, InvalidID)
+	for _, id := range []string{HumanID, "Human"} {
+		_, err := alice.Rename(ctx, id)
+		wantKind(t, err, InvalidID)
+	}
+	for _, to := range []string{"Human", "SYSTEM"} {
+		_, err := alice.Send(ctx, to, "hi", nil)
+		wantKind(t, err, InvalidID)
+	}
 	h, err := st.Human(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"sort"
+	"strings"
 	"sync"
 	"unicode/utf8"
 )
@@ -108,8 +109,11 @@ func checkRecipient(op Op, to string) error {
 	if err := checkID(op, "recipient id", to); err != nil {
 		return err
 	}
-	if to == SystemID {
+	switch {
+	case strings.EqualFold(to, SystemID):
 		return errorf(op, InvalidID, to, "%q is the mailbox's own notice sender and cannot receive mail", to)
+	case strings.EqualFold(to, HumanID) && to != HumanID:
+		return errorf(op, InvalidID, to, "%q is no agent's name: the person at the console is %q", to, HumanID)
 	}
 	return nil
 }
