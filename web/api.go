@@ -301,6 +301,10 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		fail(w, badRequest("the body is not a send request: %v", err))
 		return
 	}
+	if err := dec.Decode(&struct{}{}); err != io.EOF {
+		fail(w, badRequest("the body holds more than one JSON object"))
+		return
+	}
 	to, err := recipients(req)
 	if err != nil {
 		fail(w, err)

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 )
 
@@ -120,11 +121,10 @@ func (s *Server) takeToken(w http.ResponseWriter, r *http.Request, q url.Values)
 		HttpOnly: true,
 		SameSite: http.SameSiteStrictMode,
 	})
+	// The path as given could leave the console (//host/, /\host/ in a
+	// browser): it is cleaned to one of this console's own.
 	q.Del("token")
-	clean := url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
-	if clean.Path == "" {
-		clean.Path = "/"
-	}
+	clean := url.URL{Path: path.Clean("/" + strings.ReplaceAll(r.URL.Path, "\\", "/")), RawQuery: q.Encode()}
 	http.Redirect(w, r, clean.String(), http.StatusSeeOther)
 }
 

@@ -139,6 +139,20 @@ func TestTheTokenURLSetsTheCookieAndRedirects(t *testing.T) {
 	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != "/api/search?q=x" {
 		t.Errorf("the token on a deeper path: %d to %q", res.StatusCode, loc)
 	}
+
+	// A path that would send the browser elsewhere stays on the console.
+	for _, p := range []string{"//evil.example/", "/\\evil.example/", "/%5Cevil.example/", "///evil.example"} {
+		req := c.request(http.MethodGet, p+"?token="+c.srv.Token(), nil, false)
+		res, err := c.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		loc := res.Header.Get("Location")
+		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") || strings.Contains(loc, "\\") {
+			t.Errorf("the token on %q: %d to %q, which leaves the console", p, res.StatusCode, loc)
+		}
+	}
 }
 
 func TestASpoofedHostIsRefused(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/ipc-dev/ipc/maildir"
 )
@@ -28,6 +29,12 @@ const (
 
 // events: GET /api/events.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	if s.open.Add(1) > MaxStreams {
+		s.open.Add(-1)
+		refuse(w, http.StatusServiceUnavailable, "busy", fmt.Sprintf("%d event streams are open already: close a console tab", MaxStreams))
+		return
+	}
+	defer s.open.Add(-1)
 	s.streams.Add(1)
 	defer s.streams.Done()
 	n, err := backlogOf(r.URL.Query().Get("backlog"))
@@ -79,6 +86,13 @@ func backlogOf(v string) (int, error) {
 
 // eventWriter writes server-sent events from several goroutines, one
 // whole event at a time, each flushed as it is written.
+// MaxStreams bounds the event streams open at once (each holds a watcher
+// and two goroutines); eventWriteWait bounds one event's write.
+const (
+	MaxStreams     = 32
+	eventWriteWait = 30 * time.Second
+)
+
 type eventWriter struct {
 	mu     sync.Mutex
 	w      http.ResponseWriter
@@ -98,6 +112,9 @@ func (e *eventWriter) send(event, id string, v any) error {
 	if e.failed != nil {
 		return e.failed
 	}
+	// A page that stops reading must not hold the stream's goroutines:
+	// a write that cannot go out within eventWriteWait ends the stream.
+	_ = e.rc.SetWriteDeadline(time.Now().Add(eventWriteWait))
 	if id != "" {
 		_, err = fmt.Fprintf(e.w, "event: %s\nid: %s\ndata: %s\n\n", event, id, data)
 	} else {

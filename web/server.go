@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ipc-dev/ipc/maildir"
@@ -67,6 +68,7 @@ type Server struct {
 
 	stop    context.CancelFunc // ends every request's context: the event streams return
 	streams sync.WaitGroup     // the event streams being served
+	open    atomic.Int32       // how many: at most MaxStreams
 
 	humanMu sync.Mutex
 	human   *maildir.Session // the human's session, opened at the first send
@@ -102,6 +104,7 @@ func Listen(st *maildir.Store, cfg Config) (*Server, error) {
 		BaseContext:       func(net.Listener) context.Context { return base },
 		ConnContext:       connContext,
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          nil,
 	}
