@@ -57,10 +57,10 @@ func TestWhoamiCommand(t *testing.T) {
 // they say how much of it is urgent, and --json carries unread_urgent.
 func TestListAndWhoamiShowUrgent(t *testing.T) {
 	d := filepath.Join(t.TempDir(), "home")
-	sendID(t, d, "bob", "alice", "registers bob")
-	sendID(t, d, "alice", "bob", "plain")
-	sendID(t, d, "alice", "--priority", "urgent", "bob", "now")
-	sendID(t, d, "alice", "--priority", "high", "bob", "soon")
+	mustIPC(t, d, "bob", "", "send", "alice", "registers bob")
+	mustIPC(t, d, "alice", "", "send", "bob", "plain")
+	mustIPC(t, d, "alice", "", "send", "--priority", "urgent", "bob", "now")
+	mustIPC(t, d, "alice", "", "send", "--priority", "high", "bob", "soon")
 	if out := mustIPC(t, d, "bob", "", "whoami"); !strings.Contains(out, "Unread:   3 (1 urgent)\n") {
 		t.Errorf("whoami:\n%s", out)
 	}
