@@ -15,6 +15,7 @@ type Agent struct {
 	LastSeen   time.Time // last activity or heartbeat
 	Online     bool      // a live process acts as it now
 	Unread     int       // messages in its new/
+	Urgent     int       // how many of them are urgent (by their names)
 	Doing      string    // what it says it is doing (SetDoing), or ""
 	DoingAt    time.Time // when it said so
 }
@@ -35,7 +36,8 @@ func (st *Store) Agents(ctx context.Context) ([]Agent, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		a := Agent{ID: id, Registered: reg, Unread: st.unreadCount(id)}
+		a := Agent{ID: id, Registered: reg}
+		a.Unread, a.Urgent = st.unreadCount(id)
 		a.Doing, a.DoingAt = st.readDoing(id)
 		rec, seen, ok, err := st.readRecord(id)
 		if err != nil {

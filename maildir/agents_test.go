@@ -38,3 +38,24 @@ func TestLookup(t *testing.T) {
 	_, err := st.Lookup(ctx, "../x")
 	wantKind(t, err, InvalidID)
 }
+
+// TestAgentsCountUrgent: Agents says, with each agent's unread count, how
+// many of them are urgent, from the names of its new/.
+func TestAgentsCountUrgent(t *testing.T) {
+	st := mustOpen(t, Options{})
+	alice := mustLogin(t, st, "alice")
+	mustLogin(t, st, "bob")
+	mustSend(t, alice, "bob", "normal")
+	for _, p := range []Priority{PriorityUrgent, PriorityHigh, PriorityUrgent} {
+		if _, err := alice.SendPayload(ctx, "bob", Payload{Content: "now", Priority: p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	agents, err := st.Agents(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := agents[0], agents[1]; a.Unread != 0 || a.Urgent != 0 || b.ID != "bob" || b.Unread != 4 || b.Urgent != 2 {
+		t.Errorf("agents = %+v", agents)
+	}
+}

@@ -136,3 +136,29 @@ func TestHumanStepsIntoAnyConversation(t *testing.T) {
 	_, err = h.SendPayload(ctx, "bob", Payload{Content: "x", ReplyTo: "1712000000.nowhere"})
 	wantKind(t, err, NotFound)
 }
+
+// TestBroadcastSkipsTheHuman: an agent's broadcast reaches every other
+// agent, not the human's mailbox; the human's broadcast reaches every
+// agent.
+func TestBroadcastSkipsTheHuman(t *testing.T) {
+	ctx := context.Background()
+	st := mustOpen(t, Options{})
+	h, err := st.Human(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := mustLogin(t, st, "alice")
+	mustLogin(t, st, "bob")
+	mustLogin(t, st, "carol")
+	r, err := alice.Broadcast(ctx, "to the agents", nil)
+	if err != nil || strings.Join(r.To, ",") != "bob,carol" {
+		t.Fatalf("alice's broadcast went to %v (%v), want bob and carol", r.To, err)
+	}
+	if u, err := h.Unread(ctx); err != nil || u.Count != 0 {
+		t.Errorf("the human's unread after a broadcast: %+v %v, want none", u, err)
+	}
+	r, err = h.Broadcast(ctx, "from the console", nil)
+	if err != nil || strings.Join(r.To, ",") != "alice,bob,carol" {
+		t.Fatalf("the human's broadcast went to %v (%v), want every agent", r.To, err)
+	}
+}

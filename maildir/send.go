@@ -174,7 +174,9 @@ func (r *Recipient) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Broadcast sends one copy to every registered agent except the sender.
+// Broadcast sends one copy to every registered agent except the sender
+// and the human (HumanID), who sees all traffic in the console anyway: a
+// broadcast's recipients are agents.
 // A recipient whose copy fails does not stop the others: the result says
 // per recipient what happened (Outcomes, Failed), and the error is nil as
 // long as one copy was delivered or there was nobody to send to. When every
@@ -208,7 +210,7 @@ func (s *Session) BroadcastPayload(ctx context.Context, p Payload) (BroadcastRes
 		func(r *BroadcastResult) { r.Replayed = true })
 }
 
-// broadcast delivers a checked payload to everyone else.
+// broadcast delivers a checked payload to every other agent.
 func (s *Session) broadcast(p Payload) (BroadcastResult, error) {
 	const op = OpBroadcast
 	me := s.ID()
@@ -225,7 +227,7 @@ func (s *Session) broadcast(p Payload) (BroadcastResult, error) {
 	}
 	var to []string
 	for id := range agents {
-		if id != me {
+		if id != me && id != HumanID {
 			to = append(to, id)
 		}
 	}

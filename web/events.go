@@ -16,8 +16,8 @@ import (
 // "message" for each of the latest N messages (oldest first) and for each
 // message as it lands in any mailbox, and a "change" once the mailboxes
 // are watched and whenever one changes (a message lands, is read, shown by
-// a door or acknowledged: maildir.Store.Changes), a hint for the page to
-// re-fetch what it shows. Both are woken by the core's watcher; nothing polls. An
+// a door or acknowledged: maildir.Store.Changes, which coalesces a burst
+// into one), a hint for the page to re-fetch what it shows. Both are woken by the core's watcher; nothing polls. An
 // "error" ends the stream when the core fails. The stream ends when the
 // page leaves or the server shuts down.
 

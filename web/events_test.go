@@ -218,3 +218,48 @@ func consoleGoroutines() []string {
 	}
 	return out
 }
+
+// TestEventsChangesAreCoalesced: opening the stream on the mailboxes of
+// many agents (a rescan per directory watched: new/, cur/, state/) yields
+// and its backlog (each message read) yields a few change events, not one
+// per directory or message; a real change (a read) still yields one.
+func TestEventsChangesAreCoalesced(t *testing.T) {
+	const agents, most = 8, 4 // uncoalesced: some 3 a mailbox
+	c := startConsole(t)
+	ctx := context.Background()
+	var sessions []*maildir.Session
+	for i := range agents {
+		sessions = append(sessions, c.login(fmt.Sprintf("agent%d", i)))
+	}
+	for _, a := range sessions {
+		for j := range agents {
+			send(t, a, fmt.Sprintf("agent%d", j), "hello", maildir.Payload{})
+		}
+	}
+	s := c.openEvents(fmt.Sprintf("?backlog=%d", agents*agents))
+	changes := 0
+	ipctest.Within(t, "the stream watching", bound, func() {
+		s.until(t, "change", nil)
+		changes++
+	})
+	var sent sendAnswer
+	c.postJSON("/api/send", map[string]any{"to": []string{"agent1"}, "content": "read me"}, 200, &sent)
+	id := sent.Receipts[0].ID
+	if _, err := sessions[1].Check(ctx, maildir.CheckOptions{Door: maildir.DoorHook}); err != nil {
+		t.Fatal(err)
+	}
+	ipctest.Within(t, "a change event after which the receipt says read", bound, func() {
+		for {
+			s.until(t, "change", nil)
+			changes++
+			var ds struct{ Deliveries []maildir.Delivery }
+			c.getJSON("/api/deliveries?id="+id, 200, &ds)
+			if ds.Deliveries[0].State == maildir.StateRead {
+				return
+			}
+		}
+	})
+	if changes > most {
+		t.Errorf("%d change events for %d agents' mailboxes and one read, want at most %d", changes, agents, most)
+	}
+}

@@ -87,7 +87,9 @@ var commandDocs = map[string]commandDoc{
 	"tail": {
 		about: "By default the mail you receive and send (--as NAME or IPC_ID); --all follows every\n" +
 			"mailbox. Starts with the latest -n messages, then each one as it lands, until\n" +
-			"Ctrl-C. Nothing is marked read and no name is registered. Colour on a terminal\n" +
+			"Ctrl-C. A line is the time (with the date when not today), from -> to, [urgent]\n" +
+			"or [high], [subject], the start of the text and the message id for ipc read and\n" +
+			"reply. Nothing is marked read and no name is registered. Colour on a terminal\n" +
 			"unless NO_COLOR is set; --json prints one message per line, as ipc watch --json.",
 		env: []string{envID, envHome, "NO_COLOR"}, settings: true,
 		examples: []string{"ipc tail", "ipc tail --all -n 50", "ipc tail --all --from alice", "ipc tail --all --thread ID --json | jq .subject"},

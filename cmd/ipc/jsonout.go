@@ -71,13 +71,14 @@ type jsonAgent struct {
 	LastSeenTime   string `json:"last_seen_time"`
 	RegisteredTime string `json:"registered_time"`
 	Unread         int    `json:"unread"`
+	UnreadUrgent   int    `json:"unread_urgent"`        // how many of them are urgent
 	Doing          string `json:"doing,omitempty"`      // what it says it is doing (ipc doing)
 	DoingTime      string `json:"doing_time,omitempty"` // when it said so
 }
 
 func newJSONAgent(a maildir.Agent) jsonAgent {
 	return jsonAgent{LegacyAgent: present.LegacyAgent(a), LastSeenTime: jsonTime(a.LastSeen), RegisteredTime: jsonTime(a.Registered),
-		Unread: a.Unread, Doing: a.Doing, DoingTime: jsonTime(a.DoingAt)}
+		Unread: a.Unread, UnreadUrgent: a.Urgent, Doing: a.Doing, DoingTime: jsonTime(a.DoingAt)}
 }
 
 // writeJSON writes v as one line of JSON, without HTML escaping.

@@ -53,9 +53,18 @@ func (c *cli) printAgents(agents []maildir.Agent, asJSON bool) error {
 		if id == maildir.HumanID {
 			id += " (the console)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", id, status, present.Ago(now, a.LastSeen), localMinute(a.Registered), a.Unread, a.Doing)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", id, status, present.Ago(now, a.LastSeen), localMinute(a.Registered), unreadOf(a.Unread, a.Urgent), a.Doing)
 	}
 	return tw.Flush()
+}
+
+// unreadOf is an unread count as list and whoami show it: "3", or
+// "3 (1 urgent)" when some of it is urgent.
+func unreadOf(count, urgent int) string {
+	if urgent > 0 {
+		return fmt.Sprintf("%d (%d urgent)", count, urgent)
+	}
+	return fmt.Sprint(count)
 }
 
 // localMinute is how the CLI's tables show a time: local, to the minute.

@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/ipc-dev/ipc/internal/text"
 	"github.com/ipc-dev/ipc/maildir"
@@ -30,7 +30,7 @@ func runTail(ctx context.Context, c *cli, args []string) error {
 	q := maildir.TrafficQuery{From: *from, Thread: *thread, Backlog: *n}
 	if !*all {
 		if c.as == "" {
-			return usageError("whose mail? pass --as NAME or set IPC_ID, or --all for every mailbox")
+			return usageError("tail: whose mail? pass --as NAME or set IPC_ID, or --all for every mailbox")
 		}
 		q.Boxes = []string{c.as}
 	}
@@ -61,10 +61,16 @@ const (
 	colourReset  = "\x1b[0m"
 )
 
-// tailLine returns the printer of one message of ipc tail: time, from ->
-// to, a priority marker, the subject and the start of the text on one
-// line. Colour only on a terminal with NO_COLOR unset; peer text always
-// goes through the screen (terminal.go), the colour codes around it do not.
+// tailLine returns the printer of one message of ipc tail, on one line:
+// the time (with the date when it is not today's: the backlog may be days
+// old), from -> to, the priority as search and thread mark it ([urgent],
+// [high]), the subject, the start of the text, and the message's id (what
+// read and reply take):
+//
+//	2025-01-02 03:04:05 alice -> bob [urgent]: [plans] ship it?  1733052000.M1P2Q3.host
+//
+// Colour only on a terminal with NO_COLOR unset; peer text always goes
+// through the screen (terminal.go), the colour codes around it do not.
 func (c *cli) tailLine() func(maildir.Message) error {
 	safe := c.screen()
 	colour := isTerminal(c.stdout) && c.getenv("NO_COLOR") == ""
@@ -75,7 +81,7 @@ func (c *cli) tailLine() func(maildir.Message) error {
 	}
 	return func(m maildir.Message) error {
 		paint(colourDim)
-		fmt.Fprint(c.stdout, m.Time.Local().Format("15:04:05"))
+		io.WriteString(c.stdout, tailTime(m.Time, time.Now()))
 		paint(colourReset)
 		io.WriteString(c.stdout, " ")
 		paint(colourName)
@@ -85,14 +91,14 @@ func (c *cli) tailLine() func(maildir.Message) error {
 		paint(colourName)
 		io.WriteString(safe, m.To)
 		paint(colourReset)
-		switch m.Priority {
-		case maildir.PriorityUrgent:
-			paint(colourUrgent)
-			io.WriteString(c.stdout, " !! urgent")
-			paint(colourReset)
-		case maildir.PriorityHigh:
-			paint(colourHigh)
-			io.WriteString(c.stdout, " ! high")
+		if m.Priority != maildir.PriorityNormal {
+			io.WriteString(c.stdout, " ")
+			if m.Priority == maildir.PriorityUrgent {
+				paint(colourUrgent)
+			} else {
+				paint(colourHigh)
+			}
+			io.WriteString(c.stdout, "["+m.Priority.String()+"]")
 			paint(colourReset)
 		}
 		io.WriteString(c.stdout, ": ")
@@ -103,9 +109,23 @@ func (c *cli) tailLine() func(maildir.Message) error {
 		if f := m.LargeFile(); f != "" {
 			io.WriteString(safe, " (large message: the full text is in "+f+")")
 		}
+		io.WriteString(c.stdout, "  ")
+		paint(colourDim)
+		io.WriteString(safe, m.ID)
+		paint(colourReset)
 		_, err := io.WriteString(c.stdout, "\n")
 		return err
 	}
+}
+
+// tailTime is when a message of ipc tail was sent, in local time: the
+// time of day, with the date before it when that is not now's.
+func tailTime(t, now time.Time) string {
+	t, now = t.Local(), now.Local()
+	if y, m, d := t.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
+		return t.Format("15:04:05")
+	}
+	return t.Format("2006-01-02 15:04:05")
 }
 
 // oneLine is s on one line (runs of spaces and line breaks as one space),

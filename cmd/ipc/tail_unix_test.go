@@ -9,9 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ipc-dev/ipc/internal/ipctest"
 )
@@ -101,13 +103,13 @@ func sendID(t *testing.T, home, from string, args ...string) string {
 func TestTailOnATerminal(t *testing.T) {
 	d := filepath.Join(t.TempDir(), "home")
 	mustIPC(t, d, "bob", "", "whoami")
-	sendID(t, d, "alice", "--subject", "plans", "--priority", "urgent", "bob", "backlog-marker \x1b]0;pwned\x07 end")
+	urgent := sendID(t, d, "alice", "--subject", "plans", "--priority", "urgent", "bob", "backlog-marker \x1b]0;pwned\x07 end")
 	r := tailOnTerminal(t, d, "bob", "backlog-marker", "live-marker",
 		[]string{ipcBin, "--as", "carol", "send", "bob", "live-marker"}, nil, "tail")
 	if r.code != 130 || r.stderr != "ipc: interrupted while following the mail\n" {
 		t.Fatalf("tail after SIGINT: exit %d, stderr %q", r.code, r.stderr)
 	}
-	for _, want := range []string{"\x1b[1;36malice\x1b[0m -> \x1b[1;36mbob\x1b[0m", "\x1b[1;31m !! urgent\x1b[0m", "[plans] backlog-marker ^[]0;pwned^G end", "carol", "live-marker"} {
+	for _, want := range []string{"\x1b[1;36malice\x1b[0m -> \x1b[1;36mbob\x1b[0m", "\x1b[1;31m[urgent]\x1b[0m", "[plans] backlog-marker ^[]0;pwned^G end  \x1b[2m" + urgent + "\x1b[0m", "carol", "live-marker"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("tail on a terminal lacks %q:\n%q", want, r.stdout)
 		}
@@ -120,7 +122,7 @@ func TestTailOnATerminal(t *testing.T) {
 	}
 
 	plain := tailOnTerminal(t, d, "bob", "live-marker", "live-marker", nil, []string{"NO_COLOR=1"}, "tail")
-	if strings.Contains(plain.stdout, "\x1b[") || !strings.Contains(plain.stdout, "alice -> bob !! urgent: [plans] backlog-marker") {
+	if strings.Contains(plain.stdout, "\x1b[") || !strings.Contains(plain.stdout, "alice -> bob [urgent]: [plans] backlog-marker ^[]0;pwned^G end  "+urgent+"\n") {
 		t.Errorf("NO_COLOR on a terminal = %q", plain.stdout)
 	}
 	if got := checkJSON(t, d, "bob"); len(got.Messages) != 2 {
@@ -189,6 +191,12 @@ func TestTailThroughAPipe(t *testing.T) {
 	d := filepath.Join(t.TempDir(), "home")
 	mustIPC(t, d, "bob", "", "whoami")
 	root := sendID(t, d, "alice", "--subject", "q", "bob", "ready-marker")
+	// Mail of another day, as a mail reader would write it: its line
+	// carries the date.
+	old := "From: dave\nTo: bob\nX-IPC-Time: 2001-02-03T04:05:06Z\nImportance: high\n\nfrom-the-past\n"
+	if err := os.WriteFile(filepath.Join(d, "mail", "bob", "new", "981173106.M1P1Q1.old"), []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	sendID(t, d, "carol", "dave", "carol-ready")
 	own := startTail(t, d, "bob")
 	all := startTail(t, d, "", "--all", "--json", "-n", "2")
@@ -205,6 +213,11 @@ func TestTailThroughAPipe(t *testing.T) {
 	sendID(t, d, "bob", "dave", "end-marker")
 
 	own.waitFor(t, "end-marker")
+	day := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC).Local().Format("2006-01-02 15:04:05 ")
+	if got := own.text(); !strings.Contains(got, day+"dave -> bob [high]: from-the-past  981173106.M1P1Q1.old\n") ||
+		!strings.Contains(got, ": [q] ready-marker  "+root+"\n") || !regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d carol -> bob: carol-to-bob  `).MatchString(got) {
+		t.Errorf("bob's tail: the old mail's line lacks its date, priority or id:\n%s", got)
+	}
 	if got := own.text(); strings.Contains(got, "not-bobs") || !strings.Contains(got, "carol -> bob: carol-to-bob") ||
 		!strings.Contains(got, "bob -> alice: [Re: q] bobs-answer") || strings.Contains(got, "\x1b") {
 		t.Errorf("bob's tail through a pipe:\n%s", got)
@@ -235,7 +248,16 @@ func TestTailThroughAPipe(t *testing.T) {
 	for _, tl := range []*tailing{own, all, fromCarol, thread} {
 		tl.stop(t)
 	}
-	if got := checkJSON(t, d, "bob"); len(got.Messages) != 3 {
-		t.Fatalf("after tail, bob's check gets %d messages, want 3 still unread", len(got.Messages))
+	if got := checkJSON(t, d, "bob"); len(got.Messages) != 4 {
+		t.Fatalf("after tail, bob's check gets %d messages, want 4 still unread", len(got.Messages))
+	}
+}
+
+// TestTailWithoutIdentity: ipc tail without --as, IPC_ID or --all is a
+// usage error that names the command, exit 2.
+func TestTailWithoutIdentity(t *testing.T) {
+	r := ipc(t, filepath.Join(t.TempDir(), "home"), "", "", "tail")
+	if r.code != 2 || !strings.HasPrefix(r.stderr, "ipc: usage: tail: whose mail?") || r.stdout != "" {
+		t.Errorf("tail without an identity: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }

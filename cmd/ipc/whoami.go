@@ -24,6 +24,7 @@ type whoami struct {
 	RegisteredTime string `json:"registered_time"`
 	ForwardsTo     string `json:"forwards_to"` // renamed: the mail goes there
 	Unread         int    `json:"unread"`
+	UnreadUrgent   int    `json:"unread_urgent"` // how many of them are urgent
 }
 
 // runWhoami: ipc whoami [--json]
@@ -64,7 +65,7 @@ func lookupSelf(ctx context.Context, st *maildir.Store, w *whoami) (maildir.Name
 		return n, err
 	}
 	u, err := inbox.Unread(ctx)
-	w.Unread = u.Count
+	w.Unread, w.UnreadUrgent = u.Count, u.Urgent
 	return n, err
 }
 
@@ -100,5 +101,5 @@ func (c *cli) printWhoami(w whoami, n maildir.Name) {
 	default:
 		fmt.Fprintf(c.stdout, "Status:   registered %s; offline, last seen %s\n", localMinute(n.Registered), present.Ago(time.Now(), n.LastSeen))
 	}
-	fmt.Fprintf(c.stdout, "Unread:   %d\n", w.Unread)
+	fmt.Fprintf(c.stdout, "Unread:   %s\n", unreadOf(w.Unread, w.UnreadUrgent))
 }

@@ -52,3 +52,41 @@ func TestWhoamiCommand(t *testing.T) {
 		t.Errorf("whoami --json = %+v", w)
 	}
 }
+
+// TestListAndWhoamiShowUrgent: where ipc list and whoami show unread mail
+// they say how much of it is urgent, and --json carries unread_urgent.
+func TestListAndWhoamiShowUrgent(t *testing.T) {
+	d := filepath.Join(t.TempDir(), "home")
+	mustIPC(t, d, "bob", "", "send", "alice", "registers bob")
+	mustIPC(t, d, "alice", "", "send", "bob", "plain")
+	mustIPC(t, d, "alice", "", "send", "--priority", "urgent", "bob", "now")
+	mustIPC(t, d, "alice", "", "send", "--priority", "high", "bob", "soon")
+	if out := mustIPC(t, d, "bob", "", "whoami"); !strings.Contains(out, "Unread:   3 (1 urgent)\n") {
+		t.Errorf("whoami:\n%s", out)
+	}
+	if out := mustIPC(t, d, "", "", "list"); !strings.Contains(out, "3 (1 urgent)") {
+		t.Errorf("list:\n%s", out)
+	}
+	var w struct {
+		Unread       int `json:"unread"`
+		UnreadUrgent int `json:"unread_urgent"`
+	}
+	if err := json.Unmarshal([]byte(mustIPC(t, d, "bob", "", "whoami", "--json")), &w); err != nil || w.Unread != 3 || w.UnreadUrgent != 1 {
+		t.Errorf("whoami --json = %+v, %v", w, err)
+	}
+	var l struct {
+		Instances []struct {
+			ID           string `json:"id"`
+			Unread       int    `json:"unread"`
+			UnreadUrgent int    `json:"unread_urgent"`
+		} `json:"instances"`
+	}
+	if err := json.Unmarshal([]byte(mustIPC(t, d, "", "", "list", "--json")), &l); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range l.Instances {
+		if a.ID == "bob" && (a.Unread != 3 || a.UnreadUrgent != 1) {
+			t.Errorf("list --json bob = %+v", a)
+		}
+	}
+}

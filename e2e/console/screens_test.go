@@ -48,6 +48,15 @@ func TestScreensShowTheMailbox(t *testing.T) {
 	if got := eval[string](p, row+`.querySelector('[data-field=subject]').textContent`); !strings.Contains(got, "auth freeze") {
 		t.Errorf("the urgent message's row shows subject %q", got)
 	}
+	// Read state and acknowledgement, as the rows show them: bob has not
+	// read the freeze; carol read the review, whose sender asked for an ack.
+	if got := eval[string](p, row+`.dataset.read + " " + `+row+`.querySelector('[data-field=read]').textContent`); got != "false unread" {
+		t.Errorf("the unread freeze's row says %q, want unread", got)
+	}
+	review := rowOf(conv.review)
+	if got := eval[string](p, review+`.dataset.read + " " + `+review+`.dataset.ack + " " + `+review+`.querySelector('[data-field=ack]').textContent`); got != "true true ack requested" {
+		t.Errorf("the read review's row says %q, want read, ack requested", got)
+	}
 	p.screenshot("stream")
 
 	p.open(c.at("#/thread/" + conv.reply))

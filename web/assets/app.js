@@ -87,15 +87,20 @@ IPC.ago = function (iso) {
   return Math.round(s / 86400) + "d ago";
 };
 
-// msgRow is a message as a row of the stream, a search or a thread.
+// msgRow is a message as a row of the stream, a search or a thread; its
+// data-read and data-ack say whether the recipient has read it and
+// whether the sender asked for an acknowledgement (a quiet label each).
 IPC.msgRow = function (m, extra) {
-  const li = IPC.el("li", Object.assign({ class: "msg", "data-msg-id": m.id, "data-priority": m.priority || "normal", "data-thread": m.thread, tabindex: "-1" }, extra || {}));
+  const li = IPC.el("li", Object.assign({ class: "msg", "data-msg-id": m.id, "data-priority": m.priority || "normal", "data-thread": m.thread,
+    "data-read": m.read ? "true" : "false", "data-ack": m.ack_requested ? "true" : "false", tabindex: "-1" }, extra || {}));
   const head = IPC.el("div", { class: "head" });
   head.append(
     IPC.el("span", { "data-field": "from" }, m.from),
     IPC.el("span", { class: "arrow" }, "→"),
     IPC.el("span", { "data-field": "to" }, m.kind === "broadcast" ? m.to + " (broadcast)" : m.to),
     IPC.el("span", { "data-field": "priority", class: "prio" }, m.priority && m.priority !== "normal" ? m.priority : ""),
+    IPC.el("span", { "data-field": "read", class: "state" }, m.read ? "read" : "unread"),
+    IPC.el("span", { "data-field": "ack", class: "state" }, m.ack_requested ? "ack requested" : ""),
     IPC.el("time", { "data-field": "time", datetime: m.time }, IPC.time(m.time)),
   );
   li.append(head, IPC.el("div", { "data-field": "subject", class: "subject" }, m.subject || ""), IPC.el("div", { "data-field": "snippet", class: "snippet" }, (m.content || "").slice(0, 240)));
