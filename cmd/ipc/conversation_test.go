@@ -195,3 +195,17 @@ func TestCLIHistoryPages(t *testing.T) {
 		t.Errorf("history -n 2:\n%s", out)
 	}
 }
+
+// TestCLIReadMailYouSent: ipc read opens a message the reader sent, as
+// search and sent list it, and leaves it unread for its recipient.
+func TestCLIReadMailYouSent(t *testing.T) {
+	d := t.TempDir()
+	mustIPC(t, d, "alice", "", "check")
+	id := sendJSON(t, d, "bob", "", "send", "alice", "the plan")
+	if out := mustIPC(t, d, "bob", "", "read", id); !strings.Contains(out, "Id: "+id) || !strings.Contains(out, "Content: the plan") {
+		t.Errorf("bob reads what he sent:\n%s", out)
+	}
+	if ms := checkConv(t, d, "alice"); len(ms) != 1 || ms[0].ID != id {
+		t.Errorf("alice's check after bob's read: %+v", ms)
+	}
+}
