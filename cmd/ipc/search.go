@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ipc-dev/ipc/internal/text"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -57,7 +56,7 @@ func runSearch(ctx context.Context, c *cli, args []string) error {
 			fmt.Fprintln(w, "No mail matches.")
 		}
 		for _, m := range res.Messages {
-			printFound(w, m, "")
+			printFound(w, m, "", maildir.Snippet(q.Text, m.Content, snippetWidth))
 		}
 		printNext(w, res.Next, "ipc search ... --after")
 		return nil
@@ -93,11 +92,15 @@ func jsonFound(ms []maildir.Message) []jsonFoundMessage {
 	return out
 }
 
-// printFound prints a message as one heading line and a one-line snippet:
+// snippetWidth is the runes of a result's second line.
+const snippetWidth = 100
+
+// printFound prints a message as one heading line and a one-line snippet
+// (the words around a search's match, or the text's start):
 //
 //	1733052000.M1P2Q3.host  2025-01-02 03:04  alice -> bob  [unread]  Subject
-//	    the first line of the text...
-func printFound(w io.Writer, m maildir.Message, indent string) {
+//	    …the words around the match…
+func printFound(w io.Writer, m maildir.Message, indent, snippet string) {
 	var labels []string
 	if !m.Read {
 		labels = append(labels, "[unread]")
@@ -112,7 +115,7 @@ func printFound(w io.Writer, m maildir.Message, indent string) {
 	if len(labels) > 0 {
 		fmt.Fprintf(w, "  %s", strings.Join(labels, "  "))
 	}
-	fmt.Fprintf(w, "\n%s    %s\n", indent, text.OneLine(m.Content, 100))
+	fmt.Fprintf(w, "\n%s    %s\n", indent, snippet)
 }
 
 // printNext says how to get the next page, when there is one.

@@ -103,3 +103,17 @@ func TestThreadCommand(t *testing.T) {
 		t.Fatalf("bob's unread after thread: %d", len(got.Messages))
 	}
 }
+
+// TestSearchSnippetShowsTheMatch: a hit deep in a long message shows the
+// words around it, for a term, a prefix and a phrase alike.
+func TestSearchSnippetShowsTheMatch(t *testing.T) {
+	home := t.TempDir()
+	long := strings.Repeat("filler words about lunch and weather ", 10) + "then the deploy window opens at noon, says ops. " + strings.Repeat("more filler ", 10)
+	mustIPC(t, home, "alice", "", "send", "bob", long)
+	for _, q := range []string{"deploy", "depl*", `"window opens"`} {
+		out := mustIPC(t, home, "bob", "", "search", q)
+		if !strings.Contains(out, "\n    …") || !strings.Contains(out, "the deploy window opens at noon") || strings.Contains(out, "lunch") {
+			t.Errorf("search %s:\n%s", q, out)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/ipc-dev/ipc/internal/text"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -40,7 +41,7 @@ func runThread(ctx context.Context, c *cli, args []string) error {
 					fmt.Fprintf(w, "↳ re: %s (not on this page)\n", m.InReplyTo)
 				}
 			}
-			printFound(w, m, indent)
+			printFound(w, m, indent, text.OneLine(m.Content, snippetWidth))
 			shown[m.ID] = true
 		}
 		printNext(w, page.Next, "ipc thread "+pos[0]+" --after")
