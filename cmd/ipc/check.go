@@ -197,9 +197,7 @@ func runHistory(ctx context.Context, c *cli, args []string) error {
 		}
 		w := c.screen()
 		printMessages(w, p.Messages)
-		if p.Next != "" {
-			fmt.Fprintf(w, "Earlier: ipc history -n %d --before %s\n", *n, p.Next)
-		}
+		printNext(w, "Earlier", fs, nil, "before", p.Next)
 		return nil
 	})
 }

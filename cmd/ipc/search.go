@@ -58,7 +58,11 @@ func runSearch(ctx context.Context, c *cli, args []string) error {
 		for _, m := range res.Messages {
 			printFound(w, m, "", maildir.Snippet(q.Text, m.Content, snippetWidth))
 		}
-		printNext(w, res.Next, "ipc search ... --after")
+		var words []string
+		if q.Text != "" {
+			words = []string{singleQuote(q.Text)}
+		}
+		printNext(w, "More", fs, words, "after", res.Next)
 		return nil
 	})
 }
@@ -116,11 +120,4 @@ func printFound(w io.Writer, m maildir.Message, indent, snippet string) {
 		fmt.Fprintf(w, "  %s", strings.Join(labels, "  "))
 	}
 	fmt.Fprintf(w, "\n%s    %s\n", indent, snippet)
-}
-
-// printNext says how to get the next page, when there is one.
-func printNext(w io.Writer, next, how string) {
-	if next != "" {
-		fmt.Fprintf(w, "More: %s %s\n", how, next)
-	}
 }

@@ -117,3 +117,60 @@ func TestSearchSnippetShowsTheMatch(t *testing.T) {
 		}
 	}
 }
+
+// nextHint is the command a page printed after label ("More: "), run by a
+// shell with ipc as the test's binary, and its output.
+func nextHint(t *testing.T, home, as, page, label string) string {
+	t.Helper()
+	i := strings.Index(page, "\n"+label)
+	if i < 0 {
+		t.Fatalf("no %q line:\n%s", label, page)
+	}
+	line := strings.SplitN(page[i+1+len(label):], "\n", 2)[0]
+	if !strings.HasPrefix(line, "ipc ") {
+		t.Fatalf("hint %q is not an ipc command", line)
+	}
+	cmd := ipcCmd(home, as, "-c", `ipc() { "$IPC_BIN" "$@"; }; `+line)
+	cmd.Path, cmd.Args[0] = "/bin/sh", "sh"
+	cmd.Env = append(cmd.Env, "IPC_BIN="+ipcBin)
+	r := runCmd(t, cmd, "")
+	if r.code != 0 {
+		t.Fatalf("%s: exit %d: %s", line, r.code, r.stderr)
+	}
+	return r.stdout
+}
+
+// TestNextPageHintsRepeatTheCommand: the next-page line of search, thread,
+// sent and history is a whole command a shell runs as it is: the query
+// (quoted), the filters and -n, and the cursor.
+func TestNextPageHintsRepeatTheCommand(t *testing.T) {
+	home := t.TempDir()
+	root := sendJSON(t, home, "carol", "", "send", "bob", "it's a note, one")
+	for _, c := range []string{"it's a note, two", "it's a note, three"} {
+		mustIPC(t, home, "carol", "", "reply", root, c)
+	}
+	mustIPC(t, home, "alice", "", "send", "bob", "it's a note from alice")
+	page := mustIPC(t, home, "bob", "", "search", "it's note", "--from", "carol", "-n", "2")
+	if !strings.Contains(page, "\nMore: ipc search 'it'\\''s note' --from carol -n 2 --after ") {
+		t.Fatalf("search page 1:\n%s", page)
+	}
+	if more := nextHint(t, home, "bob", page, "More: "); !strings.Contains(more, "one") || strings.Contains(more, "alice") || strings.Contains(more, "More:") {
+		t.Errorf("search page 2:\n%s", more)
+	}
+	page = mustIPC(t, home, "bob", "", "thread", root, "-n", "2")
+	if !strings.Contains(page, "\nMore: ipc thread "+root+" -n 2 --after ") {
+		t.Fatalf("thread page 1:\n%s", page)
+	}
+	if more := nextHint(t, home, "bob", page, "More: "); !strings.Contains(more, "three") || strings.Contains(more, "one") {
+		t.Errorf("thread page 2:\n%s", more)
+	}
+	page = mustIPC(t, home, "carol", "", "sent", "-n", "2")
+	if more := nextHint(t, home, "carol", page, "More: "); !strings.Contains(more, root) {
+		t.Errorf("sent page 2:\n%s", more)
+	}
+	mustIPC(t, home, "bob", "", "check")
+	page = mustIPC(t, home, "bob", "", "history", "-n", "3")
+	if more := nextHint(t, home, "bob", page, "Earlier: "); !strings.Contains(more, "one") {
+		t.Errorf("history page 2:\n%s", more)
+	}
+}

@@ -55,9 +55,7 @@ func runSent(ctx context.Context, c *cli, args []string) error {
 		if err := tw.Flush(); err != nil {
 			return err
 		}
-		if p.Next != "" {
-			fmt.Fprintf(w, "More: ipc sent -n %d --after %s\n", *n, p.Next)
-		}
+		printNext(w, "More", fs, nil, "after", p.Next)
 		return nil
 	})
 }

@@ -44,7 +44,7 @@ func runThread(ctx context.Context, c *cli, args []string) error {
 			printFound(w, m, indent, text.OneLine(m.Content, snippetWidth))
 			shown[m.ID] = true
 		}
-		printNext(w, page.Next, "ipc thread "+pos[0]+" --after")
+		printNext(w, "More", fs, []string{shellQuote(pos[0])}, "after", page.Next)
 		return nil
 	})
 }
