@@ -101,6 +101,9 @@ func (st *Store) planSearch(op Op, me string, q SearchQuery) (searchPlan, error)
 	if err != nil {
 		return p, errorf(op, BadRequest, me, "%s", queryMsg(err))
 	}
+	if parsed.Empty() && strings.TrimSpace(q.Text) != "" && parsed.From == "" && parsed.To == "" && parsed.Thread == "" && parsed.Since.IsZero() {
+		return p, errorf(op, BadRequest, me, "the query %q holds no word to look for", text.Cut(q.Text, 40))
+	}
 	for _, f := range []struct {
 		name     string
 		dst      *string

@@ -144,7 +144,14 @@ func TestCLIConversationMistakes(t *testing.T) {
 		{[]string{"reply", "../x", "hi"}, 1, "ipc: bad_request: "},
 		{[]string{"sent", "-n", "0"}, 2, "ipc: usage: "},
 		{[]string{"history", "-n", "0", "--before", "x"}, 2, "ipc: usage: "},
-		{[]string{"send", "--subject", "a\tb", "bob", "x"}, 1, "ipc: bad_request: "},
+		{[]string{"send", "--subject", "a\tb", "bob", "x"}, 2, "ipc: usage: send: --subject: the subject must be one line"},
+		{[]string{"reply", "--subject", "two\nlines", "1.M1P1Q1.h", "x"}, 2, "ipc: usage: reply: --subject: the subject must be one line"},
+		{[]string{"search", "a*"}, 2, "ipc: bad_request: "},
+		{[]string{"search", `"unterminated`}, 2, "ipc: bad_request: a phrase opened"},
+		{[]string{"search", `""`}, 2, "ipc: bad_request: the query"},
+		{[]string{"search", "x", "--since", "yesterday"}, 2, "ipc: usage: search: --since: "},
+		{[]string{"doing", strings.Repeat("long ", 100)}, 2, "ipc: too_large: what you are doing"},
+		{[]string{"thread", "../x"}, 2, "ipc: bad_request: "},
 	} {
 		r := ipc(t, d, "alice", "", c.args...)
 		if r.code != c.code || !strings.HasPrefix(r.stderr, c.err) {

@@ -192,7 +192,7 @@ func (c *cli) fail(err error) int {
 	var u usageErr
 	if errors.As(err, &u) {
 		fmt.Fprintf(c.stderr, "ipc: usage: %s\n", u.msg)
-		return 2
+		return exitUsage
 	}
 	var p partialError
 	if errors.As(err, &p) {
@@ -215,7 +215,10 @@ func (c *cli) fail(err error) int {
 	msg := err.Error()
 	kind := maildir.KindOf(err)
 	fmt.Fprintf(c.stderr, "ipc: %s: %s\n", kind, strings.TrimSpace(msg))
-	return 1
+	if commandLineMistake(err) {
+		return exitUsage
+	}
+	return exitFailure
 }
 
 func runVersion(ctx context.Context, c *cli, args []string) error {

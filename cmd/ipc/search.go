@@ -34,11 +34,7 @@ func runSearch(ctx context.Context, c *cli, args []string) error {
 		Page: maildir.Page{Limit: *limit, After: *after}, Scan: *scan,
 	}
 	if q.Since, err = maildir.ParseSince(maildir.OpSearch, *since, time.Now()); err != nil {
-		msg := err.Error()
-		if e, ok := err.(*maildir.Error); ok {
-			msg = e.Msg
-		}
-		return usageError("--since: %s", msg)
+		return usageError("search: --since: %s", refusal(err))
 	}
 	if q.Text == "" && q.From == "" && q.To == "" && q.Thread == "" && q.Since.IsZero() && !q.Unread {
 		return usageError("search: want a query: ipc search WORDS, \"a phrase\", prefix*, or a filter such as --from")
