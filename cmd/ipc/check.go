@@ -192,7 +192,7 @@ func runHistory(ctx context.Context, c *cli, args []string) error {
 			return writeJSON(c.stdout, historyReply{checkReply: checkReply{Status: "ok", Messages: jsonMessages(p.Messages)}, Next: p.Next})
 		}
 		if len(p.Messages) == 0 {
-			fmt.Fprintln(c.stdout, "No read messages")
+			fmt.Fprintln(c.stdout, noMore(*before, "read messages"))
 			return nil
 		}
 		w := c.screen()

@@ -152,6 +152,9 @@ func TestCLIConversationMistakes(t *testing.T) {
 		{[]string{"search", "x", "--since", "yesterday"}, 2, "ipc: usage: search: --since: "},
 		{[]string{"doing", strings.Repeat("long ", 100)}, 2, "ipc: too_large: what you are doing"},
 		{[]string{"thread", "../x"}, 2, "ipc: bad_request: "},
+		{[]string{"sent", "--after", "bogus"}, 2, "ipc: bad_request: \"bogus\" is not a cursor of this listing: pass the one its last page printed"},
+		{[]string{"history", "-n", "2", "--before", "bogus"}, 2, "ipc: bad_request: \"bogus\" is not a cursor of this listing"},
+		{[]string{"history", "-n", "2", "--before", "00000000000000ff"}, 2, "ipc: bad_request: \"00000000000000ff\" is not a cursor of this listing"},
 	} {
 		r := ipc(t, d, "alice", "", c.args...)
 		if r.code != c.code || !strings.HasPrefix(r.stderr, c.err) {
@@ -214,5 +217,11 @@ func TestCLIReadMailYouSent(t *testing.T) {
 	}
 	if ms := checkConv(t, d, "alice"); len(ms) != 1 || ms[0].ID != id {
 		t.Errorf("alice's check after bob's read: %+v", ms)
+	}
+	if out := mustIPC(t, d, "bob", "", "sent", "--after", id); out != "No more sent messages\n" {
+		t.Errorf("sent after the oldest: %q", out)
+	}
+	if out := mustIPC(t, d, "alice", "", "history", "-n", "1", "--before", id); out != "No more read messages\n" {
+		t.Errorf("history before the oldest: %q", out)
 	}
 }

@@ -42,3 +42,12 @@ func printNext(w io.Writer, label string, fs *flag.FlagSet, words []string, curs
 func singleQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
+
+// noMore is the line of an empty page: "No <what>" on the first page,
+// "No more <what>" on a page after cursor.
+func noMore(cursor, what string) string {
+	if cursor != "" {
+		return "No more " + what
+	}
+	return "No " + what
+}

@@ -49,7 +49,7 @@ func runSearch(ctx context.Context, c *cli, args []string) error {
 		}
 		w := c.screen()
 		if len(res.Messages) == 0 {
-			fmt.Fprintln(w, "No mail matches.")
+			fmt.Fprintln(w, noMore(*after, "mail matches")+".")
 		}
 		for _, m := range res.Messages {
 			printFound(w, m, "", maildir.Snippet(q.Text, m.Content, snippetWidth))

@@ -164,6 +164,12 @@ func TestNextPageHintsRepeatTheCommand(t *testing.T) {
 	if more := nextHint(t, home, "bob", page, "More: "); !strings.Contains(more, "three") || strings.Contains(more, "one") {
 		t.Errorf("thread page 2:\n%s", more)
 	}
+	_, res := cliSearch(t, home, "bob", "note", "-n", "1")
+	for _, args := range [][]string{{"thread", root, "--after", res.Next}, {"history", "-n", "1", "--before", res.Next}} {
+		if r := ipc(t, home, "bob", "", args...); r.code != 2 || !strings.Contains(r.stderr, "not a cursor of this listing") {
+			t.Errorf("ipc %q with a search's cursor: exit %d, %s", args, r.code, r.stderr)
+		}
+	}
 	page = mustIPC(t, home, "carol", "", "sent", "-n", "2")
 	if more := nextHint(t, home, "carol", page, "More: "); !strings.Contains(more, root) {
 		t.Errorf("sent page 2:\n%s", more)

@@ -40,7 +40,7 @@ func runSent(ctx context.Context, c *cli, args []string) error {
 		}
 		w := c.screen()
 		if len(p.Deliveries) == 0 {
-			fmt.Fprintln(w, "No sent messages")
+			fmt.Fprintln(w, noMore(*after, "sent messages"))
 			return nil
 		}
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
