@@ -51,3 +51,11 @@ func noMore(cursor, what string) string {
 	}
 	return "No " + what
 }
+
+// checkPageSize is the rule of -n for a listing: N > 0 messages a page.
+func checkPageSize(name string, n int) error {
+	if n <= 0 {
+		return usageError("%s: -n must be at least 1 (got %d)", name, n)
+	}
+	return nil
+}

@@ -21,12 +21,15 @@ func runSearch(ctx context.Context, c *cli, args []string) error {
 	thread := fs.String("thread", "", "only the conversation of message `ID`")
 	since := fs.String("since", "", "only mail sent since `WHEN`: a duration (2h, 3d), an RFC 3339 time or a date")
 	unread := fs.Bool("unread", false, "only mail you have not read")
-	limit := fs.Int("n", maildir.DefaultSearchLimit, "at most `N` results")
+	limit := fs.Int("n", maildir.DefaultSearchLimit, "`N` results a page (at least 1)")
 	after := fs.String("after", "", "the next page: the `CURSOR` a page ended with")
 	scan := fs.Bool("scan", false, "read every file instead of using the index (slower; the same results)")
 	asJSON := fs.Bool("json", false, "print JSON (times in RFC 3339)")
 	pos, err := parse(fs, args)
 	if err != nil {
+		return err
+	}
+	if err := checkPageSize("search", *limit); err != nil {
 		return err
 	}
 	q := maildir.SearchQuery{

@@ -14,11 +14,14 @@ import (
 // Nothing is marked read.
 func runThread(ctx context.Context, c *cli, args []string) error {
 	fs := flags("thread")
-	limit := fs.Int("n", maildir.DefaultThreadLimit, "at most `N` messages")
+	limit := fs.Int("n", maildir.DefaultThreadLimit, "`N` messages a page (at least 1)")
 	after := fs.String("after", "", "the next page: the `CURSOR` a page ended with")
 	asJSON := fs.Bool("json", false, "print JSON (times in RFC 3339)")
 	pos, err := parseExactly(fs, args, 1, "thread: want one message id: ipc thread ID")
 	if err != nil {
+		return err
+	}
+	if err := checkPageSize("thread", *limit); err != nil {
 		return err
 	}
 	return c.inSession(ctx, func(_ *maildir.Store, s *maildir.Session) error {
