@@ -55,7 +55,7 @@ func runSearch(ctx context.Context, c *cli, args []string) error {
 			fmt.Fprintln(w, noMore(*after, "mail matches")+".")
 		}
 		for _, m := range res.Messages {
-			printFound(w, m, "", maildir.Snippet(q.Text, m.Content, snippetWidth))
+			printFound(w, m, "", stateLabel(ctx, s, m), maildir.Snippet(q.Text, m.Content, snippetWidth))
 		}
 		var words []string
 		if q.Text != "" {
@@ -103,10 +103,12 @@ const snippetWidth = 100
 //
 //	1733052000.M1P2Q3.host  2025-01-02 03:04  alice -> bob  [unread]  Subject
 //	    …the words around the match…
-func printFound(w io.Writer, m maildir.Message, indent, snippet string) {
+//
+// state is the label stateLabel gives.
+func printFound(w io.Writer, m maildir.Message, indent, state, snippet string) {
 	var labels []string
-	if !m.Read {
-		labels = append(labels, "[unread]")
+	if state != "" {
+		labels = append(labels, state)
 	}
 	if m.Priority != maildir.PriorityNormal {
 		labels = append(labels, "["+m.Priority.String()+"]")
@@ -119,4 +121,32 @@ func printFound(w io.Writer, m maildir.Message, indent, snippet string) {
 		fmt.Fprintf(w, "  %s", strings.Join(labels, "  "))
 	}
 	fmt.Fprintf(w, "\n%s    %s\n", indent, snippet)
+}
+
+// stateLabel labels m for the session's agent: "[unread]" on mail it
+// received and has not read; on mail it sent to another, where that mail
+// is, in words ("[read by alice]", "[acknowledged by alice]").
+func stateLabel(ctx context.Context, s *maildir.Session, m maildir.Message) string {
+	if m.From != s.ID() || m.To == s.ID() {
+		if m.Read {
+			return ""
+		}
+		return "[unread]"
+	}
+	state := maildir.StateUnread
+	if m.Read {
+		state = maildir.StateRead
+	}
+	if d, err := s.Status(ctx, m.ID); err == nil {
+		state = d.State
+	}
+	switch state {
+	case maildir.StateQueued:
+		return "[queued for " + m.To + "]"
+	case maildir.StateSurfaced:
+		return "[shown to " + m.To + "]"
+	case maildir.StateExpired, maildir.StateBounced, maildir.StateUnknown:
+		return "[" + string(state) + "]"
+	}
+	return "[" + string(state) + " by " + m.To + "]"
 }

@@ -180,3 +180,30 @@ func TestNextPageHintsRepeatTheCommand(t *testing.T) {
 		t.Errorf("history page 2:\n%s", more)
 	}
 }
+
+// TestFoundLabelsSayWhoseState: [unread] labels only mail the reader
+// received and has not read; mail it sent says its recipient's state.
+func TestFoundLabelsSayWhoseState(t *testing.T) {
+	home := t.TempDir()
+	mustIPC(t, home, "bob", "", "check")
+	id := sendJSON(t, home, "alice", "", "send", "bob", "deploy plan")
+	for _, c := range []struct{ step, as, want string }{
+		{"", "bob", "alice -> bob  [unread]\n"},
+		{"", "alice", "alice -> bob  [unread by bob]\n"},
+		{"check", "alice", "alice -> bob  [read by bob]\n"},
+		{"ack", "alice", "alice -> bob  [acknowledged by bob]\n"},
+		{"", "bob", "alice -> bob\n"},
+	} {
+		switch c.step {
+		case "check":
+			mustIPC(t, home, "bob", "", "check")
+		case "ack":
+			mustIPC(t, home, "bob", "", "ack", id)
+		}
+		for _, cmd := range [][]string{{"search", "deploy"}, {"thread", id}} {
+			if out := mustIPC(t, home, c.as, "", cmd...); !strings.Contains(out, c.want) {
+				t.Errorf("after %q, ipc %q as %s lacks %q:\n%s", c.step, cmd, c.as, c.want, out)
+			}
+		}
+	}
+}

@@ -44,7 +44,7 @@ func runThread(ctx context.Context, c *cli, args []string) error {
 					fmt.Fprintf(w, "↳ re: %s (not on this page)\n", m.InReplyTo)
 				}
 			}
-			printFound(w, m, indent, text.OneLine(m.Content, snippetWidth))
+			printFound(w, m, indent, stateLabel(ctx, s, m), text.OneLine(m.Content, snippetWidth))
 			shown[m.ID] = true
 		}
 		printNext(w, "More", fs, []string{shellQuote(pos[0])}, "after", page.Next)
