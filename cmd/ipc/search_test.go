@@ -92,7 +92,7 @@ func TestThreadCommand(t *testing.T) {
 		t.Fatalf("thread --json: %+v", th)
 	}
 	text := mustIPC(t, home, "bob", "", "thread", "4070908800.M1P1Q1.reply")
-	if !strings.Contains(text, "↳ re: "+sent.ID) || !strings.Contains(text, "[unread]  Re: ship") || strings.Contains(text, "unrelated") {
+	if !strings.Contains(text, "\n  4070908800.M1P1Q1.reply  ") || !strings.Contains(text, "[unread]  Re: ship") || strings.Contains(text, "unrelated") {
 		t.Fatalf("thread as bob:\n%s", text)
 	}
 	if r := ipc(t, home, "carol", "", "thread", sent.ID); r.code == 0 || !strings.Contains(r.stderr, "not_found") {
@@ -205,5 +205,31 @@ func TestFoundLabelsSayWhoseState(t *testing.T) {
 				t.Errorf("after %q, ipc %q as %s lacks %q:\n%s", c.step, cmd, c.as, c.want, out)
 			}
 		}
+	}
+}
+
+// TestThreadIndentsByDepth: a reply to a reply is indented a step deeper
+// than a reply to the root; on a later page a reply names the message it
+// answers.
+func TestThreadIndentsByDepth(t *testing.T) {
+	home := t.TempDir()
+	mustIPC(t, home, "bob", "", "check")
+	root := sendJSON(t, home, "alice", "", "send", "bob", "root")
+	r1 := sendJSON(t, home, "bob", "", "reply", root, "first answer")
+	r2 := sendJSON(t, home, "alice", "", "reply", r1, "answer to the answer")
+	r3 := sendJSON(t, home, "bob", "", "reply", root, "second answer")
+	out := mustIPC(t, home, "alice", "", "thread", root)
+	want := []string{"\n" + root + "  ", "\n  " + r1 + "  ", "\n    " + r2 + "  ", "\n  " + r3 + "  "}
+	for _, w := range want {
+		if !strings.Contains("\n"+out, w) {
+			t.Errorf("thread lacks %q:\n%s", w, out)
+		}
+	}
+	if strings.Contains(out, "↳") {
+		t.Errorf("thread with every parent shown names them:\n%s", out)
+	}
+	page := mustIPC(t, home, "alice", "", "thread", root, "-n", "2")
+	if more := nextHint(t, home, "alice", page, "More: "); !strings.HasPrefix(more, "↳ re: "+r1+" (not on this page)\n  "+r2) {
+		t.Errorf("page 2:\n%s", more)
 	}
 }
