@@ -330,6 +330,7 @@ func peekFrom(path string, limit int64) (string, error) {
 const maxMsgIDLen = 200
 
 // Read returns one message of the session's mailbox by id, read or not,
+// or one the session sent (Read then says whether its recipient read it),
 // without changing its state. Errors: BadRequest (malformed id), NotFound.
 func (s *Session) Read(ctx context.Context, msgID string) (Message, error) {
 	const op = OpRead
@@ -372,6 +373,10 @@ func (s *Session) Read(ctx context.Context, msgID string) (Message, error) {
 				return m, nil
 			}
 		}
+	}
+	// Mail the session sent is its too: search, thread and sent list it.
+	if _, sent := s.st.readSent(id, msgID); sent {
+		return s.st.mine(op, id, msgID)
 	}
 	return Message{}, errorf(op, NotFound, id, "no message %s in the mailbox of %s", text.Cut(msgID, 80), id)
 }

@@ -90,6 +90,14 @@ func (m *Message) ThreadID() string {
 	return m.ID
 }
 
+// CheckSubject applies the rule for a subject, as Send will, so that a
+// door can refuse a bad one before anything is sent. Errors: BadRequest,
+// TooLarge.
+func CheckSubject(subject string) error {
+	_, err := checkSubject(OpSend, "", subject)
+	return err
+}
+
 // checkSubject is the rule for a subject: one line of UTF-8 text of at most
 // MaxSubject bytes. It returns the subject with its spaces trimmed.
 func checkSubject(op Op, id, subject string) (string, error) {

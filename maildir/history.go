@@ -36,7 +36,8 @@ func (s *Session) History(ctx context.Context, limit int) ([]Message, error) {
 // messages are oldest first, as History returns them. A page costs one
 // listing of cur/, ordered by the arrival times in the names, and the
 // reading of its own files only, however many the mailbox holds. Errors:
-// BadRequest (a malformed cursor, a negative limit), Closed, Expired,
+// BadRequest (a malformed cursor or one not of this listing, a negative
+// limit), Closed, Expired,
 // Internal.
 func (s *Session) HistoryPage(ctx context.Context, pg Page) (MessagePage, error) {
 	const op = OpHistory
@@ -52,7 +53,10 @@ func (s *Session) HistoryPage(ctx context.Context, pg Page) (MessagePage, error)
 	if err != nil {
 		return MessagePage{}, ioError(op, id, err)
 	}
-	page, next := pageOlder(names, pg.After, limit)
+	page, next, ok := pageOlder(names, pg.After, limit)
+	if !ok {
+		return MessagePage{}, notACursor(op, id, pg.After)
+	}
 	for i, j := 0, len(page)-1; i < j; i, j = i+1, j-1 {
 		page[i], page[j] = page[j], page[i]
 	}
@@ -94,9 +98,9 @@ func pageLimit(op Op, id string, pg Page, def int) (int, error) {
 // without info suffix) that arrived before the message after (all of them
 // when after is ""), newest first, and the cursor of the page after it:
 // the id of the page's oldest, or "" when no older name is left. Order
-// and cursor come from the names alone (nameTime, then the id), so a
-// cursor stays valid when its message is gone.
-func pageOlder(names []string, after string, limit int) (page []string, next string) {
+// and cursor come from the names alone (nameTime, then the id). ok is
+// false when after is none of names: not a cursor of this listing.
+func pageOlder(names []string, after string, limit int) (page []string, next string, ok bool) {
 	type entry struct {
 		t    int64
 		id   string
@@ -108,8 +112,10 @@ func pageOlder(names []string, after string, limit int) (page []string, next str
 		cursor = entry{t: nameTime(after), id: after}
 	}
 	es := make([]entry, 0, len(names))
+	ok = after == ""
 	for _, n := range names {
 		e := entry{nameTime(n), baseID(n), n}
+		ok = ok || e.id == after
 		if after == "" || older(e, cursor) {
 			es = append(es, e)
 		}
@@ -123,5 +129,10 @@ func pageOlder(names []string, after string, limit int) (page []string, next str
 	for i, e := range es {
 		page[i] = e.name
 	}
-	return page, next
+	return page, next, ok
+}
+
+// notACursor is the error of a page's cursor that the listing never gave.
+func notACursor(op Op, id, after string) error {
+	return errorf(op, BadRequest, id, "%q is not a cursor of this listing: pass the one its last page printed", text.Cut(after, 40))
 }

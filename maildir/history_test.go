@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -115,5 +116,44 @@ func TestHistoryPageReadsOnlyItsPage(t *testing.T) {
 	many := readcount.Of(t, 3, func() { page(bob, "") })
 	if many > few+readSlack {
 		t.Fatalf("a page made %d read calls among 5,000 messages, %d among 20", many, few)
+	}
+}
+
+// TestCursorsOfAnotherListingRefused: sent, history and thread take only
+// the cursors their own pages give: an id sent/ or cur/ does not hold, a
+// search's cursor, a cursor of another thread are BadRequest.
+func TestCursorsOfAnotherListingRefused(t *testing.T) {
+	st := mustOpen(t, Options{})
+	alice, bob := mustLogin(t, st, "alice"), mustLogin(t, st, "bob")
+	one := mustSend(t, alice, "bob", "one note")
+	two := mustSend(t, alice, "bob", "two note")
+	other := mustSend(t, bob, "alice", "elsewhere note")
+	mustCheck(t, bob)
+	res, err := alice.Search(ctx, SearchQuery{Text: "note", Page: Page{Limit: 1}})
+	if err != nil || res.Next == "" {
+		t.Fatalf("search page: %+v, %v", res, err)
+	}
+	if _, err := alice.Reply(ctx, other.ID, Payload{Content: "answer"}); err != nil {
+		t.Fatal(err)
+	}
+	th, err := alice.Thread(ctx, other.ID, Page{Limit: 1})
+	if err != nil || th.Next == "" {
+		t.Fatalf("thread page: %+v, %v", th, err)
+	}
+	for name, err := range map[string]error{
+		"sent after bogus":        func() error { _, err := alice.Sent(ctx, Page{After: "bogus"}); return err }(),
+		"sent after mail to me":   func() error { _, err := alice.Sent(ctx, Page{After: other.ID}); return err }(),
+		"history before bogus":    func() error { _, err := bob.HistoryPage(ctx, Page{After: "bogus"}); return err }(),
+		"history before sent":     func() error { _, err := bob.HistoryPage(ctx, Page{After: other.ID}); return err }(),
+		"history before a search": func() error { _, err := bob.HistoryPage(ctx, Page{After: res.Next}); return err }(),
+		"thread after a search":   func() error { _, err := alice.Thread(ctx, one.ID, Page{After: res.Next}); return err }(),
+		"thread after another":    func() error { _, err := alice.Thread(ctx, two.ID, Page{After: th.Next}); return err }(),
+	} {
+		if KindOf(err) != BadRequest || !strings.Contains(fmt.Sprint(err), "not a cursor of this listing") && !strings.Contains(fmt.Sprint(err), "not one a page returned") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if p, err := alice.Sent(ctx, Page{Limit: 1, After: two.ID}); err != nil || len(p.Deliveries) != 1 || p.Deliveries[0].ID != one.ID {
+		t.Errorf("sent after its own cursor: %+v, %v", p, err)
 	}
 }

@@ -64,6 +64,18 @@ func ParseSince(op Op, s string, now time.Time) (time.Time, error) {
 	return t, nil
 }
 
+// Snippet is the line a door shows for a search hit: the words of content
+// around the first match of query (the text a Search was given), on one
+// line of at most width runes, "…" marking cuts; content's start when the
+// query matches elsewhere or does not parse.
+func Snippet(query, content string, width int) string {
+	q, err := search.ParseQuery(query, time.Now())
+	if err != nil {
+		q = search.Query{}
+	}
+	return search.Snippet(content, q, width)
+}
+
 // queryMsg is an engine's query error as a sentence.
 func queryMsg(err error) string {
 	return strings.TrimPrefix(err.Error(), search.ErrQuery.Error()+": ")
@@ -88,6 +100,9 @@ func (st *Store) planSearch(op Op, me string, q SearchQuery) (searchPlan, error)
 	parsed, err := search.ParseQuery(q.Text, st.now())
 	if err != nil {
 		return p, errorf(op, BadRequest, me, "%s", queryMsg(err))
+	}
+	if parsed.Empty() && strings.TrimSpace(q.Text) != "" && parsed.From == "" && parsed.To == "" && parsed.Thread == "" && parsed.Since.IsZero() {
+		return p, errorf(op, BadRequest, me, "the query %q holds no word to look for", text.Cut(q.Text, 40))
 	}
 	for _, f := range []struct {
 		name     string

@@ -220,3 +220,18 @@ func TestThreadOldestFirstAcrossBothMailboxes(t *testing.T) {
 		t.Fatalf("search by scan: %q", got)
 	}
 }
+
+// TestSearchRefusesAQueryWithoutWords: an empty phrase or punctuation is no
+// query at all, a BadRequest rather than every message.
+func TestSearchRefusesAQueryWithoutWords(t *testing.T) {
+	st := mustOpen(t, Options{})
+	alice := mustLogin(t, st, "alice")
+	mustSend(t, alice, "bob", "hello")
+	for _, text := range []string{`""`, `"  "`, "!!"} {
+		_, err := alice.Search(ctx, SearchQuery{Text: text})
+		wantKind(t, err, BadRequest)
+	}
+	if res, err := alice.Search(ctx, SearchQuery{Text: "to:bob"}); err != nil || len(res.Messages) != 1 {
+		t.Errorf("a field alone: %+v, %v", res, err)
+	}
+}

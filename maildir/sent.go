@@ -21,7 +21,8 @@ const DefaultSentPage = 20
 // before it. A page costs one listing of the agent's sent/ and the
 // records of its own messages only, whatever the outbox holds: the order
 // comes from the names (ids begin with their time). Errors: BadRequest
-// (a malformed cursor, a negative limit), Closed, Expired, Internal.
+// (a malformed cursor or one not of this listing, a negative limit),
+// Closed, Expired, Internal.
 func (s *Session) Sent(ctx context.Context, pg Page) (SentPage, error) {
 	const op = OpSent
 	if err := s.begin(op); err != nil {
@@ -42,7 +43,10 @@ func (s *Session) Sent(ctx context.Context, pg Page) (SentPage, error) {
 			records = append(records, n)
 		}
 	}
-	page, next := pageOlder(records, pg.After, limit)
+	page, next, ok := pageOlder(records, pg.After, limit)
+	if !ok {
+		return SentPage{}, notACursor(op, me, pg.After)
+	}
 	out := SentPage{Deliveries: make([]Delivery, 0, len(page))}
 	for _, id := range page {
 		if err := ctx.Err(); err != nil {

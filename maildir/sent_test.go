@@ -103,3 +103,26 @@ func TestSentPageReadsOnlyItsRecords(t *testing.T) {
 		t.Fatalf("a page made %d read calls among 5,000 records, %d among 20", many, few)
 	}
 }
+
+// TestReadOpensMailTheSessionSent: the sender reads a message it sent,
+// unread by its recipient, without claiming it; a third agent cannot.
+func TestReadOpensMailTheSessionSent(t *testing.T) {
+	st := mustOpen(t, Options{})
+	alice, bob, carol := mustLogin(t, st, "alice"), mustLogin(t, st, "bob"), mustLogin(t, st, "carol")
+	sent := mustSend(t, bob, "alice", "the plan")
+	m, err := bob.Read(ctx, sent.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Content != "the plan" || m.From != "bob" || m.To != "alice" || m.Read {
+		t.Errorf("bob read his own message as %+v", m)
+	}
+	if got := contents(mustCheck(t, alice)); len(got) != 1 || got[0] != "the plan" {
+		t.Errorf("alice's check after bob's read: %q", got)
+	}
+	if m, err := bob.Read(ctx, sent.ID); err != nil || !m.Read {
+		t.Errorf("after alice's check bob reads %+v, %v", m, err)
+	}
+	_, err = carol.Read(ctx, sent.ID)
+	wantKind(t, err, NotFound)
+}

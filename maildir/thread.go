@@ -17,7 +17,8 @@ const (
 // across the mail the session's agent sent and received, read and unread,
 // without changing any message's state. msgID may be any message of it
 // that the agent sent or received. pg.After is the Next of the previous
-// page. Errors: BadRequest (a malformed id or cursor), NotFound.
+// page. Errors: BadRequest (a malformed id, a cursor not of this
+// thread), NotFound.
 func (s *Session) Thread(ctx context.Context, msgID string, pg Page) (MessagePage, error) {
 	const op = OpThread
 	if err := s.begin(op); err != nil {
@@ -64,6 +65,9 @@ func (st *Store) threadIndexed(ctx context.Context, p searchPlan) (MessagePage, 
 		return MessagePage{}, err
 	}
 	slices.Reverse(docs) // oldest first
+	if p.after != 0 && !slices.ContainsFunc(docs, func(d search.Doc) bool { return d.Key == p.after }) {
+		return MessagePage{}, notACursor(p.op, p.me, formatCursor(p.after))
+	}
 	var page MessagePage
 	var last uint64
 	for _, d := range docs {
@@ -90,5 +94,8 @@ func (st *Store) threadScan(ctx context.Context, p searchPlan) (MessagePage, err
 		return MessagePage{}, ioError(p.op, p.me, err)
 	}
 	slices.SortFunc(all, func(a, b scanned) int { return -cmpKey(a.key, b.key, a.msg.ID, b.msg.ID) })
+	if p.after != 0 && !slices.ContainsFunc(all, func(h scanned) bool { return h.key == p.after }) {
+		return MessagePage{}, notACursor(p.op, p.me, formatCursor(p.after))
+	}
 	return scannedPage(all, p.limit, func(k uint64) bool { return p.after != 0 && k >= p.after }), nil
 }

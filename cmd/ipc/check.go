@@ -165,17 +165,17 @@ func watch(ctx context.Context, c *cli, st *maildir.Store, s *maildir.Session, a
 // before it ("next" in --json).
 func runHistory(ctx context.Context, c *cli, args []string) error {
 	fs := flags("history")
-	n := fs.Int("n", 20, "how many read messages a page holds (0: all)")
+	n := fs.Int("n", 20, "how many read messages a page holds (at least 1; 0: all at once)")
 	before := fs.String("before", "", "the page of messages read before message `ID` (the first one a page showed)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	if *n <= 0 { // as before pages: 0 and below mean all
-		if *before != "" {
-			return usageError("history: --before pages: give -n N with it")
-		}
-		*n = 0
+	switch {
+	case *n < 0:
+		return usageError("history: -n must be at least 1, or 0 for all (got %d)", *n)
+	case *n == 0 && *before != "":
+		return usageError("history: --before pages: give -n N with it")
 	}
 	return c.inSession(ctx, func(_ *maildir.Store, s *maildir.Session) error {
 		var p maildir.MessagePage
@@ -192,14 +192,12 @@ func runHistory(ctx context.Context, c *cli, args []string) error {
 			return writeJSON(c.stdout, historyReply{checkReply: checkReply{Status: "ok", Messages: jsonMessages(p.Messages)}, Next: p.Next})
 		}
 		if len(p.Messages) == 0 {
-			fmt.Fprintln(c.stdout, "No read messages")
+			fmt.Fprintln(c.stdout, noMore(*before, "read messages"))
 			return nil
 		}
 		w := c.screen()
 		printMessages(w, p.Messages)
-		if p.Next != "" {
-			fmt.Fprintf(w, "Earlier: ipc history -n %d --before %s\n", *n, p.Next)
-		}
+		printNext(w, "Earlier", fs, nil, "before", p.Next)
 		return nil
 	})
 }

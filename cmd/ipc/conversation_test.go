@@ -144,7 +144,22 @@ func TestCLIConversationMistakes(t *testing.T) {
 		{[]string{"reply", "../x", "hi"}, 1, "ipc: bad_request: "},
 		{[]string{"sent", "-n", "0"}, 2, "ipc: usage: "},
 		{[]string{"history", "-n", "0", "--before", "x"}, 2, "ipc: usage: "},
-		{[]string{"send", "--subject", "a\tb", "bob", "x"}, 1, "ipc: bad_request: "},
+		{[]string{"send", "--subject", "a\tb", "bob", "x"}, 2, "ipc: usage: send: --subject: the subject must be one line"},
+		{[]string{"reply", "--subject", "two\nlines", "1.M1P1Q1.h", "x"}, 2, "ipc: usage: reply: --subject: the subject must be one line"},
+		{[]string{"search", "a*"}, 2, "ipc: bad_request: "},
+		{[]string{"search", `"unterminated`}, 2, "ipc: bad_request: a phrase opened"},
+		{[]string{"search", `""`}, 2, "ipc: bad_request: the query"},
+		{[]string{"search", "x", "--since", "yesterday"}, 2, "ipc: usage: search: --since: "},
+		{[]string{"doing", strings.Repeat("long ", 100)}, 2, "ipc: too_large: what you are doing"},
+		{[]string{"thread", "../x"}, 2, "ipc: bad_request: "},
+		{[]string{"history", "-n", "-3"}, 2, "ipc: usage: history: -n must be at least 1, or 0 for all"},
+		{[]string{"sent", "-n", "-3"}, 2, "ipc: usage: sent: -n must be at least 1"},
+		{[]string{"search", "x", "-n", "0"}, 2, "ipc: usage: search: -n must be at least 1"},
+		{[]string{"search", "x", "-n", "-3"}, 2, "ipc: usage: search: -n must be at least 1"},
+		{[]string{"thread", "1.M1P1Q1.h", "-n", "0"}, 2, "ipc: usage: thread: -n must be at least 1"},
+		{[]string{"sent", "--after", "bogus"}, 2, "ipc: bad_request: \"bogus\" is not a cursor of this listing: pass the one its last page printed"},
+		{[]string{"history", "-n", "2", "--before", "bogus"}, 2, "ipc: bad_request: \"bogus\" is not a cursor of this listing"},
+		{[]string{"history", "-n", "2", "--before", "00000000000000ff"}, 2, "ipc: bad_request: \"00000000000000ff\" is not a cursor of this listing"},
 	} {
 		r := ipc(t, d, "alice", "", c.args...)
 		if r.code != c.code || !strings.HasPrefix(r.stderr, c.err) {
@@ -193,5 +208,25 @@ func TestCLIHistoryPages(t *testing.T) {
 	if !strings.Contains(out, "Content: m3\n") || !strings.Contains(out, "Content: m4\n") || strings.Contains(out, "m2") ||
 		!strings.Contains(out, "Earlier: ipc history -n 2 --before ") {
 		t.Errorf("history -n 2:\n%s", out)
+	}
+}
+
+// TestCLIReadMailYouSent: ipc read opens a message the reader sent, as
+// search and sent list it, and leaves it unread for its recipient.
+func TestCLIReadMailYouSent(t *testing.T) {
+	d := t.TempDir()
+	mustIPC(t, d, "alice", "", "check")
+	id := sendJSON(t, d, "bob", "", "send", "alice", "the plan")
+	if out := mustIPC(t, d, "bob", "", "read", id); !strings.Contains(out, "Id: "+id) || !strings.Contains(out, "Content: the plan") {
+		t.Errorf("bob reads what he sent:\n%s", out)
+	}
+	if ms := checkConv(t, d, "alice"); len(ms) != 1 || ms[0].ID != id {
+		t.Errorf("alice's check after bob's read: %+v", ms)
+	}
+	if out := mustIPC(t, d, "bob", "", "sent", "--after", id); out != "No more sent messages\n" {
+		t.Errorf("sent after the oldest: %q", out)
+	}
+	if out := mustIPC(t, d, "alice", "", "history", "-n", "1", "--before", id); out != "No more read messages\n" {
+		t.Errorf("history before the oldest: %q", out)
 	}
 }

@@ -46,8 +46,8 @@ Messaging:
                            subject
   search QUERY... [--from A] [--to B] [--thread ID] [--since 2h] [--unread]
                            your mail holding every term, newest first:
-                           "a phrase", prefix*, -n N, --after CURSOR, --json
-  thread ID [-n N] [--json]
+                           "a phrase", 'prefix*', -n N, --after CURSOR, --json
+  thread ID [-n N] [--after CURSOR] [--json]
                            a conversation, oldest first, read and unread
   status ID [--json]       what became of a message you sent
   ack ID                   acknowledge a message you received (one shown

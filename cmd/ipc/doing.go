@@ -34,7 +34,7 @@ func runDoing(ctx context.Context, c *cli, args []string) error {
 			return writeJSON(c.stdout, map[string]any{"status": "ok", "id": s.ID(), "doing": strings.TrimSpace(text)})
 		}
 		if *clear {
-			fmt.Fprintf(c.stdout, "%s: doing nothing said\n", s.ID())
+			fmt.Fprintf(c.stdout, "%s: doing cleared\n", s.ID())
 			return nil
 		}
 		fmt.Fprintf(c.screen(), "%s: doing %s\n", s.ID(), strings.TrimSpace(text))

@@ -8,13 +8,15 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
+
+	"github.com/ipc-dev/ipc/maildir"
 )
 
 // The exit codes of ipc, documented in the manual and the README:
 //
 //	0    ok
 //	1    failure (the line on stderr says which kind)
-//	2    usage: a command-line mistake
+//	2    usage: a command-line mistake (commandLineMistake)
 //	3    a broadcast some recipients missed (the lines say who)
 //	4    check --wait waited its whole time and no mail arrived
 //	130  interrupted by SIGINT (Ctrl-C), 143 by SIGTERM: 128 + the
@@ -85,4 +87,34 @@ func signalContext() (ctx context.Context, stop context.CancelFunc) {
 			cancel(context.Canceled)
 		})
 	}
+}
+
+// exitUsage is the exit code of a command-line mistake.
+const exitUsage = 2
+
+// commandLineMistake reports whether err is the core refusing what the
+// command line gave to an operation that reads nothing else (a malformed
+// query, cursor, page size or id of search, thread, sent or history; a
+// doing line too long or not one line): a usage error, exit 2, though its
+// line keeps the core's kind.
+func commandLineMistake(err error) bool {
+	var e *maildir.Error
+	if !errors.As(err, &e) || e.Kind != maildir.BadRequest && e.Kind != maildir.TooLarge {
+		return false
+	}
+	switch e.Op {
+	case maildir.OpSearch, maildir.OpThread, maildir.OpSent, maildir.OpHistory, maildir.OpDoing:
+		return true
+	}
+	return false
+}
+
+// refusal is the sentence of a core's error, without its kind: for a
+// usage line that names the flag itself.
+func refusal(err error) string {
+	var e *maildir.Error
+	if errors.As(err, &e) && e.Msg != "" {
+		return e.Msg
+	}
+	return err.Error()
 }

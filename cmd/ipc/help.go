@@ -114,13 +114,17 @@ var commandDocs = map[string]commandDoc{
 		env: sessionEnv, settings: true, examples: []string{"ipc ack ID", "ipc ack --json ID"},
 	},
 	"search": {
-		about: "Terms all match; \"a phrase\" matches in order; auth* is a prefix; from:A to:B\n" +
+		about: "Terms all match; \"a phrase\" matches in order; 'auth*' is a prefix; from:A to:B\n" +
 			"thread:ID since:2h work inline too. Nothing is marked read. The index\n" +
 			"(index/search.db) is a cache of the files, rebuilt when missing or damaged.",
 		env: sessionEnv, settings: true,
-		examples: []string{"ipc search auth module", `ipc search "freeze the branch" --from alice`, "ipc search deploy* --since 3d --json"},
+		examples: []string{"ipc search auth module", `ipc search "freeze the branch" --from alice`, "ipc search 'deploy*' --since 3d --json"},
 	},
-	"thread": {about: "Nothing is marked read.", env: sessionEnv, settings: true, examples: []string{"ipc thread ID", "ipc thread ID --json"}},
+	"thread": {
+		about: "Each reply is indented under the message it answers. A page ends with the\n" +
+			"command for the next: the same with --after CURSOR. Nothing is marked read.",
+		env: sessionEnv, settings: true, examples: []string{"ipc thread ID", "ipc thread ID -n 50 --after CURSOR", "ipc thread ID --json"},
+	},
 	"list":   {about: "Needs no identity.", env: mailboxEnv, settings: true, examples: []string{"ipc list", "ipc list --json"}},
 	"rename": {about: "The old name forwards to the new one for 2 hours.", env: sessionEnv, settings: true, examples: []string{"ipc --as bob rename robert"}},
 	"gc":     {about: "Servers apply retention on their own; this applies it now.", env: mailboxEnv, settings: true, examples: []string{"ipc gc", "IPC_RETENTION=7d ipc gc"}},

@@ -91,7 +91,7 @@ func TestHostileInputCLI(t *testing.T) {
 		{"", "usage", []string{"check", "--max", "-1"}},
 		{"", "usage", []string{"check", "--max", "99999999999999999999"}},
 		{"", "ok", []string{"check", "--max", "1"}},
-		{"", "ok", []string{"history", "-n", "-5"}},
+		{"", "usage", []string{"history", "-n", "-5"}},
 		{"", "bad_request", []string{"read", "../../etc/passwd"}},
 		{"", "bad_request", []string{"read", ".."}},
 		{"", "bad_request", []string{"read", "a/b"}},

@@ -75,7 +75,7 @@ func commands() map[string]command {
 		"history":   {runHistory, "history [-n N] [--before ID] [--json] — read mail, a page at a time, newest last"},
 		"read":      {runRead, "read ID [--json] — show one message by id"},
 		"sent":      {runSent, "sent [-n N] [--after ID] [--json] — your outbox, newest first, with each message's state"},
-		"search":    {runSearch, "search QUERY... [--from A] [--to B] [--thread ID] [--since WHEN] [--unread] [-n N] [--json] — your mail holding every term, newest first"},
+		"search":    {runSearch, "search QUERY... [--from A] [--to B] [--thread ID] [--since WHEN] [--unread] [-n N] [--after CURSOR] [--json] — your mail holding every term, newest first"},
 		"thread":    {runThread, "thread ID [-n N] [--after CURSOR] [--json] — a conversation, oldest first, read and unread"},
 		"status":    {runStatus, "status ID [--json] — what became of a message you sent"},
 		"ack":       {runAck, "ack ID [--json] — acknowledge a message you received"},
@@ -192,7 +192,7 @@ func (c *cli) fail(err error) int {
 	var u usageErr
 	if errors.As(err, &u) {
 		fmt.Fprintf(c.stderr, "ipc: usage: %s\n", u.msg)
-		return 2
+		return exitUsage
 	}
 	var p partialError
 	if errors.As(err, &p) {
@@ -215,7 +215,10 @@ func (c *cli) fail(err error) int {
 	msg := err.Error()
 	kind := maildir.KindOf(err)
 	fmt.Fprintf(c.stderr, "ipc: %s: %s\n", kind, strings.TrimSpace(msg))
-	return 1
+	if commandLineMistake(err) {
+		return exitUsage
+	}
+	return exitFailure
 }
 
 func runVersion(ctx context.Context, c *cli, args []string) error {

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ipc-dev/ipc/internal/text"
 	"github.com/ipc-dev/ipc/maildir"
 )
 
@@ -22,7 +21,7 @@ func runSearch(ctx context.Context, c *cli, args []string) error {
 	thread := fs.String("thread", "", "only the conversation of message `ID`")
 	since := fs.String("since", "", "only mail sent since `WHEN`: a duration (2h, 3d), an RFC 3339 time or a date")
 	unread := fs.Bool("unread", false, "only mail you have not read")
-	limit := fs.Int("n", maildir.DefaultSearchLimit, "at most `N` results")
+	limit := fs.Int("n", maildir.DefaultSearchLimit, "`N` results a page (at least 1)")
 	after := fs.String("after", "", "the next page: the `CURSOR` a page ended with")
 	scan := fs.Bool("scan", false, "read every file instead of using the index (slower; the same results)")
 	asJSON := fs.Bool("json", false, "print JSON (times in RFC 3339)")
@@ -30,16 +29,15 @@ func runSearch(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkPageSize("search", *limit); err != nil {
+		return err
+	}
 	q := maildir.SearchQuery{
 		Text: strings.Join(pos, " "), From: *from, To: *to, Thread: *thread, Unread: *unread,
 		Page: maildir.Page{Limit: *limit, After: *after}, Scan: *scan,
 	}
 	if q.Since, err = maildir.ParseSince(maildir.OpSearch, *since, time.Now()); err != nil {
-		msg := err.Error()
-		if e, ok := err.(*maildir.Error); ok {
-			msg = e.Msg
-		}
-		return usageError("--since: %s", msg)
+		return usageError("search: --since: %s", refusal(err))
 	}
 	if q.Text == "" && q.From == "" && q.To == "" && q.Thread == "" && q.Since.IsZero() && !q.Unread {
 		return usageError("search: want a query: ipc search WORDS, \"a phrase\", prefix*, or a filter such as --from")
@@ -54,12 +52,16 @@ func runSearch(ctx context.Context, c *cli, args []string) error {
 		}
 		w := c.screen()
 		if len(res.Messages) == 0 {
-			fmt.Fprintln(w, "No mail matches.")
+			fmt.Fprintln(w, noMore(*after, "mail matches")+".")
 		}
 		for _, m := range res.Messages {
-			printFound(w, m, "")
+			printFound(w, m, "", stateLabel(ctx, s, m), maildir.Snippet(q.Text, m.Content, snippetWidth))
 		}
-		printNext(w, res.Next, "ipc search ... --after")
+		var words []string
+		if q.Text != "" {
+			words = []string{singleQuote(q.Text)}
+		}
+		printNext(w, "More", fs, words, "after", res.Next)
 		return nil
 	})
 }
@@ -93,14 +95,20 @@ func jsonFound(ms []maildir.Message) []jsonFoundMessage {
 	return out
 }
 
-// printFound prints a message as one heading line and a one-line snippet:
+// snippetWidth is the runes of a result's second line.
+const snippetWidth = 100
+
+// printFound prints a message as one heading line and a one-line snippet
+// (the words around a search's match, or the text's start):
 //
 //	1733052000.M1P2Q3.host  2025-01-02 03:04  alice -> bob  [unread]  Subject
-//	    the first line of the text...
-func printFound(w io.Writer, m maildir.Message, indent string) {
+//	    …the words around the match…
+//
+// state is the label stateLabel gives.
+func printFound(w io.Writer, m maildir.Message, indent, state, snippet string) {
 	var labels []string
-	if !m.Read {
-		labels = append(labels, "[unread]")
+	if state != "" {
+		labels = append(labels, state)
 	}
 	if m.Priority != maildir.PriorityNormal {
 		labels = append(labels, "["+m.Priority.String()+"]")
@@ -112,12 +120,33 @@ func printFound(w io.Writer, m maildir.Message, indent string) {
 	if len(labels) > 0 {
 		fmt.Fprintf(w, "  %s", strings.Join(labels, "  "))
 	}
-	fmt.Fprintf(w, "\n%s    %s\n", indent, text.OneLine(m.Content, 100))
+	fmt.Fprintf(w, "\n%s    %s\n", indent, snippet)
 }
 
-// printNext says how to get the next page, when there is one.
-func printNext(w io.Writer, next, how string) {
-	if next != "" {
-		fmt.Fprintf(w, "More: %s %s\n", how, next)
+// stateLabel labels m for the session's agent: "[unread]" on mail it
+// received and has not read; on mail it sent to another, where that mail
+// is, in words ("[read by alice]", "[acknowledged by alice]").
+func stateLabel(ctx context.Context, s *maildir.Session, m maildir.Message) string {
+	if m.From != s.ID() || m.To == s.ID() {
+		if m.Read {
+			return ""
+		}
+		return "[unread]"
 	}
+	state := maildir.StateUnread
+	if m.Read {
+		state = maildir.StateRead
+	}
+	if d, err := s.Status(ctx, m.ID); err == nil {
+		state = d.State
+	}
+	switch state {
+	case maildir.StateQueued:
+		return "[queued for " + m.To + "]"
+	case maildir.StateSurfaced:
+		return "[shown to " + m.To + "]"
+	case maildir.StateExpired, maildir.StateBounced, maildir.StateUnknown:
+		return "[" + string(state) + "]"
+	}
+	return "[" + string(state) + " by " + m.To + "]"
 }

@@ -154,12 +154,12 @@ func TestServeListensOnLoopbackOnly(t *testing.T) {
 }
 
 // TestCLICannotActAsLiveIdentity: while an agent's ipc mcp holds its
-// name, no CLI command can act as it, and no other identity can read its
-// mail by id.
+// name, no CLI command can act as it, and no identity but its sender can
+// read its mail by id.
 func TestCLICannotActAsLiveIdentity(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "home")
 	bob := startMCP(t, home, "IPC_ID=bob", "IPC_CHANNEL=0")
-	mustIPC(t, home, "alice", "", "send", "bob", "secret for bob")
+	mustIPC(t, home, "carol", "", "send", "bob", "secret for bob")
 	for _, args := range [][]string{{"check"}, {"send", "carol", "as bob"}, {"rename", "robert"}, {"history"}, {"watch"}, {"broadcast", "as bob"}} {
 		r := ipc(t, home, "bob", "", args...)
 		if r.code != 1 || !strings.HasPrefix(r.stderr, "ipc: in_use: bob is in use") {

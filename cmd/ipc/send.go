@@ -53,11 +53,15 @@ func newPayloadFlags(name string, extras int) (*flag.FlagSet, payloadFlags) {
 }
 
 // payload is the payload of content with the flags' values. A priority
-// that is not one of the three is a usage mistake.
+// that is not one of the three, or a subject the core refuses, is a usage
+// mistake.
 func (f payloadFlags) payload(name, content string) (maildir.Payload, error) {
 	prio, err := maildir.ParsePriority(maildir.Op(name), *f.priority)
 	if err != nil {
 		return maildir.Payload{}, usageError("%s: --priority %q: want normal, high or urgent", name, *f.priority)
+	}
+	if err := maildir.CheckSubject(*f.subject); err != nil {
+		return maildir.Payload{}, usageError("%s: --subject: %s", name, refusal(err))
 	}
 	return maildir.Payload{Content: content, Data: json.RawMessage(*f.data), Key: *f.key,
 		Subject: *f.subject, Priority: prio, Ack: *f.ack, ReplyTo: strings.TrimSpace(*f.replyTo)}, nil

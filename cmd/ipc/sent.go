@@ -14,14 +14,14 @@ import (
 // with the command that shows the next, older page.
 func runSent(ctx context.Context, c *cli, args []string) error {
 	fs := flags("sent")
-	n := fs.Int("n", maildir.DefaultSentPage, "how many messages a page holds")
+	n := fs.Int("n", maildir.DefaultSentPage, "how many messages a page holds (at least 1)")
 	after := fs.String("after", "", "start after message `ID` (the last one a page showed): the next, older page")
 	asJSON := fs.Bool("json", false, `print {"status","sent":[...],"next"} as JSON (times in RFC 3339)`)
 	if _, err := parseExactly(fs, args, 0, "sent: takes no words: ipc sent [-n N] [--after ID]"); err != nil {
 		return err
 	}
-	if *n <= 0 {
-		return usageError("sent: -n must be at least 1")
+	if err := checkPageSize("sent", *n); err != nil {
+		return err
 	}
 	return c.inSession(ctx, func(_ *maildir.Store, s *maildir.Session) error {
 		p, err := s.Sent(ctx, maildir.Page{Limit: *n, After: *after})
@@ -40,7 +40,7 @@ func runSent(ctx context.Context, c *cli, args []string) error {
 		}
 		w := c.screen()
 		if len(p.Deliveries) == 0 {
-			fmt.Fprintln(w, "No sent messages")
+			fmt.Fprintln(w, noMore(*after, "sent messages"))
 			return nil
 		}
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -55,9 +55,7 @@ func runSent(ctx context.Context, c *cli, args []string) error {
 		if err := tw.Flush(); err != nil {
 			return err
 		}
-		if p.Next != "" {
-			fmt.Fprintf(w, "More: ipc sent -n %d --after %s\n", *n, p.Next)
-		}
+		printNext(w, "More", fs, nil, "after", p.Next)
 		return nil
 	})
 }
