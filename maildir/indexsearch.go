@@ -208,19 +208,7 @@ func (st *Store) watchMailboxes(ctx context.Context, sub ...string) (<-chan stru
 		forward := func(ch <-chan struct{}, to chan struct{}) {
 			// Each subscription's channel is drained by its own relay,
 			// which ends when ctx does.
-			relays.Go(func() {
-				for {
-					select {
-					case <-ctx.Done():
-						return
-					case <-ch:
-						select {
-						case to <- struct{}{}:
-						default:
-						}
-					}
-				}
-			})
+			relays.Go(func() { relay(ctx, ch, to) })
 		}
 		resubscribe := func() {
 			boxes, _ := listDir(mail)

@@ -168,19 +168,7 @@ func fanIn(ctx context.Context, chans []<-chan struct{}) (<-chan struct{}, func(
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	for _, ch := range chans {
-		wg.Go(func() {
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-ch:
-					select {
-					case wake <- struct{}{}:
-					default:
-					}
-				}
-			}
-		})
+		wg.Go(func() { relay(ctx, ch, wake) })
 	}
 	return wake, func() { cancel(); wg.Wait() }
 }
@@ -365,4 +353,20 @@ func (f *follower) round(ctx context.Context, fn func(Message) error) error {
 		}
 	}
 	return nil
+}
+
+// relay passes each wake-up of ch on to to, which holds one (a wake-up
+// already waiting there stands for this one too), until ctx ends.
+func relay(ctx context.Context, ch <-chan struct{}, to chan<- struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ch:
+			select {
+			case to <- struct{}{}:
+			default:
+			}
+		}
+	}
 }
