@@ -43,6 +43,11 @@ type TrafficQuery struct {
 	Thread  string    // only this conversation (any message id of it)
 	Since   time.Time // the backlog starts here; zero: Backlog decides
 	Backlog int       // how many of the latest messages come first (0: none; with Since, at most this many)
+	// LiveFrom is when the follower's live part begins: mail named at or
+	// after it is handed over as live even when it landed before Traffic
+	// listed the directories (a door passes the time its request came in).
+	// Zero: the time Traffic is called.
+	LiveFrom time.Time
 }
 
 // Traffic calls fn with each message of the backlog, oldest first, then
@@ -287,16 +292,37 @@ func (f *follower) wanted(m *Message) bool {
 // the latest messages the query asks for, oldest first.
 func (f *follower) backlog(ctx context.Context, fn func(Message) error) error {
 	start := time.Now()
+	live := start.UnixMicro()
+	if !f.q.LiveFrom.IsZero() && f.q.LiveFrom.Before(start) {
+		live = f.q.LiveFrom.UnixMicro()
+	}
 	f.floor = start.Add(-trafficSlack).UnixMicro()
 	floor := f.floor
 	f.floor = 0
-	all := f.list(true)
+	listed := f.list(true)
 	f.floor = floor
-	for _, c := range all {
+	// What was named before the live part began is the backlog's (seen
+	// from now on); what was named since is live mail that landed before
+	// the listing, handed over after the backlog.
+	all, fresh := listed, []candidate(nil)
+	for i, c := range listed {
+		if c.t >= live {
+			all, fresh = listed[:i], listed[i:]
+			break
+		}
 		if c.t >= f.floor {
 			f.seen[c.id] = c.t
 		}
 	}
+	if err := f.backlogOf(ctx, all, fn); err != nil {
+		return err
+	}
+	return f.hand(ctx, fresh, fn)
+}
+
+// backlogOf hands fn the backlog the query asks for out of all (sorted
+// oldest first): the latest Backlog, from Since on.
+func (f *follower) backlogOf(ctx context.Context, all []candidate, fn func(Message) error) error {
 	if f.q.Backlog == 0 && f.q.Since.IsZero() {
 		return nil
 	}
@@ -324,11 +350,11 @@ func (f *follower) backlog(ctx context.Context, fn func(Message) error) error {
 	return nil
 }
 
-// round hands fn what landed since the last listing, oldest first, and
-// forgets the ids that fell behind the floor.
-func (f *follower) round(ctx context.Context, fn func(Message) error) error {
-	start := time.Now()
-	for _, c := range f.list(false) {
+// hand reads each candidate (oldest first) and hands fn those the query
+// wants, remembering each as seen; one that cannot be read yet has its
+// directory listed again on the next wake.
+func (f *follower) hand(ctx context.Context, cands []candidate, fn func(Message) error) error {
+	for _, c := range cands {
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -343,6 +369,16 @@ func (f *follower) round(ctx context.Context, fn func(Message) error) error {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// round hands fn what landed since the last listing, oldest first, and
+// forgets the ids that fell behind the floor.
+func (f *follower) round(ctx context.Context, fn func(Message) error) error {
+	start := time.Now()
+	if err := f.hand(ctx, f.list(false), fn); err != nil {
+		return err
 	}
 	if floor := start.Add(-trafficSlack).UnixMicro(); floor > f.floor+int64(time.Second/time.Microsecond) {
 		f.floor = floor

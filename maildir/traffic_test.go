@@ -279,3 +279,24 @@ func TestTrafficForgets(t *testing.T) {
 		t.Fatalf("%d ids remembered, want 1", len(fl.seen))
 	}
 }
+
+// TestTrafficLiveFrom: mail sent after the follower's live part began but
+// before Traffic listed the directories (a door's request came in, then
+// the follower started) is handed over as live, once; mail sent before is
+// not, without a backlog.
+func TestTrafficLiveFrom(t *testing.T) {
+	st := mustOpen(t, Options{})
+	alice := mustLogin(t, st, "alice")
+	mustLogin(t, st, "bob")
+	before := mustSend(t, alice, "bob", "before the request").ID
+	// The live part begins just after that message's name; the names of
+	// one store's later mail are later still.
+	began := timeFromMicros(nameTime(before) + 1)
+	early := mustSend(t, alice, "bob", "after the request, before the follower").ID
+	f := follow(t, st, TrafficQuery{LiveFrom: began}, early)
+	late := mustSend(t, alice, "bob", "live").ID
+	f.waitFor(t, late)
+	if got := f.ids(); !slices.Equal(got, []string{early, late}) {
+		t.Fatalf("traffic = %v, want %v (not %s, sent before the live part)", got, []string{early, late}, before)
+	}
+}

@@ -29,6 +29,7 @@ const (
 
 // events: GET /api/events.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	began := time.Now() // mail sent from here on is the stream's live part
 	if s.open.Add(1) > MaxStreams {
 		s.open.Add(-1)
 		refuse(w, http.StatusServiceUnavailable, "busy", fmt.Sprintf("%d event streams are open already: close a console tab", MaxStreams))
@@ -56,7 +57,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	ended := make(chan error, 2) // the first to end says why
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		ended <- s.st.Traffic(ctx, maildir.TrafficQuery{Backlog: n}, func(m maildir.Message) error {
+		ended <- s.st.Traffic(ctx, maildir.TrafficQuery{Backlog: n, LiveFrom: began}, func(m maildir.Message) error {
 			return out.send("message", m.ID, newMessageJSON(m))
 		})
 		cancel()
