@@ -156,6 +156,7 @@ type agentJSON struct {
 	LastSeen   time.Time `json:"last_seen,omitzero"`
 	Online     bool      `json:"online"`
 	Unread     int       `json:"unread"`
+	Urgent     int       `json:"unread_urgent"` // of Unread, how many are urgent
 	Doing      string    `json:"doing"`
 	DoingAt    time.Time `json:"doing_at,omitzero"`
 }
@@ -170,7 +171,7 @@ func (s *Server) agents(w http.ResponseWriter, r *http.Request) {
 	out := make([]agentJSON, len(list))
 	for i, a := range list {
 		out[i] = agentJSON{ID: a.ID, Registered: a.Registered.UTC(), LastSeen: a.LastSeen.UTC(), Online: a.Online,
-			Unread: a.Unread, Doing: a.Doing, DoingAt: a.DoingAt.UTC()}
+			Unread: a.Unread, Urgent: a.Urgent, Doing: a.Doing, DoingAt: a.DoingAt.UTC()}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"human": maildir.HumanID, "agents": out})
 }

@@ -54,7 +54,7 @@ func TestAgentsShowsUnreadAndDoing(t *testing.T) {
 	c := startConsole(t)
 	alice, bob := c.login("alice"), c.login("bob")
 	send(t, alice, "bob", "one", maildir.Payload{})
-	send(t, alice, "bob", "two", maildir.Payload{})
+	send(t, alice, "bob", "two", maildir.Payload{Priority: maildir.PriorityUrgent})
 	if err := bob.SetDoing(context.Background(), "reviewing the auth change"); err != nil {
 		t.Fatal(err)
 	}
@@ -64,6 +64,7 @@ func TestAgentsShowsUnreadAndDoing(t *testing.T) {
 			ID, Doing string
 			Online    bool
 			Unread    int
+			Urgent    int       `json:"unread_urgent"`
 			LastSeen  time.Time `json:"last_seen"`
 		}
 	}
@@ -72,7 +73,7 @@ func TestAgentsShowsUnreadAndDoing(t *testing.T) {
 		t.Fatalf("agents: %+v", got)
 	}
 	a, b := got.Agents[0], got.Agents[1]
-	if a.ID != "alice" || a.Unread != 0 || !a.Online || b.ID != "bob" || b.Unread != 2 || !b.Online || b.Doing != "reviewing the auth change" || b.LastSeen.IsZero() {
+	if a.ID != "alice" || a.Unread != 0 || !a.Online || b.ID != "bob" || b.Unread != 2 || b.Urgent != 1 || !b.Online || b.Doing != "reviewing the auth change" || b.LastSeen.IsZero() {
 		t.Errorf("agents: %+v", got.Agents)
 	}
 	// The console read nothing on bob's behalf.

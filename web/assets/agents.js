@@ -10,7 +10,8 @@
     li.append(
       IPC.el("span", { "data-field": "name", class: "name" }, a.id),
       IPC.el("span", { "data-field": "presence", class: "presence" }, a.online ? "online" : "last seen " + IPC.ago(a.last_seen)),
-      IPC.el("span", { "data-field": "unread", "data-count": a.unread, class: "unread" }, a.unread ? a.unread + " unread" : ""),
+      IPC.el("span", { "data-field": "unread", "data-count": a.unread, "data-urgent": a.unread_urgent || 0, class: "unread" },
+        a.unread ? a.unread + " unread" + (a.unread_urgent ? " (" + a.unread_urgent + " urgent)" : "") : ""),
       IPC.el("span", { "data-field": "doing", class: "doing" }, a.doing || ""),
     );
     li.addEventListener("click", () => IPC.go("#/compose?to=" + encodeURIComponent(a.id)));
