@@ -4,7 +4,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/base64"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -67,20 +66,7 @@ func tailOnTerminal(t *testing.T, home, as, when, until string, then []string, e
 	cmd.Path = py
 	cmd.Args = append([]string{py, "-c", tailDriver, ipcBin}, args...)
 	cmd.Env = append(cmd.Env, append(env, "PTY_WHEN="+when, "PTY_UNTIL="+until, "PTY_THEN="+string(thenJSON))...)
-	raw, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("pty driver for ipc %v: %v", args, err)
-	}
-	var r struct {
-		Out  string `json:"out"`
-		Err  string `json:"err"`
-		Code int    `json:"code"`
-	}
-	if err := json.Unmarshal(raw, &r); err != nil {
-		t.Fatalf("pty driver output %q: %v", raw, err)
-	}
-	out, _ := base64.StdEncoding.DecodeString(r.Out)
-	return result{strings.ReplaceAll(string(out), "\r\n", "\n"), r.Err, r.Code}
+	return ptyResult(t, cmd, args)
 }
 
 // sendID sends as from and returns the message's id.

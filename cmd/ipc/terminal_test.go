@@ -83,6 +83,15 @@ func onTerminal(t *testing.T, home, as, input string, env []string, args ...stri
 	cmd.Args = append([]string{py, "-c", ptyDriver, input, ipcBin}, args...)
 	cmd.Path = py
 	cmd.Env = append(cmd.Env, env...)
+	return ptyResult(t, cmd, args)
+}
+
+// ptyResult runs a pseudo-terminal driver (a python3 command that runs ipc
+// args on a terminal and prints {"out" (base64), "err", "code"}) and
+// returns what ipc wrote to the terminal (its \r\n as \n), its stderr and
+// its exit code.
+func ptyResult(t *testing.T, cmd *exec.Cmd, args []string) result {
+	t.Helper()
 	raw, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("pty driver for ipc %v: %v", args, err)
