@@ -14,7 +14,7 @@ type Agent struct {
 	Registered time.Time
 	LastSeen   time.Time // last activity or heartbeat
 	Online     bool      // a live process acts as it now
-	Unread     int       // messages in its new/
+	Unread     int       // unread messages, as Unread counts them (unread.go)
 	Urgent     int       // how many of them are urgent (by their names)
 	Doing      string    // what it says it is doing (SetDoing), or ""
 	DoingAt    time.Time // when it said so
@@ -37,7 +37,9 @@ func (st *Store) Agents(ctx context.Context) ([]Agent, error) {
 			return nil, ctx.Err()
 		}
 		a := Agent{ID: id, Registered: reg}
-		a.Unread, a.Urgent = st.unreadCount(id)
+		if u, err := st.unreadOf(op, id); err == nil { // none yet: no mailbox
+			a.Unread, a.Urgent = u.Count, u.Urgent
+		}
 		a.Doing, a.DoingAt = st.readDoing(id)
 		rec, seen, ok, err := st.readRecord(id)
 		if err != nil {

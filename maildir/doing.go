@@ -103,13 +103,3 @@ func (st *Store) readDoing(id string) (string, time.Time) {
 	}
 	return r.Doing, r.At
 }
-
-// unreadCount counts the entries of id's new/, and how many of them are
-// urgent, from its listing alone, as the unread summaries do (unread.go):
-// no file is opened or moved.
-func (st *Store) unreadCount(id string) (count, urgent int) {
-	dir := st.boxPath(id, dirNew)
-	names, _ := listDir(dir)
-	names = st.stuck.usable(dir, names)
-	return len(names), countUrgent(names)
-}

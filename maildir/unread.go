@@ -46,6 +46,12 @@ type Unread struct {
 // stat instead of a listing (see unreadCache).
 func (st *Store) unreadSummary(op Op, id string) (Unread, error) {
 	st.sweepAliases(id)
+	return st.unreadOf(op, id)
+}
+
+// unreadOf is unreadSummary without first taking in the mail of names that
+// forward to id: what a listing of every agent shows, moving nothing.
+func (st *Store) unreadOf(op Op, id string) (Unread, error) {
 	dir := st.boxPath(id, dirNew)
 	info, statErr := os.Stat(dir)
 	cacheable := statErr == nil && !st.fs.Remote
